@@ -1,0 +1,103 @@
+// The one configuration schema (TypeBox): every key of packyard.yaml, its type and default.
+// config.example.yaml documents the same keys in the same order; a test keeps them in step.
+import { Type, type Static } from 'typebox';
+
+const Strict = { additionalProperties: false } as const;
+
+export const INTEGRATION_TYPES = ['github', 'gitlab', 'bitbucket-server', 'bitbucket-cloud'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const VCS_PROTOCOLS = ['https', 'http', 'ssh', 'git', 'svn'] as const;
+
+const literalUnion = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+
+export const ServerConfig = Type.Object(
+  {
+    listen: Type.String({ minLength: 1, description: 'HOST:PORT to listen on' }),
+    public_url: Type.String({ pattern: '^https?://[^/\\s]+(/[^\\s]*)?$', description: 'external base URL' }),
+    trust_proxy: Type.Boolean({ description: 'trust X-Forwarded-* headers from a reverse proxy' }),
+  },
+  Strict,
+);
+
+export const VcsConfig = Type.Object(
+  {
+    allow_local_paths: Type.Boolean(),
+    allowed_protocols: Type.Array(literalUnion(VCS_PROTOCOLS), { uniqueItems: true }),
+    timeout_seconds: Type.Integer({ minimum: 5, maximum: 3600 }),
+  },
+  Strict,
+);
+
+export const JobsConfig = Type.Object(
+  {
+    concurrency: Type.Integer({ minimum: 1, maximum: 16 }),
+    build_dists_ahead: Type.Boolean({ description: 'build dists of new versions in the background' }),
+  },
+  Strict,
+);
+
+export const IntegrationConfig = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,38}$' }),
+    type: literalUnion(INTEGRATION_TYPES),
+    url: Type.String({ pattern: '^https?://' }),
+    api_url: Type.Optional(Type.String({ pattern: '^https?://' })),
+    token: Type.Optional(Type.String({ minLength: 1 })),
+    oauth: Type.Optional(
+      Type.Object({ client_id: Type.String({ minLength: 1 }), client_secret: Type.String({ minLength: 1 }) }, Strict),
+    ),
+    webhook_secret: Type.Optional(Type.String({ minLength: 1 })),
+    ca_file: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  Strict,
+);
+
+export const OrganizationConfig = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'checked by validateOrgName' }),
+    sync: Type.Optional(
+      Type.Object(
+        {
+          integration: Type.String({ minLength: 1 }),
+          source: Type.String({ minLength: 1 }),
+          schedule: Type.String({ minLength: 1 }),
+          auto_add_packages: Type.Boolean(),
+          install_webhooks: Type.Boolean(),
+        },
+        Strict,
+      ),
+    ),
+  },
+  Strict,
+);
+
+export const Config = Type.Object(
+  {
+    server: ServerConfig,
+    data_dir: Type.String({ minLength: 1 }),
+    secret_key: Type.Optional(Type.String({ minLength: 16 })),
+    log_level: literalUnion(LOG_LEVELS),
+    vcs: VcsConfig,
+    jobs: JobsConfig,
+    integrations: Type.Array(IntegrationConfig),
+    organizations: Type.Array(OrganizationConfig),
+  },
+  Strict,
+);
+
+export type Config = Static<typeof Config>;
+export type IntegrationConfig = Static<typeof IntegrationConfig>;
+export type OrganizationConfig = Static<typeof OrganizationConfig>;
+
+/** The embedded defaults (DESIGN.md section 3): a config file only overrides what it names. */
+export const DEFAULTS = {
+  server: { listen: '127.0.0.1:8080', public_url: 'http://127.0.0.1:8080', trust_proxy: false },
+  data_dir: './data',
+  log_level: 'info',
+  vcs: { allow_local_paths: false, allowed_protocols: [...VCS_PROTOCOLS], timeout_seconds: 300 },
+  jobs: { concurrency: 2, build_dists_ahead: false },
+  integrations: [],
+  organizations: [],
+} as const;
+
+export const ORG_SYNC_DEFAULTS = { schedule: '*/15 * * * *', auto_add_packages: true, install_webhooks: true } as const;

@@ -1,0 +1,298 @@
+// Drizzle table definitions. Times are integer milliseconds since the epoch (UTC) everywhere.
+// Migrations are generated from this file (npm run db:generate) and committed, never edited.
+import { sqliteTable, integer, text, blob, uniqueIndex, index, primaryKey } from 'drizzle-orm/sqlite-core';
+
+const ms = (name: string) => integer(name, { mode: 'number' });
+
+export const organizations = sqliteTable('organizations', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  /** Set when the organization takes teams and members from a forge (step 4). */
+  syncIntegration: text('sync_integration'),
+  syncSource: text('sync_source'),
+  /** From the config file (true) or created in the CLI/UI (false). */
+  fromConfig: integer('from_config', { mode: 'boolean' }).notNull().default(false),
+  /** Moves whenever membership or package access changes: part of per-token Last-Modified. */
+  aclChangedAt: ms('acl_changed_at').notNull(),
+  /** Moves whenever the list of packages or any package's metadata changes. */
+  packagesChangedAt: ms('packages_changed_at').notNull(),
+  createdAt: ms('created_at').notNull(),
+});
+
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  login: text('login').notNull().unique(),
+  name: text('name'),
+  email: text('email'),
+  isAdmin: integer('is_admin', { mode: 'boolean' }).notNull().default(false),
+  /** scrypt hash for local (UI) login; null for forge-only users. */
+  passwordHash: text('password_hash'),
+  aclChangedAt: ms('acl_changed_at').notNull(),
+  createdAt: ms('created_at').notNull(),
+  disabledAt: ms('disabled_at'),
+});
+
+export const identities = sqliteTable(
+  'identities',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    integration: text('integration').notNull(),
+    /** The forge's stable numeric id, so a renamed login keeps its access. */
+    externalId: text('external_id').notNull(),
+    login: text('login').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('identities_integration_external').on(t.integration, t.externalId)],
+);
+
+export const orgMembers = sqliteTable(
+  'org_members',
+  {
+    orgId: integer('org_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'member'] }).notNull(),
+    /** 'local' (CLI/UI) or 'sync' (taken from the forge). */
+    source: text('source', { enum: ['local', 'sync'] }).notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('org_members_user').on(t.userId)],
+);
+
+export const teams = sqliteTable(
+  'teams',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    externalId: text('external_id'),
+    parentId: integer('parent_id'),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('teams_org_slug').on(t.orgId, t.slug)],
+);
+
+export const teamMembers = sqliteTable(
+  'team_members',
+  {
+    teamId: integer('team_id').notNull().references(() => teams.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['maintainer', 'member'] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index('team_members_user').on(t.userId)],
+);
+
+export const credentials = sqliteTable(
+  'credentials',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type', { enum: ['http-basic', 'ssh-key', 'token'] }).notNull(),
+    /** AES-256-GCM ciphertext of the secret JSON (see src/services/crypto.ts). */
+    secret: blob('secret', { mode: 'buffer' }).notNull(),
+    /** Non-secret facts shown to people: user name, key fingerprint, pinned hosts. */
+    info: text('info', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('credentials_org_name').on(t.orgId, t.name)],
+);
+
+export const packages = sqliteTable(
+  'packages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    /** vendor/name from the default branch's composer.json; null until the first good import. */
+    name: text('name'),
+    url: text('url').notNull(),
+    vcsType: text('vcs_type', { enum: ['git', 'hg', 'svn'] }).notNull(),
+    credentialId: integer('credential_id').references(() => credentials.id, { onDelete: 'set null' }),
+    /** Secret part of the generic hook URL /hooks/generic/HOOK_TOKEN (stored hashed). */
+    hookTokenHash: text('hook_token_hash'),
+    defaultBranch: text('default_branch'),
+    /** sha256 of the last remote listing: an unchanged listing means nothing to do. */
+    remoteStateHash: text('remote_state_hash'),
+    status: text('status', { enum: ['new', 'ok', 'error'] }).notNull(),
+    lastUpdatedAt: ms('last_updated_at'),
+    lastError: text('last_error'),
+    lastErrorCode: text('last_error_code'),
+    lastErrorAt: ms('last_error_at'),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('packages_org_name').on(t.orgId, t.name), uniqueIndex('packages_org_url').on(t.orgId, t.url)],
+);
+
+/** Who may read a package beyond the organization-wide rules: a team or a single user (synced orgs). */
+export const packageAccess = sqliteTable(
+  'package_access',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    teamId: integer('team_id').references(() => teams.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** The forge permission it came from (pull, triage, push, maintain, admin, or a custom role). */
+    permission: text('permission').notNull(),
+    source: text('source', { enum: ['local', 'sync'] }).notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('package_access_team').on(t.packageId, t.teamId),
+    uniqueIndex('package_access_user').on(t.packageId, t.userId),
+    index('package_access_user_idx').on(t.userId),
+    index('package_access_team_idx').on(t.teamId),
+  ],
+);
+
+/** Every ref seen at the last update, with what became of it (published version or skip reason). */
+export const packageRefs = sqliteTable(
+  'package_refs',
+  {
+    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['tag', 'branch'] }).notNull(),
+    name: text('name').notNull(),
+    commit: text('commit').notNull(),
+    version: text('version'),
+    skipReason: text('skip_reason'),
+  },
+  (t) => [primaryKey({ columns: [t.packageId, t.kind, t.name] })],
+);
+
+/** Published versions; `data` is the version entry without dist/source URLs (added when rendering). */
+export const versions = sqliteTable(
+  'versions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    version: text('version').notNull(),
+    normalized: text('normalized').notNull(),
+    isDev: integer('is_dev', { mode: 'boolean' }).notNull(),
+    refKind: text('ref_kind', { enum: ['tag', 'branch'] }).notNull(),
+    refName: text('ref_name').notNull(),
+    commit: text('commit').notNull(),
+    stability: text('stability').notNull(),
+    time: text('time'),
+    data: text('data').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [uniqueIndex('versions_package_normalized').on(t.packageId, t.normalized), index('versions_package_commit').on(t.packageId, t.commit)],
+);
+
+/** composer.json per commit (null content: the commit has none), so unchanged refs are never re-read. */
+export const manifestCache = sqliteTable(
+  'manifest_cache',
+  {
+    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    commit: text('commit').notNull(),
+    content: blob('content', { mode: 'buffer' }),
+    time: text('time'),
+  },
+  (t) => [primaryKey({ columns: [t.packageId, t.commit] })],
+);
+
+/** The stored p2 files: written when a package changes, served as they are. */
+export const metadataFiles = sqliteTable(
+  'metadata_files',
+  {
+    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['tags', 'dev'] }).notNull(),
+    json: blob('json', { mode: 'buffer' }).notNull(),
+    gzip: blob('gzip', { mode: 'buffer' }).notNull(),
+    sha1: text('sha1').notNull(),
+    /** Whole seconds: HTTP dates have one-second resolution. */
+    lastModified: ms('last_modified').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.packageId, t.kind] })],
+);
+
+export const dists = sqliteTable(
+  'dists',
+  {
+    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    commit: text('commit').notNull(),
+    /** Relative to data_dir/dists. */
+    path: text('path').notNull(),
+    size: integer('size').notNull(),
+    sha1: text('sha1').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.packageId, t.commit] })],
+);
+
+export const tokens = sqliteTable(
+  'tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ['user', 'org'] }).notNull(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    orgId: integer('org_id').references(() => organizations.id, { onDelete: 'cascade' }),
+    scope: text('scope', { enum: ['read', 'update'] }).notNull(),
+    name: text('name').notNull(),
+    /** sha256 hex of the whole token. */
+    hash: text('hash').notNull().unique(),
+    /** First characters, shown to people so they can tell tokens apart. */
+    hint: text('hint').notNull(),
+    expiresAt: ms('expires_at'),
+    createdAt: ms('created_at').notNull(),
+    lastUsedAt: ms('last_used_at'),
+    revokedAt: ms('revoked_at'),
+  },
+);
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    type: text('type').notNull(),
+    /** Jobs with the same key never run at once, and a queued one absorbs new requests. */
+    lockKey: text('lock_key').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    status: text('status', { enum: ['queued', 'running', 'done', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(3),
+    runAfter: ms('run_after').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: ms('lease_expires_at'),
+    createdAt: ms('created_at').notNull(),
+    startedAt: ms('started_at'),
+    finishedAt: ms('finished_at'),
+    error: text('error'),
+    result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),
+    trigger: text('trigger').notNull(),
+  },
+  (t) => [index('jobs_status_run_after').on(t.status, t.runAfter), index('jobs_lock_key').on(t.lockKey, t.status)],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: ms('at').notNull(),
+    orgId: integer('org_id'),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target').notNull(),
+    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_log_org_at').on(t.orgId, t.at)],
+);
+
+/** Installs reported by composer (notify-batch), counted per version per day. */
+export const downloads = sqliteTable(
+  'downloads',
+  {
+    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    normalized: text('normalized').notNull(),
+    day: text('day').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.packageId, t.normalized, t.day] })],
+);
+
+/** Small instance-wide facts (e.g. the public_url the stored metadata was rendered with). */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

@@ -1,0 +1,143 @@
+import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../../../src/config/load.js';
+import { isAppError } from '../../../src/domain/errors.js';
+
+function write(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pky-config-'));
+  const file = join(dir, 'packyard.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (isAppError(e) && e.code === 'CONFIG_INVALID') {
+      return ((e.details.problems ?? []) as { path: string; message: string }[]).map((p) => `${p.path}: ${p.message}`);
+    }
+    throw e;
+  }
+  throw new Error('expected CONFIG_INVALID');
+}
+
+t.test('no file: the embedded defaults', async (t) => {
+  const c = loadConfig({ env: {} });
+  t.equal(c.server.listen, '127.0.0.1:8080');
+  t.equal(c.server.public_url, 'http://127.0.0.1:8080');
+  t.equal(c.data_dir, resolve('./data'));
+  t.equal(c.secret_key, undefined);
+  t.same(c.integrations, []);
+  t.equal(c.vcs.allow_local_paths, false);
+  t.same(c.vcs.allowed_protocols, ['https', 'http', 'ssh', 'git', 'svn']);
+  t.ok(Object.isFrozen(c) && Object.isFrozen(c.server), 'deep-frozen');
+});
+
+t.test('config.example.yaml documents every key and loads', async (t) => {
+  const c = loadConfig({
+    file: resolve('config.example.yaml'),
+    env: { PACKYARD_SECRET_KEY: 'x'.repeat(32), GHE_TOKEN: 't', GHE_OAUTH_SECRET: 's', GHE_WEBHOOK_SECRET: 'w' },
+  });
+  t.equal(c.organizations[0]?.sync?.schedule, '*/15 * * * *');
+  t.equal(c.integrations[0]?.token, 't');
+  // Every key of the schema appears in the example (so the example cannot fall behind).
+  const text = (await import('node:fs')).readFileSync('config.example.yaml', 'utf8');
+  const { Config } = await import('../../../src/config/schema.js');
+  const keys = new Set<string>();
+  const walk = (s: unknown) => {
+    const o = s as { properties?: Record<string, unknown>; items?: unknown };
+    for (const [k, v] of Object.entries(o.properties ?? {})) {
+      keys.add(k);
+      walk(v);
+    }
+    if (o.items) walk(o.items);
+  };
+  walk(Config);
+  for (const k of keys) t.match(text, new RegExp(`^\\s*(- )?${k}:`, 'm'), `example documents ${k}`);
+});
+
+t.test('environment expansion: ${VAR}, ${VAR:-default}, VAR_FILE, $$', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pky-secret-'));
+  writeFileSync(join(dir, 'key'), 'from-file-secret-0123456789\n');
+  const file = write(`server:\n  listen: "\${HOST:-127.0.0.1}:\${PORT}"\n  public_url: "https://pk.example/$$x"\nsecret_key: "\${KEY}"\n`);
+  const c = loadConfig({ file, env: { PORT: '9000', KEY_FILE: join(dir, 'key') } });
+  t.equal(c.server.listen, '127.0.0.1:9000');
+  t.equal(c.secret_key, 'from-file-secret-0123456789');
+  t.equal(c.server.public_url, 'https://pk.example/$x');
+});
+
+t.test('an unset variable names the key path', async (t) => {
+  const file = write(`integrations:\n  - id: ghe\n    type: github\n    url: https://ghe.example\n    token: "\${GHE_TOKEN}"\n`);
+  t.same(problems(() => loadConfig({ file, env: {} })), [
+    'integrations[0].token: environment variable GHE_TOKEN is not set (nor GHE_TOKEN_FILE); use ${GHE_TOKEN:-default} for a default',
+  ]);
+});
+
+t.test('every unknown key, wrong type and missing value is listed with its path', async (t) => {
+  const file = write(
+    [
+      'server:',
+      '  listen: 8080',
+      '  colour: blue',
+      'log_level: loud',
+      'vcs:',
+      '  allowed_protocols: [https, ftp]',
+      'integrations:',
+      '  - id: ghe',
+      '    url: https://ghe.example',
+      'organizations:',
+      '  - name: Acme',
+      '    sync: { integration: ghe, source: acme, schedule: "*/15 * * * *", extra: 1 }',
+      'surprise: true',
+    ].join('\n'),
+  );
+  const got = problems(() => loadConfig({ file, env: {} }));
+  t.same(got.sort(), [
+    'integrations[0].type: required key is missing',
+    'log_level: must be one of: fatal, error, warn, info, debug, trace, silent',
+    'organizations[0].name: organization name "Acme" must be 1 to 39 lowercase letters, digits or dashes, starting with a letter or digit',
+    'organizations[0].sync.extra: unknown key',
+    'server.colour: unknown key',
+    'server.listen: must be string',
+    'surprise: unknown key',
+    'vcs.allowed_protocols[1]: must be one of: https, http, ssh, git, svn',
+  ].sort());
+});
+
+t.test('semantic checks: reserved names, unknown integration, bad cron, listen form', async (t) => {
+  const file = write(
+    [
+      'server: { listen: "nowhere" }',
+      'integrations:',
+      '  - { id: generic, type: github, url: "https://a.example" }',
+      'organizations:',
+      '  - { name: api }',
+      '  - name: acme',
+      '    sync: { integration: gl, source: acme, schedule: "every day" }',
+    ].join('\n'),
+  );
+  const got = problems(() => loadConfig({ file, env: {} }));
+  t.same(got.sort(), [
+    'integrations[0].id: "generic" is reserved for the generic hook URL',
+    'organizations[0].name: organization name "api" is reserved (api, hooks, login, logout, oauth, static, healthz, readyz, metrics, admin, settings, profile)',
+    'organizations[1].sync.integration: no integration with id "gl" is configured',
+    'organizations[1].sync.schedule: "every day" is not a valid cron expression',
+    'server.listen: must be HOST:PORT, e.g. 0.0.0.0:8080 (got "nowhere")',
+  ].sort());
+});
+
+t.test('messages carry line numbers and YAML syntax errors are reported', async (t) => {
+  const file = write('server:\n  listen: "0.0.0.0:80"\n  nope: 1\n');
+  try {
+    loadConfig({ file, env: {} });
+    t.fail('expected error');
+  } catch (e) {
+    t.match((e as Error).message, /server\.nope \(line 3\): unknown key/);
+  }
+  const bad = write('server:\n  listen: [\n');
+  t.throws(() => loadConfig({ file: bad, env: {} }), { code: 'CONFIG_INVALID' });
+  t.throws(() => loadConfig({ file: '/nonexistent/packyard.yaml', env: {} }), { code: 'CONFIG_INVALID', message: /cannot read config file/ });
+});
