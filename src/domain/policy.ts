@@ -1,0 +1,76 @@
+// The one place that decides permissions: can(principal, action, resource). Callers load the
+// facts (memberships, grants) and pass them in; this module does no I/O.
+
+export const ACTIONS = [
+  'org:read', // see the organization and the packages one may read
+  'org:manage', // settings, members, credentials, audit log
+  'package:read',
+  'package:update', // trigger an update
+  'package:manage', // add, remove, change a package
+  'token:create',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export type Principal =
+  | { kind: 'user'; userId: number; isAdmin: boolean }
+  | { kind: 'token'; tokenId: number; tokenKind: 'user' | 'org'; userId: number | null; orgId: number | null; scope: 'read' | 'update'; isAdmin: boolean }
+  | { kind: 'system'; name: string };
+
+/** What the caller knows about the principal within one organization. */
+export interface OrgFacts {
+  orgId: number;
+  synced: boolean;
+  /** The principal's user's role in the org, if a member. */
+  role: 'owner' | 'member' | null;
+  /** Packages the user may read through teams or direct grants (synced orgs). */
+  grantedPackageIds: ReadonlySet<number>;
+}
+
+export interface Resource {
+  org: OrgFacts;
+  packageId?: number;
+}
+
+function userCanReadAll(p: { isAdmin: boolean }, org: OrgFacts): boolean {
+  if (p.isAdmin) return true;
+  if (org.role === 'owner') return true;
+  // Members of an unsynced organization read all its packages (DESIGN.md section 3).
+  return org.role === 'member' && !org.synced;
+}
+
+function tokenReachesOrg(p: Extract<Principal, { kind: 'token' }>, org: OrgFacts): boolean {
+  return p.orgId === null || p.orgId === org.orgId;
+}
+
+export function canReadAllPackages(p: Principal, org: OrgFacts): boolean {
+  if (p.kind === 'system') return true;
+  if (p.kind === 'token') {
+    if (!tokenReachesOrg(p, org)) return false;
+    if (p.tokenKind === 'org') return true;
+  }
+  return userCanReadAll(p, org);
+}
+
+export function can(p: Principal, action: Action, r: Resource): boolean {
+  if (p.kind === 'system') return true;
+  const org = r.org;
+  if (p.kind === 'token' && !tokenReachesOrg(p, org)) return false;
+  const isMember = p.isAdmin || org.role !== null || (p.kind === 'token' && p.tokenKind === 'org');
+  const readsPackage = r.packageId !== undefined && (canReadAllPackages(p, org) || org.grantedPackageIds.has(r.packageId));
+  switch (action) {
+    case 'org:read':
+      return isMember || org.grantedPackageIds.size > 0;
+    case 'package:read':
+      return readsPackage;
+    case 'package:update':
+      if (p.kind === 'token' && p.scope !== 'update') return false;
+      return readsPackage;
+    case 'org:manage':
+    case 'package:manage':
+      if (p.kind === 'token') return false;
+      return p.isAdmin || org.role === 'owner' || (org.role === 'member' && !org.synced && action === 'package:manage');
+    case 'token:create':
+      if (p.kind === 'token') return false;
+      return p.isAdmin || org.role !== null;
+  }
+}

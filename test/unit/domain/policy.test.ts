@@ -1,0 +1,39 @@
+import t from 'tap';
+import { can, type OrgFacts, type Principal } from '../../../src/domain/policy.js';
+
+const org = (o: Partial<OrgFacts> = {}): OrgFacts => ({ orgId: 1, synced: false, role: null, grantedPackageIds: new Set(), ...o });
+const userToken = (o: Partial<Extract<Principal, { kind: 'token' }>> = {}): Principal => ({
+  kind: 'token', tokenId: 1, tokenKind: 'user', userId: 7, orgId: null, scope: 'read', isAdmin: false, ...o,
+});
+
+t.test('members of an unsynced org read every package; outsiders none', async (t) => {
+  t.ok(can(userToken(), 'package:read', { org: org({ role: 'member' }), packageId: 5 }));
+  t.notOk(can(userToken(), 'package:read', { org: org(), packageId: 5 }));
+  t.notOk(can(userToken(), 'org:read', { org: org() }));
+});
+
+t.test('synced org: members read only granted packages; owners all', async (t) => {
+  const facts = org({ synced: true, role: 'member', grantedPackageIds: new Set([5]) });
+  t.ok(can(userToken(), 'package:read', { org: facts, packageId: 5 }));
+  t.notOk(can(userToken(), 'package:read', { org: facts, packageId: 6 }));
+  t.ok(can(userToken(), 'package:read', { org: org({ synced: true, role: 'owner' }), packageId: 6 }));
+});
+
+t.test('org tokens read their own org only; narrowed user tokens too', async (t) => {
+  const ci = userToken({ tokenKind: 'org', userId: null, orgId: 1 });
+  t.ok(can(ci, 'package:read', { org: org(), packageId: 3 }));
+  t.notOk(can(ci, 'package:read', { org: org({ orgId: 2 }), packageId: 3 }));
+  t.notOk(can(userToken({ orgId: 2 }), 'package:read', { org: org({ role: 'member' }), packageId: 3 }));
+});
+
+t.test('update needs scope update and read access', async (t) => {
+  t.notOk(can(userToken(), 'package:update', { org: org({ role: 'member' }), packageId: 3 }));
+  t.ok(can(userToken({ scope: 'update' }), 'package:update', { org: org({ role: 'member' }), packageId: 3 }));
+  t.notOk(can(userToken({ scope: 'update' }), 'package:update', { org: org(), packageId: 3 }));
+});
+
+t.test('instance admins read everything; tokens never manage', async (t) => {
+  t.ok(can(userToken({ isAdmin: true }), 'package:read', { org: org({ synced: true }), packageId: 9 }));
+  t.notOk(can(userToken({ isAdmin: true }), 'org:manage', { org: org() }));
+  t.ok(can({ kind: 'user', userId: 1, isAdmin: true }, 'org:manage', { org: org() }));
+});
