@@ -1,0 +1,143 @@
+// URL safety for repository URLs: decides whether a URL given by an admin or a forge may be
+// handed to git/hg/svn at all, and redacts URLs for display.
+
+import { AppError } from '../domain/errors.js';
+
+export type CheckedUrl = { kind: 'remote'; protocol: string } | { kind: 'local'; path: string };
+
+export interface UrlPolicy {
+  /** file:// URLs and absolute paths (tests and single-host setups only). */
+  allowLocalPaths: boolean;
+  /** Lower-case protocol names, e.g. https, http, ssh, git, svn. */
+  allowedProtocols: readonly string[];
+}
+
+// Scheme aliases git accepts for ssh; svn+ssh stays its own protocol for the svn driver.
+const SCHEME_ALIASES: Readonly<Record<string, string>> = {
+  https: 'https',
+  http: 'http',
+  ssh: 'ssh',
+  'git+ssh': 'ssh',
+  'ssh+git': 'ssh',
+  git: 'git',
+  svn: 'svn',
+  'svn+ssh': 'svn+ssh',
+};
+
+// Protocols where a user name in the URL selects the remote account (not a secret).
+const USER_NAME_PROTOCOLS = new Set(['ssh', 'svn+ssh']);
+
+const SCHEME_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+// git treats `<helper>::<address>` as "run git-remote-<helper>" (ext:: runs any command).
+const TRANSPORT_HELPER = /^[A-Za-z0-9+.-]*::/;
+// Percent-encoded control characters would be decoded by some transports (ssh paths).
+const ENCODED_CONTROL = /%(?:[01][0-9A-Fa-f]|7[Ff])/;
+// scp-like syntax: [user@]host:path, where no '/' comes before the first ':'.
+const SCP_LIKE = /^(?:([^@/:]+)@)?(\[[^\]/]+\]|[^@/:[\]]+):(.*)$/s;
+
+function refuse(url: string, why: string): never {
+  throw new AppError('URL_NOT_ALLOWED', `repository URL "${redactUrl(url)}" is not allowed: ${why}`, {
+    url: redactUrl(url),
+  });
+}
+
+function checkProtocol(url: string, protocol: string, policy: UrlPolicy): void {
+  const allowed = policy.allowedProtocols.map((p) => p.toLowerCase());
+  const ok = protocol === 'svn+ssh' ? allowed.includes('svn') && allowed.includes('ssh') : allowed.includes(protocol);
+  if (!ok) refuse(url, `protocol "${protocol}" is not in vcs.allowed_protocols (${allowed.join(', ') || 'none'})`);
+}
+
+function checkLocal(url: string, path: string, policy: UrlPolicy): CheckedUrl {
+  if (!policy.allowLocalPaths) refuse(url, 'local paths are disabled (vcs.allow_local_paths is false)');
+  if (!path.startsWith('/')) refuse(url, 'a local path must be absolute');
+  return { kind: 'local', path };
+}
+
+function checkSchemeUrl(url: string, scheme: string, policy: UrlPolicy): CheckedUrl {
+  if (scheme === 'file') {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      refuse(url, 'it is not a valid file URL');
+    }
+    if (parsed.hostname !== '' && parsed.hostname !== 'localhost') refuse(url, 'a file URL must not name a host');
+    return checkLocal(url, decodeURIComponent(parsed.pathname), policy);
+  }
+  const protocol = SCHEME_ALIASES[scheme];
+  if (protocol === undefined) refuse(url, `protocol "${scheme}" is not supported`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    refuse(url, 'it is not a valid URL');
+  }
+  if (parsed.hostname === '') refuse(url, 'it has no host');
+  if (parsed.hostname.startsWith('-')) refuse(url, 'the host must not start with "-"');
+  if (parsed.password !== '') {
+    refuse(url, 'it contains a password; store it as a credential instead');
+  }
+  if (parsed.username !== '') {
+    if (!USER_NAME_PROTOCOLS.has(protocol)) {
+      refuse(url, `a user name in a ${protocol} URL is not allowed; store it as a credential instead`);
+    }
+    if (parsed.username.startsWith('-')) refuse(url, 'the user name must not start with "-"');
+  }
+  checkProtocol(url, protocol, policy);
+  return { kind: 'remote', protocol };
+}
+
+/**
+ * Decides whether `url` may be passed to a VCS client. Throws URL_NOT_ALLOWED naming the URL
+ * and the reason; returns the protocol (scp-like `user@host:path` counts as ssh) or the local path.
+ */
+export function checkRepositoryUrl(url: string, policy: UrlPolicy): CheckedUrl {
+  if (url === '') refuse(url, 'it is empty');
+  if (url.length > 2048) refuse(url, 'it is longer than 2048 characters');
+  // Control characters and whitespace can smuggle extra arguments or protocol lines.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(url) || /\s/u.test(url)) refuse(url, 'it contains whitespace or control characters');
+  if (ENCODED_CONTROL.test(url)) refuse(url, 'it contains percent-encoded control characters');
+  // A leading dash would be read as an option by git, ssh or svn.
+  if (url.startsWith('-')) refuse(url, 'it starts with "-"');
+  if (TRANSPORT_HELPER.test(url)) refuse(url, 'transport helper URLs ("<transport>::<address>") are not allowed');
+
+  const scheme = SCHEME_URL.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== undefined) return checkSchemeUrl(url, scheme, policy);
+  if (url.startsWith('/')) return checkLocal(url, url, policy);
+
+  const scp = SCP_LIKE.exec(url);
+  if (scp !== null) {
+    const [, user, host = '', path = ''] = scp;
+    if (host.startsWith('-') || (user ?? '').startsWith('-')) refuse(url, 'the host and user must not start with "-"');
+    if (path === '') refuse(url, 'it has no repository path');
+    checkProtocol(url, 'ssh', policy);
+    return { kind: 'remote', protocol: 'ssh' };
+  }
+  if (url.includes(':')) refuse(url, 'it is not a URL git understands');
+  refuse(url, 'relative paths are not allowed; give an absolute path or a URL');
+}
+
+/**
+ * Removes the password from a URL's userinfo for display (`https://u:p@h/x` -> `https://u@h/x`).
+ * Anything that is not a scheme URL with userinfo is returned unchanged.
+ */
+export function redactUrl(url: string): string {
+  const scheme = SCHEME_URL.exec(url);
+  if (scheme === null) return url;
+  const start = scheme[0].length;
+  const rest = url.slice(start);
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
+  const at = authority.lastIndexOf('@');
+  if (at === -1) return url;
+  const userinfo = authority.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  if (colon === -1) return url;
+  return url.slice(0, start) + userinfo.slice(0, colon) + rest.slice(at);
+}
+
+/** Replaces every `scheme://user:password@` in free text (for example git's stderr). */
+export function redactUrlsInText(text: string): string {
+  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/@:]*):[^\s/@]*@/g, '$1$2@');
+}

@@ -1,0 +1,98 @@
+// What a git subprocess gets: a minimal environment, credentials only in variables (never in
+// argv), strict ssh options; and how git's failures become errors without secrets.
+import t from 'tap';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { describeCredential, prepareGitInvocation, shellQuote } from '../../../src/vcs/git-env.js';
+import { gitError } from '../../../src/vcs/git-errors.js';
+import { makeTempDir, removeDir } from '../../helpers/git-repo.js';
+
+const home = await makeTempDir('packyard-git-env-');
+t.teardown(() => removeDir(home));
+
+t.test('the environment is minimal and isolated from host config', async (t) => {
+  process.env['PACKYARD_TEST_LEAK'] = 'x';
+  const inv = await prepareGitInvocation({ transport: 'http', credential: undefined, home, timeoutMs: 5000 });
+  t.notOk('PACKYARD_TEST_LEAK' in inv.env);
+  t.match(inv.env, {
+    HOME: home,
+    LANG: 'C',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh',
+  });
+  t.same(inv.configArgs.slice(0, 2), ['-c', 'credential.helper='], 'inherited helpers are cleared');
+  t.notOk('GIT_SSH_COMMAND' in inv.env);
+});
+
+t.test('http-basic and token credentials travel in the environment only', async (t) => {
+  const secret = 'hunter2-SECRET';
+  const basic = await prepareGitInvocation({
+    transport: 'http',
+    credential: { type: 'http-basic', username: 'bob', password: secret },
+    home,
+    timeoutMs: 5000,
+  });
+  t.notOk(basic.configArgs.join(' ').includes(secret), 'not in argv');
+  t.match(basic.configArgs.join(' '), /credential\.helper=!f\(\)/);
+  t.equal(basic.env['PACKYARD_GIT_USERNAME'], 'bob');
+  t.equal(basic.env['PACKYARD_GIT_PASSWORD'], secret);
+  const token = await prepareGitInvocation({ transport: 'http', credential: { type: 'token', token: secret }, home, timeoutMs: 5000 });
+  t.equal(token.env['PACKYARD_GIT_USERNAME'], 'x-access-token');
+  await t.rejects(
+    prepareGitInvocation({ transport: 'http', credential: { type: 'http-basic', username: 'a', password: 'x\ny' }, home, timeoutMs: 1 }),
+    { code: 'CREDENTIAL_INVALID' },
+  );
+  await t.rejects(
+    prepareGitInvocation({ transport: 'ssh', credential: { type: 'token', token: 't' }, home, timeoutMs: 1 }),
+    { code: 'CREDENTIAL_INVALID' },
+  );
+  await t.rejects(
+    prepareGitInvocation({ transport: 'http', credential: { type: 'ssh-key', privateKey: 'k' }, home, timeoutMs: 1 }),
+    { code: 'CREDENTIAL_INVALID' },
+  );
+});
+
+t.test('ssh: key and known_hosts in 0600 files, strict host key checking', async (t) => {
+  const dir = await makeTempDir("packyard-ssh 'q'-");
+  t.teardown(() => removeDir(dir));
+  const inv = await prepareGitInvocation({
+    transport: 'ssh',
+    credential: { type: 'ssh-key', privateKey: 'KEY-MATERIAL', knownHosts: '[h]:22 ssh-ed25519 AAAA' },
+    home: dir,
+    timeoutMs: 5000,
+  });
+  const cmd = inv.env['GIT_SSH_COMMAND'] ?? '';
+  t.match(cmd, /^ssh -F \/dev\/null -o BatchMode=yes -o StrictHostKeyChecking=yes /);
+  t.match(cmd, /IdentitiesOnly=yes/);
+  t.notMatch(cmd, /KEY-MATERIAL/);
+  t.match(cmd, new RegExp(`-i ${shellQuote(`${dir}/id_key`).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}`), 'paths are shell-quoted');
+  t.same((await readdir(dir)).sort(), ['id_key', 'known_hosts']);
+  t.equal((await stat(`${dir}/id_key`)).mode & 0o777, 0o600);
+  t.equal((await stat(`${dir}/known_hosts`)).mode & 0o777, 0o600);
+  t.equal(await readFile(`${dir}/id_key`, 'utf8'), 'KEY-MATERIAL\n');
+
+  const bare = await prepareGitInvocation({ transport: 'ssh', credential: undefined, home, timeoutMs: 5000 });
+  t.match(bare.env['GIT_SSH_COMMAND'], /IdentityFile=none/, "never the service account's own keys");
+  t.equal(await readFile(`${home}/known_hosts`, 'utf8'), '', 'no pinned keys: an empty known_hosts');
+});
+
+t.test('shellQuote survives quotes', async (t) => {
+  t.equal(shellQuote("a'b"), `'a'\\''b'`);
+});
+
+t.test('git failures map to stable codes without secrets', async (t) => {
+  const ctx = { operation: 'fetch', url: 'https://h/x.git', credential: undefined, secrets: ['s3cr3t-value'], timeoutMs: 100 };
+  const exited = (stderr: string) => ({ outcome: 'exited' as const, code: 128, signal: null, stdout: Buffer.alloc(0), stderr });
+  t.equal(gitError(exited("fatal: Authentication failed for 'https://h/x.git/'"), ctx).code, 'VCS_AUTH_FAILED');
+  t.equal(gitError(exited("fatal: could not read Username for 'https://h': terminal prompts disabled"), ctx).code, 'VCS_AUTH_FAILED');
+  t.equal(gitError(exited('git@h: Permission denied (publickey).'), ctx).code, 'VCS_AUTH_FAILED');
+  t.equal(gitError(exited("remote: Repository not found.\nfatal: repository 'https://h/x.git/' not found"), ctx).code, 'VCS_NOT_FOUND');
+  t.equal(gitError(exited('Host key verification failed.'), ctx).code, 'VCS_HOST_KEY');
+  t.equal(gitError({ outcome: 'timeout', stdout: Buffer.alloc(0), stderr: '' }, ctx).code, 'VCS_TIMEOUT');
+  t.equal(gitError({ outcome: 'spawn-failed', error: new Error('spawn git ENOENT') }, ctx).code, 'VCS_ERROR');
+  const other = gitError(exited("warning: x\nfatal: unable to access 'https://u:pw@h/': s3cr3t-value broke\n"), ctx);
+  t.equal(other.code, 'VCS_ERROR');
+  t.equal(other.message, "git fetch failed for https://h/x.git: fatal: unable to access 'https://u@h/': *** broke");
+  t.equal(describeCredential({ type: 'ssh-key', privateKey: 'k' }), 'ssh-key');
+});
