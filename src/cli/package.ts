@@ -1,0 +1,116 @@
+// packyard package add | update | show
+import type { Command } from 'commander';
+import { actor, fail, withDeps, type GlobalOptions } from './context.js';
+import { addPackage, describePackage, getPackageByName, listPackages, requestUpdate } from '../services/packages.js';
+import { runOrWait } from '../jobs/wait.js';
+import type { Deps } from '../compose.js';
+import type { JobRow } from '../jobs/queue.js';
+import { VCS_TYPES, type VcsType } from '../vcs/types.js';
+
+function describeOutcome(label: string, job: JobRow): { line: string; ok: boolean } {
+  const r = (job.result ?? {}) as { changed?: boolean; added?: string[]; removed?: string[]; updated?: string[]; skipped?: number; name?: string | null };
+  if (job.status !== 'done') {
+    const retry = job.status === 'queued' ? ' (the server will retry)' : '';
+    return { line: `${label}: update failed: ${job.error ?? 'unknown error'}${retry}`, ok: false };
+  }
+  const name = r.name ?? label;
+  if (!r.changed) return { line: `${name}: up to date${r.skipped ? ` (${r.skipped} refs skipped; see package show)` : ''}`, ok: true };
+  const parts: string[] = [];
+  const list = (xs: string[] | undefined) => (xs && xs.length > 0 ? `${xs.length} (${xs.slice(0, 10).join(', ')}${xs.length > 10 ? ', …' : ''})` : '0');
+  parts.push(`added ${list(r.added)}`, `updated ${list(r.updated)}`, `removed ${list(r.removed)}`);
+  if (r.skipped) parts.push(`${r.skipped} refs skipped (see package show)`);
+  return { line: `${name}: ${parts.join('; ')}`, ok: true };
+}
+
+async function waitFor(deps: Deps, job: JobRow): Promise<JobRow> {
+  return runOrWait(deps.queue, deps.runner, job.id, (deps.config.vcs.timeout_seconds + 60) * 1000 * 3);
+}
+
+export function registerPackage(program: Command): void {
+  const pkg = program.command('package').description('packages (repositories served to composer)');
+
+  pkg
+    .command('add <url>')
+    .description('add a repository as a package and import it (waits)')
+    .requiredOption('--org <org>', 'the organization')
+    .option('--type <type>', 'git, hg or svn', 'git')
+    .option('--credential <name>', 'stored credential to reach the repository')
+    .action(async (url: string, opts: { org: string; type: string; credential?: string }) => {
+      try {
+        if (!(VCS_TYPES as readonly string[]).includes(opts.type)) throw new Error(`--type must be git, hg or svn (got "${opts.type}")`);
+        const ok = await withDeps(program.opts<GlobalOptions>(), async (deps) => {
+          const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: [...deps.drivers.keys()] };
+          const added = addPackage(deps.db, deps.queue, policy, { org: opts.org, url, type: opts.type as VcsType, credential: opts.credential }, actor());
+          const job = await waitFor(deps, added.job);
+          const out = describeOutcome(url, job);
+          process.stdout.write(`${out.line}\n`);
+          process.stderr.write(`packyard: generic hook URL: ${deps.config.server.public_url}/hooks/generic/${added.hookToken}\n`);
+          return out.ok;
+        });
+        if (!ok) process.exitCode = 1;
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  pkg
+    .command('update [name]')
+    .description('update a package now (or --all), wait, and print what changed')
+    .requiredOption('--org <org>', 'the organization')
+    .option('--all', 'every package of the organization')
+    .option('--force', 're-scan even if the repository did not change')
+    .action(async (name: string | undefined, opts: { org: string; all?: boolean; force?: boolean }) => {
+      try {
+        if (!name && !opts.all) throw new Error('name a package or pass --all');
+        const ok = await withDeps(program.opts<GlobalOptions>(), async (deps) => {
+          const targets = opts.all ? listPackages(deps.db, opts.org) : [getPackageByName(deps.db, opts.org, name as string)];
+          let allOk = true;
+          for (const t of targets) {
+            const { job } = requestUpdate(deps.queue, t.id, 'cli', { force: opts.force ?? false });
+            const out = describeOutcome(t.name ?? t.url, await waitFor(deps, job));
+            process.stdout.write(`${out.line}\n`);
+            allOk &&= out.ok;
+          }
+          return allOk;
+        });
+        if (!ok) process.exitCode = 1;
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  pkg
+    .command('show <name>')
+    .description('versions, skipped refs with reasons, last update and error')
+    .requiredOption('--org <org>', 'the organization')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { org: string; json?: boolean }) => {
+      try {
+        await withDeps(program.opts<GlobalOptions>(), (deps) => {
+          const d = describePackage(deps.db, opts.org, name);
+          if (opts.json) {
+            const { hookTokenHash: _h, remoteStateHash: _r, ...pkgView } = d.pkg;
+            process.stdout.write(`${JSON.stringify({ package: pkgView, versions: d.versions, skipped: d.skipped }, null, 2)}\n`);
+            return;
+          }
+          const p = d.pkg;
+          const lines = [
+            `name:         ${p.name ?? '(not imported yet)'}`,
+            `repository:   ${p.url} (${p.vcsType})`,
+            `status:       ${p.status}`,
+            `last update:  ${p.lastUpdatedAt ? new Date(p.lastUpdatedAt).toISOString() : 'never'}`,
+          ];
+          if (p.lastError) lines.push(`last error:   ${p.lastError} (${p.lastErrorCode}, ${new Date(p.lastErrorAt ?? 0).toISOString()})`);
+          lines.push(`versions (${d.versions.length}):`);
+          for (const v of d.versions) lines.push(`  ${v.version.padEnd(24)} ${v.stability.padEnd(7)} ${v.refKind} ${v.refName} ${v.commit.slice(0, 12)}`);
+          if (d.skipped.length > 0) {
+            lines.push(`skipped refs (${d.skipped.length}):`);
+            for (const s of d.skipped) lines.push(`  ${s.kind} ${s.name}: ${s.reason}`);
+          }
+          process.stdout.write(`${lines.join('\n')}\n`);
+        });
+      } catch (e) {
+        fail(e);
+      }
+    });
+}

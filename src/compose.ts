@@ -1,0 +1,103 @@
+// Builds the concrete dependencies from the config, for the server and the CLI alike: the
+// database (migrated), the secret box, the queue and runner, drivers and services.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config/schema.js';
+import { createLogger, type Logger } from './log.js';
+import { migrate, openDb, type Db, type Sqlite } from './db/client.js';
+import { createSecretBox, loadOrCreateSecretKey, type SecretBox } from './services/secrets.js';
+import { JobQueue } from './jobs/queue.js';
+import { JobRunner, type JobHandler } from './jobs/runner.js';
+import { TokenAuthenticator } from './services/tokens.js';
+import { AccessReader } from './services/access.js';
+import { ensureConfigOrgs } from './services/orgs.js';
+import { defaultDrivers, type DriverFactory } from './vcs/registry.js';
+import type { VcsType } from './vcs/types.js';
+import { createUpdatePackageHandler, UPDATE_PACKAGE } from './jobs/update-package.js';
+import { createBuildDistHandler, BUILD_DIST } from './jobs/build-dist.js';
+import { DistStore } from './composer/dist.js';
+import { refreshRenderedMetadata } from './services/metadata.js';
+import { Mutexes } from './jobs/mutex.js';
+
+export interface Paths {
+  dataDir: string;
+  database: string;
+  mirrors: string;
+  dists: string;
+  tmp: string;
+  secretKey: string;
+}
+
+export interface Deps {
+  config: Config;
+  log: Logger;
+  paths: Paths;
+  db: Db;
+  sqlite: Sqlite;
+  box: SecretBox;
+  queue: JobQueue;
+  runner: JobRunner;
+  tokens: TokenAuthenticator;
+  access: AccessReader;
+  drivers: ReadonlyMap<VcsType, DriverFactory>;
+  dists: DistStore;
+  locks: Mutexes;
+  close(): void;
+}
+
+export function dataPaths(dataDir: string): Paths {
+  return {
+    dataDir,
+    database: join(dataDir, 'packyard.db'),
+    mirrors: join(dataDir, 'mirrors'),
+    dists: join(dataDir, 'dists'),
+    tmp: join(dataDir, 'tmp'),
+    secretKey: join(dataDir, 'secret.key'),
+  };
+}
+
+export interface ComposeOptions {
+  log?: Logger;
+  drivers?: ReadonlyMap<VcsType, DriverFactory>;
+}
+
+export function compose(config: Config, opts: ComposeOptions = {}): Deps {
+  const log = opts.log ?? createLogger(config.log_level);
+  const paths = dataPaths(config.data_dir);
+  for (const dir of [paths.dataDir, paths.mirrors, paths.dists, paths.tmp]) mkdirSync(dir, { recursive: true });
+  const db = openDb(paths.database);
+  const sqlite = db.$client;
+  const ran = migrate(sqlite);
+  if (ran > 0) log.info({ migrations: ran }, 'database migrated');
+  ensureConfigOrgs(db, config.organizations);
+
+  const box = createSecretBox(loadOrCreateSecretKey(config.secret_key, paths.secretKey));
+  const queue = new JobQueue(sqlite);
+  const drivers = opts.drivers ?? defaultDrivers();
+  const locks = new Mutexes();
+  const dists = new DistStore({ db, dir: paths.dists, locks });
+  const handlers = new Map<string, JobHandler>();
+  const deps: Deps = {
+    config,
+    log,
+    paths,
+    db,
+    sqlite,
+    box,
+    queue,
+    runner: undefined as unknown as JobRunner,
+    tokens: new TokenAuthenticator(sqlite),
+    access: new AccessReader(sqlite),
+    drivers,
+    dists,
+    locks,
+    close() {
+      sqlite.close();
+    },
+  };
+  handlers.set(UPDATE_PACKAGE, createUpdatePackageHandler(deps));
+  handlers.set(BUILD_DIST, createBuildDistHandler(deps));
+  deps.runner = new JobRunner(queue, handlers, log.child({ module: 'jobs' }), { concurrency: config.jobs.concurrency });
+  refreshRenderedMetadata(deps);
+  return deps;
+}

@@ -1,0 +1,68 @@
+// Dist zips: one per (package, commit), built once from the mirror, stored under data_dir/dists
+// and served with the same bytes forever (lock files pin the URL); never pruned.
+import { and, eq } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Db } from '../db/client.js';
+import { dists } from '../db/schema.js';
+import type { Mutexes } from '../jobs/mutex.js';
+import type { Driver } from '../vcs/types.js';
+
+export interface StoredDist {
+  file: string;
+  size: number;
+  sha1: string;
+}
+
+async function sha1File(file: string): Promise<string> {
+  const hash = createHash('sha1');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export class DistStore {
+  constructor(private readonly opts: { db: Db; dir: string; locks: Mutexes }) {}
+
+  relativePath(packageId: number, commit: string): string {
+    return join(String(packageId), `${commit}.zip`);
+  }
+
+  find(packageId: number, commit: string): StoredDist | null {
+    const row = this.opts.db.select().from(dists).where(and(eq(dists.packageId, packageId), eq(dists.commit, commit))).get();
+    if (!row) return null;
+    const file = join(this.opts.dir, row.path);
+    return existsSync(file) ? { file, size: row.size, sha1: row.sha1 } : null;
+  }
+
+  /** Returns the stored zip, building it from the mirror first if needed (under the repository lock). */
+  async ensure(packageId: number, commit: string, driver: () => Promise<Driver>): Promise<StoredDist> {
+    const found = this.find(packageId, commit);
+    if (found) return found;
+    return this.opts.locks.run(`repo:${packageId}`, async () => {
+      const again = this.find(packageId, commit);
+      if (again) return again;
+      const rel = this.relativePath(packageId, commit);
+      const file = join(this.opts.dir, rel);
+      mkdirSync(dirname(file), { recursive: true });
+      if (!existsSync(file)) {
+        const d = await driver();
+        try {
+          await d.archive(commit, file);
+        } catch {
+          // The mirror may be missing (restored backup) or older than the commit: refresh once.
+          await d.syncMirror();
+          await d.archive(commit, file);
+        }
+      }
+      const size = statSync(file).size;
+      const sha1 = await sha1File(file);
+      this.opts.db
+        .insert(dists)
+        .values({ packageId, commit, path: rel, size, sha1, createdAt: Date.now() })
+        .onConflictDoNothing()
+        .run();
+      return { file, size, sha1 };
+    });
+  }
+}

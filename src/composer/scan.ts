@@ -1,0 +1,172 @@
+// Turns a repository's refs and their composer.json files into the versions composer itself
+// would derive (composer's VcsRepository rules), with a reason for every ref it skips. Pure.
+import type { RemoteRef, RemoteState } from '../vcs/types.js';
+import { applyManifestVersion, branchToVersion, parseStability, tagToVersion } from '../domain/versions.js';
+import { validatePackageName } from '../domain/names.js';
+import { parseManifest, publishedFields } from './manifest.js';
+import type { JsonObject } from './json.js';
+
+export interface ScanInput {
+  remote: RemoteState;
+  /** composer.json bytes per commit; null when that commit has none. */
+  manifests: ReadonlyMap<string, Buffer | null>;
+  /** Commit dates as RFC 3339 strings (used when composer.json has no `time`). */
+  times: ReadonlyMap<string, string>;
+}
+
+export interface ScannedVersion {
+  version: string;
+  normalized: string;
+  isDev: boolean;
+  refKind: 'tag' | 'branch';
+  refName: string;
+  commit: string;
+  stability: string;
+  time: string | null;
+  /** Published fields except name, version, version_normalized, source and dist. */
+  data: JsonObject;
+}
+
+export interface RefOutcome {
+  kind: 'tag' | 'branch';
+  name: string;
+  commit: string;
+  version: string | null;
+  skipReason: string | null;
+}
+
+export type ScanResult =
+  | { ok: true; name: string; versions: ScannedVersion[]; refs: RefOutcome[] }
+  | { ok: false; error: string };
+
+/** Byte order of ref names, as git lists them (composer processes tags in that order). */
+function byName(a: RemoteRef, b: RemoteRef): number {
+  return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
+}
+
+function rfc3339(time: string | undefined): string | null {
+  return time ?? null;
+}
+
+export function scanRefs(input: ScanInput): ScanResult {
+  const { remote, manifests } = input;
+  const root = remote.refs.find((r) => r.kind === 'branch' && r.name === remote.defaultBranch);
+  if (!root) return { ok: false, error: `the default branch "${remote.defaultBranch}" was not found in the repository` };
+  const rootBytes = manifests.get(root.commit);
+  if (rootBytes === undefined || rootBytes === null) {
+    return { ok: false, error: `the default branch "${root.name}" has no composer.json; the package name is taken from it` };
+  }
+  const rootManifest = parseManifest(rootBytes);
+  if (!rootManifest.ok) return { ok: false, error: `composer.json of the default branch "${root.name}": ${rootManifest.reason}` };
+  const rawName = rootManifest.manifest.name;
+  if (typeof rawName !== 'string' || rawName === '') {
+    return { ok: false, error: `composer.json of the default branch "${root.name}" has no "name"` };
+  }
+  const nameProblem = validatePackageName(rawName);
+  if (nameProblem) return { ok: false, error: `composer.json of the default branch "${root.name}": ${nameProblem}` };
+  const name = rawName;
+
+  const versions: ScannedVersion[] = [];
+  const refs: RefOutcome[] = [];
+  const seen = new Map<string, string>();
+  const skip = (r: RemoteRef, reason: string) => refs.push({ kind: r.kind, name: r.name, commit: r.commit, version: null, skipReason: reason });
+
+  for (const tag of remote.refs.filter((r) => r.kind === 'tag').sort(byName)) {
+    const tv = tagToVersion(tag.name);
+    if (!tv.ok) {
+      skip(tag, tv.reason);
+      continue;
+    }
+    const bytes = manifests.get(tag.commit);
+    if (bytes === undefined || bytes === null) {
+      skip(tag, 'no composer.json in this tag');
+      continue;
+    }
+    const parsed = parseManifest(bytes);
+    if (!parsed.ok) {
+      skip(tag, parsed.reason);
+      continue;
+    }
+    const m = parsed.manifest;
+    const final = applyManifestVersion(tv, m.version);
+    if (!final.ok) {
+      skip(tag, final.reason);
+      continue;
+    }
+    const { version, normalized } = final;
+    const first = seen.get(normalized);
+    if (first !== undefined) {
+      skip(tag, `same version as tag "${first}" (${normalized}), which is published`);
+      continue;
+    }
+    const fields = publishedFields(m, version);
+    if (!fields.ok) {
+      skip(tag, fields.reason);
+      continue;
+    }
+    seen.set(normalized, tag.name);
+    const data = fields.data;
+    delete data['default-branch'];
+    if (data.time === undefined) {
+      const t = rfc3339(input.times.get(tag.commit));
+      if (t) data.time = t;
+    }
+    versions.push({
+      version, normalized, isDev: false, refKind: 'tag', refName: tag.name, commit: tag.commit,
+      stability: parseStability(normalized), time: typeof data.time === 'string' ? data.time : null, data,
+    });
+    refs.push({ kind: 'tag', name: tag.name, commit: tag.commit, version, skipReason: null });
+  }
+
+  for (const branch of remote.refs.filter((r) => r.kind === 'branch').sort(byName)) {
+    const bv = branchToVersion(branch.name);
+    if (!bv.ok) {
+      skip(branch, bv.reason);
+      continue;
+    }
+    const bytes = manifests.get(branch.commit);
+    if (bytes === undefined || bytes === null) {
+      skip(branch, 'no composer.json in this branch');
+      continue;
+    }
+    const parsed = parseManifest(bytes);
+    if (!parsed.ok) {
+      skip(branch, parsed.reason);
+      continue;
+    }
+    const fields = publishedFields(parsed.manifest, bv.version);
+    if (!fields.ok) {
+      skip(branch, fields.reason);
+      continue;
+    }
+    const first = seen.get(bv.normalized);
+    if (first !== undefined) {
+      skip(branch, `same version as branch "${first}" (${bv.version}), which is published`);
+      continue;
+    }
+    seen.set(bv.normalized, branch.name);
+    const data = fields.data;
+    delete data['default-branch'];
+    if (branch.name === remote.defaultBranch) data['default-branch'] = true;
+    if (data.time === undefined) {
+      const t = rfc3339(input.times.get(branch.commit));
+      if (t) data.time = t;
+    }
+    versions.push({
+      version: bv.version, normalized: bv.normalized, isDev: true, refKind: 'branch', refName: branch.name, commit: branch.commit,
+      stability: 'dev', time: typeof data.time === 'string' ? data.time : null, data,
+    });
+    refs.push({ kind: 'branch', name: branch.name, commit: branch.commit, version: bv.version, skipReason: null });
+  }
+  return { ok: true, name, versions, refs };
+}
+
+/** Commits whose composer.json must be read: new ones, plus the default branch, always. */
+export function commitsToRead(remote: RemoteState, cached: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  for (const r of remote.refs) {
+    if (!cached.has(r.commit)) out.add(r.commit);
+    if (r.kind === 'branch' && r.name === remote.defaultBranch) out.add(r.commit);
+  }
+  return [...out];
+}

@@ -1,0 +1,56 @@
+// The token API: trigger a package update (scope "update") and follow the job it queued.
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../compose.js';
+import { can } from '../../domain/policy.js';
+import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
+import { ComposerReader } from '../../services/composer-reader.js';
+import { requestUpdate } from '../../services/packages.js';
+import { authenticateRequest, secretFromHeader, sendNotFound, sendUnauthorized } from '../auth.js';
+import type { JobRow } from '../../jobs/queue.js';
+
+export function jobView(job: JobRow): Record<string, unknown> {
+  return {
+    id: job.id,
+    type: job.type,
+    status: job.status,
+    attempts: job.attempts,
+    created_at: new Date(job.createdAt).toISOString(),
+    started_at: job.startedAt ? new Date(job.startedAt).toISOString() : null,
+    finished_at: job.finishedAt ? new Date(job.finishedAt).toISOString() : null,
+    error: job.error,
+    result: job.result,
+  };
+}
+
+export function apiRoutes(app: FastifyInstance, deps: Deps): void {
+  const reader = new ComposerReader(deps.sqlite);
+
+  app.post<{ Params: { org: string; vendor: string; name: string } }>('/api/:org/packages/:vendor/:name/update', (req, reply) => {
+    const principal = authenticateRequest(deps.tokens, req);
+    if (!principal) return sendUnauthorized(reply, secretFromHeader(req.headers.authorization) !== null);
+    const org = ORG_NAME_PATTERN.test(req.params.org) ? reader.org(req.params.org) : null;
+    if (!org) return sendNotFound(reply);
+    const facts = deps.access.facts(principal, org);
+    const pkg = reader.package(org.id, `${req.params.vendor}/${req.params.name}`.toLowerCase());
+    if (!pkg || !can(principal, 'package:read', { org: facts, packageId: pkg.id })) return sendNotFound(reply);
+    if (!can(principal, 'package:update', { org: facts, packageId: pkg.id })) {
+      return reply.code(403).send({ status: 'error', message: 'This token may only read; create one with --scope update to trigger updates.' });
+    }
+    const trigger = principal.kind === 'token' ? `api:token:${principal.tokenId}` : 'api';
+    const { job, deduplicated } = requestUpdate(deps.queue, pkg.id, trigger);
+    return reply.code(202).send({ status: 'queued', deduplicated, job: jobView(job) });
+  });
+
+  app.get<{ Params: { org: string; id: string } }>('/api/:org/jobs/:id', (req, reply) => {
+    const principal = authenticateRequest(deps.tokens, req);
+    if (!principal) return sendUnauthorized(reply, secretFromHeader(req.headers.authorization) !== null);
+    const org = ORG_NAME_PATTERN.test(req.params.org) ? reader.org(req.params.org) : null;
+    const job = /^\d+$/.test(req.params.id) ? deps.queue.get(Number(req.params.id)) : null;
+    if (!org || !job) return sendNotFound(reply);
+    const packageId = Number(job.payload.packageId);
+    const facts = deps.access.facts(principal, org);
+    const owned = deps.sqlite.prepare(`SELECT 1 FROM packages WHERE id = ? AND org_id = ?`).get(packageId, org.id) !== undefined;
+    if (!owned || !can(principal, 'package:read', { org: facts, packageId })) return sendNotFound(reply);
+    return reply.send(jobView(job));
+  });
+}

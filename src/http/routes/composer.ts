@@ -1,0 +1,138 @@
+// The composer repository endpoints under /ORG/: packages.json, p2 metadata, dists and the
+// install notifications. Token auth; hidden and missing things are the same fast 404.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { gzipSync } from 'node:zlib';
+import { createReadStream } from 'node:fs';
+import { Type } from 'typebox';
+import type { Deps } from '../../compose.js';
+import { can, canReadAllPackages, type OrgFacts, type Principal } from '../../domain/policy.js';
+import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
+import { ComposerReader, type OrgLookup } from '../../services/composer-reader.js';
+import { acceptsGzip, authenticateRequest, ifModifiedSince, secretFromHeader, sendNotFound, sendUnauthorized } from '../auth.js';
+import { driverFor } from '../../jobs/update-package.js';
+
+interface Resolved {
+  principal: Principal;
+  org: OrgLookup;
+  facts: OrgFacts;
+}
+
+function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+/** Sends JSON bytes with Last-Modified, the empty-body 304 composer expects, and gzip. */
+function sendJson(req: FastifyRequest, reply: FastifyReply, json: Buffer, gzip: Buffer | null, lastModified: number): FastifyReply {
+  const seconds = Math.floor(lastModified / 1000);
+  reply.header('Last-Modified', httpDate(seconds * 1000)).header('Cache-Control', 'private, no-cache').header('Vary', 'Authorization, Accept-Encoding');
+  const ims = ifModifiedSince(req);
+  if (ims !== null && seconds <= ims) return reply.code(304).send();
+  reply.type('application/json');
+  if (acceptsGzip(req)) return reply.header('Content-Encoding', 'gzip').send(gzip ?? gzipSync(json));
+  return reply.send(json);
+}
+
+const PathOrg = Type.Object({ org: Type.String() });
+
+export function composerRoutes(app: FastifyInstance, deps: Deps): void {
+  const reader = new ComposerReader(deps.sqlite);
+  const prefix = new URL(deps.config.server.public_url).pathname.replace(/\/+$/, '');
+
+  /** Authenticates and resolves the organization; replies 401/404 itself and returns null then. */
+  function resolve(req: FastifyRequest, reply: FastifyReply, orgName: string): Resolved | null {
+    const principal = authenticateRequest(deps.tokens, req);
+    if (!principal) {
+      sendUnauthorized(reply, secretFromHeader(req.headers.authorization) !== null);
+      return null;
+    }
+    const org = ORG_NAME_PATTERN.test(orgName) ? reader.org(orgName) : null;
+    if (!org) {
+      sendNotFound(reply);
+      return null;
+    }
+    const facts = deps.access.facts(principal, org);
+    if (!can(principal, 'org:read', { org: facts })) {
+      sendNotFound(reply);
+      return null;
+    }
+    return { principal, org, facts };
+  }
+
+  app.get<{ Params: { org: string } }>('/:org/packages.json', { schema: { params: PathOrg } }, (req, reply) => {
+    const r = resolve(req, reply, req.params.org);
+    if (!r) return reply;
+    const all = reader.packageNames(r.org.id);
+    const readAll = canReadAllPackages(r.principal, r.facts);
+    const names = all.filter((p) => readAll || r.facts.grantedPackageIds.has(p.id)).map((p) => p.name);
+    const userId = r.principal.kind === 'token' ? r.principal.userId : r.principal.kind === 'user' ? r.principal.userId : null;
+    const lastModified = Math.max(r.org.packagesChangedAt, r.org.aclChangedAt, userId !== null ? reader.userAclChangedAt(userId) : 0);
+    const base = `${prefix}/${r.org.name}`;
+    const body = Buffer.from(
+      JSON.stringify({
+        packages: [],
+        'metadata-url': `${base}/p2/%package%.json`,
+        'notify-batch': `${base}/downloads`,
+        'available-packages': names,
+      }),
+    );
+    return sendJson(req, reply, body, null, lastModified);
+  });
+
+  app.get<{ Params: { org: string; vendor: string; file: string } }>('/:org/p2/:vendor/:file', (req, reply) => {
+    const r = resolve(req, reply, req.params.org);
+    if (!r) return reply;
+    const m = /^(.+?)(~dev)?\.json$/.exec(req.params.file);
+    if (!m) return sendNotFound(reply);
+    const pkg = reader.package(r.org.id, `${req.params.vendor}/${m[1]}`.toLowerCase());
+    if (!pkg || !can(r.principal, 'package:read', { org: r.facts, packageId: pkg.id })) return sendNotFound(reply);
+    const file = reader.metadataFile(pkg.id, m[2] ? 'dev' : 'tags');
+    if (!file) return sendNotFound(reply);
+    return sendJson(req, reply, file.json, file.gzip, file.lastModified);
+  });
+
+  app.get<{ Params: { org: string; vendor: string; name: string; file: string } }>('/:org/dists/:vendor/:name/:file', async (req, reply) => {
+    const r = resolve(req, reply, req.params.org);
+    if (!r) return reply;
+    const pkg = reader.package(r.org.id, `${req.params.vendor}/${req.params.name}`.toLowerCase());
+    if (!pkg || !can(r.principal, 'package:read', { org: r.facts, packageId: pkg.id })) return sendNotFound(reply);
+    const m = /^(.+)\.zip$/.exec(req.params.file);
+    const ref = m?.[1];
+    if (!ref) return sendNotFound(reply);
+    let dist = deps.dists.find(pkg.id, ref);
+    if (!dist) {
+      if (!reader.isKnownCommit(pkg.id, ref)) return sendNotFound(reply);
+      dist = await deps.dists.ensure(pkg.id, ref, async () => driverFor(deps, pkg.id));
+    }
+    return reply
+      .type('application/zip')
+      .header('Content-Length', dist.size)
+      .header('Cache-Control', 'private, max-age=31536000, immutable')
+      .header('Content-Disposition', `attachment; filename="${pkg.name.replace('/', '-')}-${ref.slice(0, 12)}.zip"`)
+      .send(createReadStream(dist.file));
+  });
+
+  const DownloadsBody = Type.Object({
+    downloads: Type.Array(Type.Object({ name: Type.String({ maxLength: 300 }), version: Type.String({ maxLength: 300 }) }), { maxItems: 5000 }),
+  });
+
+  app.post<{ Params: { org: string }; Body: { downloads: { name: string; version: string }[] } }>(
+    '/:org/downloads',
+    { schema: { body: DownloadsBody } },
+    (req, reply) => {
+      const r = resolve(req, reply, req.params.org);
+      if (!r) return reply;
+      const day = new Date().toISOString().slice(0, 10);
+      const count = deps.sqlite.transaction(() => {
+        let n = 0;
+        for (const d of req.body.downloads) {
+          const pkg = reader.package(r.org.id, d.name.toLowerCase());
+          if (!pkg || !can(r.principal, 'package:read', { org: r.facts, packageId: pkg.id })) continue;
+          reader.countDownload(pkg.id, d.version, day);
+          n++;
+        }
+        return n;
+      })();
+      return reply.code(200).send({ status: 'success', recorded: count });
+    },
+  );
+}

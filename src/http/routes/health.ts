@@ -1,0 +1,19 @@
+// Liveness and readiness: alive while the process serves; ready once the database is open and
+// every migration has run.
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../compose.js';
+import { pendingMigrations } from '../../db/client.js';
+
+export function healthRoutes(app: FastifyInstance, deps: Deps): void {
+  app.get('/healthz', (_req, reply) => reply.header('Cache-Control', 'no-store').send({ status: 'ok' }));
+  app.get('/readyz', (_req, reply) => {
+    try {
+      deps.sqlite.prepare('SELECT 1').get();
+      const pending = pendingMigrations(deps.sqlite);
+      if (pending > 0) return reply.code(503).send({ status: 'not ready', pending_migrations: pending });
+      return reply.header('Cache-Control', 'no-store').send({ status: 'ready' });
+    } catch {
+      return reply.code(503).send({ status: 'not ready', database: 'unavailable' });
+    }
+  });
+}

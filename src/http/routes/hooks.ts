@@ -1,0 +1,16 @@
+// Webhook endpoints. The generic hook URL /hooks/generic/HOOK_TOKEN (CodeCommit, Azure DevOps,
+// scripts) names its package by a secret token; any body is accepted, nothing is parsed.
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../compose.js';
+import { hashHookToken, requestUpdate } from '../../services/packages.js';
+import { sendNotFound } from '../auth.js';
+
+export function hookRoutes(app: FastifyInstance, deps: Deps): void {
+  const byHook = deps.sqlite.prepare(`SELECT id FROM packages WHERE hook_token_hash = ?`);
+  app.post<{ Params: { token: string } }>('/hooks/generic/:token', (req, reply) => {
+    const row = byHook.get(hashHookToken(req.params.token)) as { id: number } | undefined;
+    if (!row) return sendNotFound(reply);
+    const { job, deduplicated } = requestUpdate(deps.queue, row.id, 'hook:generic');
+    return reply.code(202).send({ status: 'queued', deduplicated, job: { id: job.id } });
+  });
+}

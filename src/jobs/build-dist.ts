@@ -1,0 +1,16 @@
+// Builds a dist zip ahead of its first download, so it exists even if the tag moves later.
+import type { Deps } from '../compose.js';
+import type { JobHandler } from './runner.js';
+import { driverFor } from './update-package.js';
+import { BUILD_DIST } from './job-types.js';
+
+export { BUILD_DIST };
+
+export function createBuildDistHandler(deps: Deps): JobHandler {
+  return async ({ job }) => {
+    const packageId = Number(job.payload.packageId);
+    const commit = String(job.payload.commit);
+    const d = await deps.dists.ensure(packageId, commit, async () => driverFor(deps, packageId));
+    return { size: d.size, sha1: d.sha1 };
+  };
+}

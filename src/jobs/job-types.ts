@@ -1,0 +1,3 @@
+// Names of the job types, shared by the code that enqueues and the code that runs them.
+export const UPDATE_PACKAGE = 'update-package';
+export const BUILD_DIST = 'build-dist';

@@ -1,0 +1,194 @@
+// The package update job: list the remote (cheap), stop if nothing changed, else refresh the
+// mirror, read composer.json only for new commits (one batch), scan, and apply the result and
+// the re-rendered metadata in one transaction. Failures keep the last good versions.
+import { and, eq, inArray } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Deps } from '../compose.js';
+import type { Tx } from '../db/client.js';
+import { manifestCache, organizations, packageRefs, packages, versions } from '../db/schema.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import { commitsToRead, scanRefs, type ScannedVersion } from '../composer/scan.js';
+import { writeMetadataFiles } from '../services/metadata.js';
+import { loadVcsCredential } from '../services/credentials.js';
+import { fileKey, type Driver, type RemoteState } from '../vcs/types.js';
+import { JobError, type JobHandler } from './runner.js';
+import { BUILD_DIST, UPDATE_PACKAGE } from './job-types.js';
+
+export { UPDATE_PACKAGE };
+
+export interface UpdateSummary {
+  changed: boolean;
+  name: string | null;
+  added: string[];
+  removed: string[];
+  updated: string[];
+  skipped: number;
+  error?: string;
+}
+
+export function remoteStateHash(remote: RemoteState): string {
+  const lines = remote.refs.map((r) => `${r.kind} ${r.name} ${r.commit}`).sort();
+  return createHash('sha256').update(`${remote.defaultBranch}\n${lines.join('\n')}`).digest('hex');
+}
+
+export function mirrorDir(deps: Pick<Deps, 'paths'>, packageId: number, vcsType: string): string {
+  return join(deps.paths.mirrors, `${packageId}.${vcsType}`);
+}
+
+/** Builds the VCS driver for a stored package (decrypting its credential in memory). */
+export function driverFor(deps: Deps, packageId: number): Driver {
+  const pkg = deps.db.select().from(packages).where(eq(packages.id, packageId)).get();
+  if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} no longer exists`);
+  const factory = deps.drivers.get(pkg.vcsType);
+  if (!factory) throw new AppError('VCS_ERROR', `no driver for ${pkg.vcsType} repositories`);
+  const cred = pkg.credentialId !== null ? loadVcsCredential(deps.db, deps.box, pkg.credentialId).credential : undefined;
+  return factory({
+    url: pkg.url,
+    mirrorDir: mirrorDir(deps, pkg.id, pkg.vcsType),
+    credential: cred,
+    tmpDir: deps.paths.tmp,
+    timeoutMs: deps.config.vcs.timeout_seconds * 1000,
+  });
+}
+
+function toRfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
+function recordFailure(deps: Deps, packageId: number, e: unknown): void {
+  const code = isAppError(e) ? e.code : 'INTERNAL';
+  const message = e instanceof Error ? e.message : String(e);
+  deps.db.update(packages)
+    .set({ status: 'error', lastError: message, lastErrorCode: code, lastErrorAt: Date.now() })
+    .where(eq(packages.id, packageId))
+    .run();
+}
+
+const PERMANENT_VCS_ERRORS = new Set(['VCS_AUTH_FAILED', 'VCS_NOT_FOUND', 'VCS_HOST_KEY', 'URL_NOT_ALLOWED', 'CREDENTIAL_NOT_FOUND']);
+
+export async function updatePackage(deps: Deps, packageId: number, opts: { force?: boolean } = {}): Promise<UpdateSummary> {
+  return deps.locks.run(`repo:${packageId}`, async () => {
+    const pkg = deps.db.select().from(packages).where(eq(packages.id, packageId)).get();
+    if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} no longer exists`);
+    const driver = driverFor(deps, packageId);
+    const remote = await driver.listRemote();
+    const hash = remoteStateHash(remote);
+    const summary: UpdateSummary = { changed: false, name: pkg.name, added: [], removed: [], updated: [], skipped: 0 };
+    if (!opts.force && hash === pkg.remoteStateHash && pkg.status === 'ok') {
+      deps.db.update(packages).set({ lastUpdatedAt: Date.now() }).where(eq(packages.id, packageId)).run();
+      return summary;
+    }
+    await driver.syncMirror();
+
+    const cachedRows = deps.db.select({ commit: manifestCache.commit, content: manifestCache.content, time: manifestCache.time })
+      .from(manifestCache).where(eq(manifestCache.packageId, packageId)).all();
+    const manifests = new Map<string, Buffer | null>(cachedRows.map((r) => [r.commit, r.content]));
+    const times = new Map<string, string>();
+    for (const r of cachedRows) if (r.time) times.set(r.commit, r.time);
+    const toRead = commitsToRead(remote, new Set(manifests.keys()));
+    if (toRead.length > 0) {
+      const files = await driver.readFiles(toRead.map((commit) => ({ commit, path: 'composer.json' })));
+      const dates = await driver.commitTimes(toRead);
+      for (const c of toRead) {
+        manifests.set(c, files.get(fileKey(c, 'composer.json')) ?? null);
+        const d = dates.get(c);
+        if (d) times.set(c, toRfc3339(d));
+      }
+    }
+    const result = scanRefs({ remote, manifests, times });
+    const org = deps.db.select().from(organizations).where(eq(organizations.id, pkg.orgId)).get();
+    if (!org) throw new AppError('ORG_NOT_FOUND', `organization ${pkg.orgId} no longer exists`);
+
+    const newCommits: string[] = [];
+    deps.db.transaction((tx) => {
+      const now = Date.now();
+      for (const c of toRead) {
+        tx.insert(manifestCache)
+          .values({ packageId, commit: c, content: manifests.get(c) ?? null, time: times.get(c) ?? null })
+          .onConflictDoUpdate({ target: [manifestCache.packageId, manifestCache.commit], set: { content: manifests.get(c) ?? null, time: times.get(c) ?? null } })
+          .run();
+      }
+      if (!result.ok) {
+        tx.update(packages)
+          .set({ status: 'error', lastError: result.error, lastErrorCode: 'PACKAGE_NAME_INVALID', lastErrorAt: now, lastUpdatedAt: now })
+          .where(eq(packages.id, packageId))
+          .run();
+        summary.error = result.error;
+        return;
+      }
+      const clash = tx.select({ id: packages.id, url: packages.url }).from(packages)
+        .where(and(eq(packages.orgId, pkg.orgId), eq(packages.name, result.name))).get();
+      if (clash && clash.id !== packageId) {
+        const error = `package name ${result.name} is already used in this organization by ${clash.url}`;
+        tx.update(packages).set({ status: 'error', lastError: error, lastErrorCode: 'PACKAGE_EXISTS', lastErrorAt: now, lastUpdatedAt: now })
+          .where(eq(packages.id, packageId)).run();
+        summary.error = error;
+        return;
+      }
+      const before = tx.select({ normalized: versions.normalized, commit: versions.commit, version: versions.version })
+        .from(versions).where(eq(versions.packageId, packageId)).all();
+      const beforeMap = new Map(before.map((v) => [v.normalized, v]));
+      const afterMap = new Map(result.versions.map((v) => [v.normalized, v]));
+      for (const v of result.versions) {
+        const b = beforeMap.get(v.normalized);
+        if (!b) summary.added.push(v.version);
+        else if (b.commit !== v.commit) summary.updated.push(v.version);
+        if (!b || b.commit !== v.commit) newCommits.push(v.commit);
+      }
+      for (const b of before) if (!afterMap.has(b.normalized)) summary.removed.push(b.version);
+      const nameChanged = pkg.name !== result.name;
+      replaceVersions(tx, packageId, result.versions);
+      tx.delete(packageRefs).where(eq(packageRefs.packageId, packageId)).run();
+      for (const r of result.refs) tx.insert(packageRefs).values({ packageId, ...r }).run();
+      tx.update(packages)
+        .set({ name: result.name, defaultBranch: remote.defaultBranch, remoteStateHash: hash, status: 'ok', lastUpdatedAt: now, lastError: null, lastErrorCode: null, lastErrorAt: null })
+        .where(eq(packages.id, packageId))
+        .run();
+      writeMetadataFiles(tx, { packageId, orgName: org.name, name: result.name, url: pkg.url, vcsType: pkg.vcsType }, deps.config.server.public_url, now);
+      if (nameChanged) tx.update(organizations).set({ packagesChangedAt: now }).where(eq(organizations.id, org.id)).run();
+      summary.changed = summary.added.length + summary.removed.length + summary.updated.length > 0 || nameChanged;
+      summary.name = result.name;
+      summary.skipped = result.refs.filter((r) => r.skipReason !== null).length;
+    });
+    if (deps.config.jobs.build_dists_ahead) {
+      for (const commit of new Set(newCommits)) {
+        deps.queue.enqueue({ type: BUILD_DIST, lockKey: `dist:${packageId}:${commit}`, payload: { packageId, commit }, trigger: 'update', maxAttempts: 2 });
+      }
+    }
+    return summary;
+  });
+}
+
+function replaceVersions(tx: Tx, packageId: number, list: ScannedVersion[]): void {
+  const existing = tx.select({ id: versions.id, normalized: versions.normalized }).from(versions).where(eq(versions.packageId, packageId)).all();
+  const keep = new Set(list.map((v) => v.normalized));
+  const gone = existing.filter((e) => !keep.has(e.normalized)).map((e) => e.id);
+  if (gone.length > 0) tx.delete(versions).where(inArray(versions.id, gone)).run();
+  list.forEach((v, position) => {
+    const row = {
+      packageId, version: v.version, normalized: v.normalized, isDev: v.isDev, refKind: v.refKind, refName: v.refName,
+      commit: v.commit, stability: v.stability, time: v.time, data: JSON.stringify(v.data), position,
+    };
+    tx.insert(versions).values(row)
+      .onConflictDoUpdate({ target: [versions.packageId, versions.normalized], set: row })
+      .run();
+  });
+}
+
+export function createUpdatePackageHandler(deps: Deps): JobHandler {
+  return async ({ job, log }) => {
+    const packageId = Number(job.payload.packageId);
+    try {
+      const summary = await updatePackage(deps, packageId, { force: job.payload.force === true });
+      log.info({ packageId, changed: summary.changed, added: summary.added.length, removed: summary.removed.length }, 'package updated');
+      if (summary.error) throw new JobError(summary.error, false, { ...summary });
+      return { ...summary };
+    } catch (e) {
+      if (e instanceof JobError) throw e;
+      recordFailure(deps, packageId, e);
+      const code = isAppError(e) ? e.code : 'INTERNAL';
+      throw new JobError(e instanceof Error ? e.message : String(e), !PERMANENT_VCS_ERRORS.has(code) && code !== 'PACKAGE_NOT_FOUND', { code });
+    }
+  };
+}

@@ -1,0 +1,77 @@
+// Prepared reads for the composer endpoints' hot path: organization, package, stored p2 file,
+// visible package names and the timestamps that make up a per-token Last-Modified.
+import type { Sqlite } from '../db/client.js';
+
+export interface OrgLookup {
+  id: number;
+  name: string;
+  syncIntegration: string | null;
+  aclChangedAt: number;
+  packagesChangedAt: number;
+}
+
+export interface PackageLookup {
+  id: number;
+  name: string;
+  vcsType: 'git' | 'hg' | 'svn';
+}
+
+export interface MetadataFile {
+  json: Buffer;
+  gzip: Buffer;
+  lastModified: number;
+}
+
+export class ComposerReader {
+  private readonly q;
+
+  constructor(sqlite: Sqlite) {
+    this.q = {
+      org: sqlite.prepare(
+        `SELECT id, name, sync_integration AS syncIntegration, acl_changed_at AS aclChangedAt, packages_changed_at AS packagesChangedAt
+         FROM organizations WHERE name = ?`,
+      ),
+      pkg: sqlite.prepare(`SELECT id, name, vcs_type AS vcsType FROM packages WHERE org_id = ? AND name = ?`),
+      file: sqlite.prepare(`SELECT json, gzip, last_modified AS lastModified FROM metadata_files WHERE package_id = ? AND kind = ?`),
+      names: sqlite.prepare(`SELECT id, name FROM packages WHERE org_id = ? AND name IS NOT NULL ORDER BY name`),
+      userAcl: sqlite.prepare(`SELECT acl_changed_at AS t FROM users WHERE id = ?`),
+      knownCommit: sqlite.prepare(
+        `SELECT 1 FROM versions WHERE package_id = @p AND "commit" = @c
+         UNION ALL SELECT 1 FROM manifest_cache WHERE package_id = @p AND "commit" = @c LIMIT 1`,
+      ),
+      countDownload: sqlite.prepare(
+        `INSERT INTO downloads (package_id, normalized, day, count) VALUES (?, ?, ?, 1)
+         ON CONFLICT (package_id, normalized, day) DO UPDATE SET count = count + 1`,
+      ),
+    };
+  }
+
+  org(name: string): OrgLookup | null {
+    return (this.q.org.get(name) as OrgLookup | undefined) ?? null;
+  }
+
+  package(orgId: number, name: string): PackageLookup | null {
+    return (this.q.pkg.get(orgId, name) as PackageLookup | undefined) ?? null;
+  }
+
+  metadataFile(packageId: number, kind: 'tags' | 'dev'): MetadataFile | null {
+    return (this.q.file.get(packageId, kind) as MetadataFile | undefined) ?? null;
+  }
+
+  packageNames(orgId: number): { id: number; name: string }[] {
+    return this.q.names.all(orgId) as { id: number; name: string }[];
+  }
+
+  userAclChangedAt(userId: number): number {
+    return (this.q.userAcl.get(userId) as { t: number } | undefined)?.t ?? 0;
+  }
+
+  /** A commit this package has published or scanned: the only ones a dist may be built for. */
+  isKnownCommit(packageId: number, commit: string): boolean {
+    return this.q.knownCommit.get({ p: packageId, c: commit }) !== undefined;
+  }
+
+  countDownload(packageId: number, normalized: string, day: string): void {
+    this.q.countDownload.run(packageId, normalized, day);
+  }
+}

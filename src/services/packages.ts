@@ -1,0 +1,98 @@
+// Packages: add a repository (checked URL, optional credential), request updates through the
+// job queue, and describe a package (versions, skipped refs, last update and error).
+import { and, asc, eq } from 'drizzle-orm';
+import { randomBytes, createHash } from 'node:crypto';
+import type { Tx } from '../db/client.js';
+import { organizations, packageRefs, packages, versions } from '../db/schema.js';
+import { writeAudit } from '../db/repos/audit.js';
+import { AppError } from '../domain/errors.js';
+import { checkRepositoryUrl } from '../vcs/url.js';
+import type { VcsType } from '../vcs/types.js';
+import type { JobQueue, JobRow } from '../jobs/queue.js';
+import { UPDATE_PACKAGE } from '../jobs/job-types.js';
+import { getOrg } from './orgs.js';
+import { findCredentialId } from './credentials.js';
+
+export type PackageRow = typeof packages.$inferSelect;
+
+export interface AddPackageInput {
+  org: string;
+  url: string;
+  type?: VcsType | undefined;
+  credential?: string | undefined;
+}
+
+export interface UrlPolicy {
+  allowLocalPaths: boolean;
+  allowedProtocols: readonly string[];
+  /** Repository types this instance has a driver for. */
+  vcsTypes: readonly VcsType[];
+}
+
+export function hashHookToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Adds the package row and queues its first import; returns the row, the job and the hook secret. */
+export function addPackage(db: Tx, queue: JobQueue, policy: UrlPolicy, input: AddPackageInput, actor: string): { pkg: PackageRow; job: JobRow; hookToken: string } {
+  checkRepositoryUrl(input.url, policy);
+  const type: VcsType = input.type ?? 'git';
+  if (!policy.vcsTypes.includes(type)) {
+    throw new AppError('BAD_REQUEST', `${type} repositories are not supported yet (supported: ${policy.vcsTypes.join(', ')})`);
+  }
+  const hookToken = randomBytes(24).toString('base64url');
+  const pkg = db.transaction((tx) => {
+    const org = getOrg(tx, input.org);
+    const credentialId = input.credential ? findCredentialId(tx, org.id, input.credential) : null;
+    const dup = tx.select({ id: packages.id }).from(packages).where(and(eq(packages.orgId, org.id), eq(packages.url, input.url))).get();
+    if (dup) throw new AppError('PACKAGE_EXISTS', `organization "${org.name}" already has a package for ${input.url}`, { url: input.url });
+    const row = tx
+      .insert(packages)
+      .values({ orgId: org.id, url: input.url, vcsType: type, credentialId, hookTokenHash: hashHookToken(hookToken), status: 'new', createdAt: Date.now() })
+      .returning()
+      .get();
+    writeAudit(tx, { orgId: org.id, actor, action: 'package.add', target: input.url, details: { type, credential: input.credential } });
+    return row;
+  });
+  const { job } = requestUpdate(queue, pkg.id, actor);
+  return { pkg, job, hookToken };
+}
+
+export function requestUpdate(queue: JobQueue, packageId: number, trigger: string, opts: { force?: boolean } = {}): { job: JobRow; deduplicated: boolean } {
+  return queue.enqueue({ type: UPDATE_PACKAGE, lockKey: `package:${packageId}`, payload: { packageId, force: opts.force ?? false }, trigger });
+}
+
+export function getPackageByName(db: Tx, orgName: string, name: string): PackageRow & { orgName: string } {
+  const org = getOrg(db, orgName);
+  const lower = name.toLowerCase();
+  const pkg = db.select().from(packages).where(and(eq(packages.orgId, org.id), eq(packages.name, lower))).get()
+    ?? db.select().from(packages).where(and(eq(packages.orgId, org.id), eq(packages.url, name))).get();
+  if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `organization "${orgName}" has no package "${name}"`, { org: orgName, package: name });
+  return { ...pkg, orgName: org.name };
+}
+
+export function listPackages(db: Tx, orgName: string): PackageRow[] {
+  const org = getOrg(db, orgName);
+  return db.select().from(packages).where(eq(packages.orgId, org.id)).orderBy(asc(packages.name)).all();
+}
+
+export interface PackageDetails {
+  pkg: PackageRow & { orgName: string };
+  versions: { version: string; normalized: string; stability: string; refKind: string; refName: string; commit: string; time: string | null }[];
+  skipped: { kind: string; name: string; commit: string; reason: string }[];
+}
+
+export function describePackage(db: Tx, orgName: string, name: string): PackageDetails {
+  const pkg = getPackageByName(db, orgName, name);
+  const vs = db.select().from(versions).where(eq(versions.packageId, pkg.id)).orderBy(asc(versions.position)).all();
+  const refs = db.select().from(packageRefs).where(eq(packageRefs.packageId, pkg.id)).all();
+  return {
+    pkg,
+    versions: vs.map((v) => ({ version: v.version, normalized: v.normalized, stability: v.stability, refKind: v.refKind, refName: v.refName, commit: v.commit, time: v.time })),
+    skipped: refs.filter((r) => r.skipReason !== null).map((r) => ({ kind: r.kind, name: r.name, commit: r.commit, reason: r.skipReason as string })),
+  };
+}
+
+export function orgNameOf(db: Tx, orgId: number): string {
+  return db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, orgId)).get()?.name ?? String(orgId);
+}

@@ -1,0 +1,141 @@
+// Access tokens for composer and the API: created once (the secret is shown once), stored as a
+// SHA-256 hash, resolved to a Principal on every request through a small in-memory cache.
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Sqlite, Tx } from '../db/client.js';
+import { tokens } from '../db/schema.js';
+import { writeAudit } from '../db/repos/audit.js';
+import { AppError } from '../domain/errors.js';
+import { generateToken, hashToken, parseToken, tokenHint, type TokenScope } from '../domain/tokens.js';
+import type { Principal } from '../domain/policy.js';
+import { getOrg } from './orgs.js';
+import { getUser } from './users.js';
+
+export interface CreateTokenInput {
+  user?: string | undefined;
+  org?: string | undefined;
+  scope: TokenScope;
+  name?: string | undefined;
+  /** YYYY-MM-DD: the token works through the end of that day (UTC). */
+  expires?: string | undefined;
+}
+
+export function parseExpiry(date: string, now = Date.now()): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const at = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 23, 59, 59, 999) : NaN;
+  if (!m || Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== date) {
+    throw new AppError('BAD_REQUEST', `--expires must be a date as YYYY-MM-DD (got "${date}")`);
+  }
+  if (at < now) throw new AppError('BAD_REQUEST', `--expires ${date} is in the past`);
+  return at;
+}
+
+export function createToken(db: Tx, input: CreateTokenInput, actor: string): { token: string; id: number; hint: string; expiresAt: number | null } {
+  if (!input.user && !input.org) {
+    throw new AppError('BAD_REQUEST', 'an organization token needs --org ORG (or pass --user LOGIN for a user token)');
+  }
+  const expiresAt = input.expires ? parseExpiry(input.expires) : null;
+  return db.transaction((tx) => {
+    const user = input.user ? getUser(tx, input.user) : null;
+    const org = input.org ? getOrg(tx, input.org) : null;
+    const kind = user ? 'user' : 'org';
+    const token = generateToken(kind);
+    const name = input.name ?? (user ? `${user.login}${org ? ` @ ${org.name}` : ''}` : `${org?.name} CI`);
+    const row = tx
+      .insert(tokens)
+      .values({
+        kind,
+        userId: user?.id ?? null,
+        orgId: org?.id ?? null,
+        scope: input.scope,
+        name,
+        hash: hashToken(token),
+        hint: tokenHint(token),
+        expiresAt,
+        createdAt: Date.now(),
+      })
+      .returning({ id: tokens.id })
+      .get();
+    writeAudit(tx, { orgId: org?.id ?? null, actor, action: 'token.create', target: name, details: { id: row.id, kind, scope: input.scope, user: user?.login } });
+    return { token, id: row.id, hint: tokenHint(token), expiresAt };
+  });
+}
+
+export function revokeToken(db: Tx, id: number, actor: string): void {
+  const row = db.select().from(tokens).where(and(eq(tokens.id, id), isNull(tokens.revokedAt))).get();
+  if (!row) throw new AppError('NOT_FOUND', `token ${id} does not exist or is already revoked`);
+  db.update(tokens).set({ revokedAt: Date.now() }).where(eq(tokens.id, id)).run();
+  writeAudit(db, { orgId: row.orgId, actor, action: 'token.revoke', target: row.name, details: { id } });
+}
+
+interface TokenLookupRow {
+  id: number;
+  kind: 'user' | 'org';
+  user_id: number | null;
+  org_id: number | null;
+  scope: 'read' | 'update';
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  is_admin: number | null;
+  disabled_at: number | null;
+}
+
+/**
+ * Resolves bearer secrets to principals. Entries are dropped whenever the database changes
+ * (this connection's total_changes or another connection's data_version), so a token revoked
+ * by the CLI stops working on the next request.
+ */
+export class TokenAuthenticator {
+  private cache = new Map<string, TokenLookupRow | null>();
+  private stamp = '';
+  private readonly lookup;
+  private readonly touch;
+  private readonly version;
+
+  constructor(private readonly sqlite: Sqlite) {
+    this.lookup = sqlite.prepare(
+      `SELECT t.id, t.kind, t.user_id, t.org_id, t.scope, t.expires_at, t.revoked_at, t.last_used_at, u.is_admin, u.disabled_at
+       FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = ?`,
+    );
+    this.touch = sqlite.prepare(`UPDATE tokens SET last_used_at = ? WHERE id = ?`);
+    this.version = sqlite.prepare(`SELECT total_changes() AS c`);
+  }
+
+  private freshStamp(): string {
+    const dv = this.sqlite.pragma('data_version', { simple: true }) as number;
+    const tc = (this.version.get() as { c: number }).c;
+    return `${dv}:${tc}`;
+  }
+
+  authenticate(secret: string, now = Date.now()): Principal | null {
+    if (!parseToken(secret)) return null;
+    const stamp = this.freshStamp();
+    if (stamp !== this.stamp) {
+      this.cache.clear();
+      this.stamp = stamp;
+    }
+    const hash = hashToken(secret);
+    let row = this.cache.get(hash);
+    if (row === undefined) {
+      row = (this.lookup.get(hash) as TokenLookupRow | undefined) ?? null;
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(hash, row);
+    }
+    if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at < now) || row.disabled_at !== null) return null;
+    // Recording use at most once a minute keeps the hot path free of writes.
+    if (row.last_used_at === null || now - row.last_used_at > 60_000) {
+      row.last_used_at = now;
+      this.touch.run(now, row.id);
+      this.stamp = this.freshStamp();
+    }
+    return {
+      kind: 'token',
+      tokenId: row.id,
+      tokenKind: row.kind,
+      userId: row.user_id,
+      orgId: row.org_id,
+      scope: row.scope,
+      isAdmin: row.is_admin === 1,
+    };
+  }
+}

@@ -1,0 +1,114 @@
+// Starts a real Packyard (real SQLite file in a temp data dir, real drivers) for a test, on a
+// free loopback port, and runs the real CLI against the same config. Stopped by the test.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { compose, type Deps } from '../../src/compose.js';
+import { startServer, type RunningServer } from '../../src/main.js';
+import { createLogger } from '../../src/log.js';
+
+export interface TestPackyard {
+  dir: string;
+  configFile: string;
+  config: Config;
+  deps: Deps;
+  server: RunningServer | null;
+  url: string;
+  /** Runs `packyard ARGS` (the real CLI, from source) against this instance's config. */
+  cli(args: string[], opts?: { stdin?: string; env?: NodeJS.ProcessEnv }): Promise<{ code: number; stdout: string; stderr: string }>;
+  stop(): Promise<void>;
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export interface TestPackyardOptions {
+  /** Extra YAML appended to the generated config. */
+  yaml?: string;
+  /** Listen on a port (default); false composes only (no HTTP server, no runner). */
+  listen?: boolean;
+  port?: number;
+  /** Start on an existing test instance's directory (same data dir), e.g. to test a restart. */
+  reuseDir?: string;
+}
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+export function runCli(configFile: string, args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), '--config', configFile, ...args],
+      { cwd: ROOT, env: { ...process.env, ...opts.env }, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+    if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
+    else child.stdin?.end();
+  });
+}
+
+export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {}): Promise<TestPackyard> {
+  const dir = opts.reuseDir ?? mkdtempSync(join(tmpdir(), 'pky-test-'));
+  const configFile = join(dir, 'packyard.yaml');
+  const port = opts.port ?? 0;
+  const writeConfig = (p: number) =>
+    writeFileSync(
+      configFile,
+      [
+        'server:',
+        `  listen: "127.0.0.1:${p}"`,
+        `  public_url: "http://127.0.0.1:${p}"`,
+        `data_dir: "${join(dir, 'data')}"`,
+        'log_level: warn',
+        'vcs:',
+        '  allow_local_paths: true',
+        '  timeout_seconds: 60',
+        opts.yaml ?? '',
+      ].join('\n'),
+    );
+  let config: Config;
+  let deps: Deps;
+  let server: RunningServer | null = null;
+  if (opts.listen === false) {
+    writeConfig(port || 8080);
+    config = loadConfig({ file: configFile, env: {} });
+    deps = compose(config, { log: createLogger('silent') });
+  } else {
+    // Bind first to learn a free port, then write it into the config (public_url needs it).
+    const probe = await import('node:net').then(
+      (net) =>
+        new Promise<number>((r, j) => {
+          const s = net.createServer();
+          s.once('error', j);
+          s.listen(port, '127.0.0.1', () => {
+            const a = s.address();
+            s.close(() => r(typeof a === 'object' && a ? a.port : 0));
+          });
+        }),
+    );
+    writeConfig(probe);
+    config = loadConfig({ file: configFile, env: {} });
+    deps = compose(config, { log: createLogger(process.env.PKY_TEST_LOG ?? 'silent') });
+    server = await startServer(config, { deps });
+  }
+  const url = config.server.public_url;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (server) await server.stop();
+    else deps.close();
+  };
+  t.teardown(async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, configFile, config, deps, server, url, cli: (args, o) => runCli(configFile, args, o), stop };
+}
