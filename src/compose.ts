@@ -76,7 +76,9 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   const drivers = opts.drivers ?? defaultDrivers();
   const locks = new Mutexes();
   const dists = new DistStore({ db, dir: paths.dists, locks });
+  // Handlers close over `deps`, which holds the runner that holds the handlers: fill the map last.
   const handlers = new Map<string, JobHandler>();
+  const runner = new JobRunner(queue, handlers, log.child({ module: 'jobs' }), { concurrency: config.jobs.concurrency });
   const deps: Deps = {
     config,
     log,
@@ -85,7 +87,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     sqlite,
     box,
     queue,
-    runner: undefined as unknown as JobRunner,
+    runner,
     tokens: new TokenAuthenticator(sqlite),
     access: new AccessReader(sqlite),
     drivers,
@@ -97,7 +99,6 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   };
   handlers.set(UPDATE_PACKAGE, createUpdatePackageHandler(deps));
   handlers.set(BUILD_DIST, createBuildDistHandler(deps));
-  deps.runner = new JobRunner(queue, handlers, log.child({ module: 'jobs' }), { concurrency: config.jobs.concurrency });
   refreshRenderedMetadata(deps);
   return deps;
 }

@@ -39,7 +39,13 @@ export function loadOrCreateSecretKey(configured: string | undefined, keyFile: s
   if (existsSync(keyFile)) return readFileSync(keyFile, 'utf8').trim();
   mkdirSync(dirname(keyFile), { recursive: true });
   const key = randomBytes(32).toString('base64url');
-  writeFileSync(keyFile, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(keyFile, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    // Another process (the CLI beside the server) created it first: use theirs.
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(keyFile, 'utf8').trim();
+    throw e;
+  }
   chmodSync(keyFile, 0o600);
   return key;
 }
