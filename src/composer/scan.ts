@@ -3,7 +3,7 @@
 import type { RemoteRef, RemoteState } from '../vcs/types.js';
 import { applyManifestVersion, branchToVersion, parseStability, tagToVersion } from '../domain/versions.js';
 import { validatePackageName } from '../domain/names.js';
-import { parseManifest, publishedFields } from './manifest.js';
+import { parseManifest, publishedFields, type Manifest } from './manifest.js';
 import type { JsonObject } from './json.js';
 
 export interface ScanInput {
@@ -44,10 +44,6 @@ function byName(a: RemoteRef, b: RemoteRef): number {
   return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
 }
 
-function rfc3339(time: string | undefined): string | null {
-  return time ?? null;
-}
-
 export function scanRefs(input: ScanInput): ScanResult {
   const { remote, manifests } = input;
   const root = remote.refs.find((r) => r.kind === 'branch' && r.name === remote.defaultBranch);
@@ -70,6 +66,43 @@ export function scanRefs(input: ScanInput): ScanResult {
   const refs: RefOutcome[] = [];
   const seen = new Map<string, string>();
   const skip = (r: RemoteRef, reason: string) => refs.push({ kind: r.kind, name: r.name, commit: r.commit, version: null, skipReason: reason });
+  const manifestOf = (r: RemoteRef): Manifest | null => {
+    const bytes = manifests.get(r.commit);
+    if (bytes === undefined || bytes === null) {
+      skip(r, `no composer.json in this ${r.kind}`);
+      return null;
+    }
+    const parsed = parseManifest(bytes);
+    if (!parsed.ok) skip(r, parsed.reason);
+    return parsed.ok ? parsed.manifest : null;
+  };
+  /** Publishes a version unless its normalized form is taken (composer: the first one wins). */
+  const publish = (r: RemoteRef, m: Manifest, version: string, normalized: string): void => {
+    const first = seen.get(normalized);
+    if (first !== undefined) {
+      skip(r, `same version as ${r.kind} "${first}" (${normalized}), which is published`);
+      return;
+    }
+    const fields = publishedFields(m, version);
+    if (!fields.ok) {
+      skip(r, fields.reason);
+      return;
+    }
+    seen.set(normalized, r.name);
+    const data = fields.data;
+    delete data['default-branch'];
+    if (r.kind === 'branch' && r.name === remote.defaultBranch) data['default-branch'] = true;
+    if (data.time === undefined) {
+      const t = input.times.get(r.commit);
+      if (t) data.time = t;
+    }
+    const isDev = r.kind === 'branch';
+    versions.push({
+      version, normalized, isDev, refKind: r.kind, refName: r.name, commit: r.commit,
+      stability: isDev ? 'dev' : parseStability(normalized), time: typeof data.time === 'string' ? data.time : null, data,
+    });
+    refs.push({ kind: r.kind, name: r.name, commit: r.commit, version, skipReason: null });
+  };
 
   for (const tag of remote.refs.filter((r) => r.kind === 'tag').sort(byName)) {
     const tv = tagToVersion(tag.name);
@@ -77,45 +110,11 @@ export function scanRefs(input: ScanInput): ScanResult {
       skip(tag, tv.reason);
       continue;
     }
-    const bytes = manifests.get(tag.commit);
-    if (bytes === undefined || bytes === null) {
-      skip(tag, 'no composer.json in this tag');
-      continue;
-    }
-    const parsed = parseManifest(bytes);
-    if (!parsed.ok) {
-      skip(tag, parsed.reason);
-      continue;
-    }
-    const m = parsed.manifest;
+    const m = manifestOf(tag);
+    if (!m) continue;
     const final = applyManifestVersion(tv, m.version);
-    if (!final.ok) {
-      skip(tag, final.reason);
-      continue;
-    }
-    const { version, normalized } = final;
-    const first = seen.get(normalized);
-    if (first !== undefined) {
-      skip(tag, `same version as tag "${first}" (${normalized}), which is published`);
-      continue;
-    }
-    const fields = publishedFields(m, version);
-    if (!fields.ok) {
-      skip(tag, fields.reason);
-      continue;
-    }
-    seen.set(normalized, tag.name);
-    const data = fields.data;
-    delete data['default-branch'];
-    if (data.time === undefined) {
-      const t = rfc3339(input.times.get(tag.commit));
-      if (t) data.time = t;
-    }
-    versions.push({
-      version, normalized, isDev: false, refKind: 'tag', refName: tag.name, commit: tag.commit,
-      stability: parseStability(normalized), time: typeof data.time === 'string' ? data.time : null, data,
-    });
-    refs.push({ kind: 'tag', name: tag.name, commit: tag.commit, version, skipReason: null });
+    if (!final.ok) skip(tag, final.reason);
+    else publish(tag, m, final.version, final.normalized);
   }
 
   for (const branch of remote.refs.filter((r) => r.kind === 'branch').sort(byName)) {
@@ -124,39 +123,8 @@ export function scanRefs(input: ScanInput): ScanResult {
       skip(branch, bv.reason);
       continue;
     }
-    const bytes = manifests.get(branch.commit);
-    if (bytes === undefined || bytes === null) {
-      skip(branch, 'no composer.json in this branch');
-      continue;
-    }
-    const parsed = parseManifest(bytes);
-    if (!parsed.ok) {
-      skip(branch, parsed.reason);
-      continue;
-    }
-    const fields = publishedFields(parsed.manifest, bv.version);
-    if (!fields.ok) {
-      skip(branch, fields.reason);
-      continue;
-    }
-    const first = seen.get(bv.normalized);
-    if (first !== undefined) {
-      skip(branch, `same version as branch "${first}" (${bv.version}), which is published`);
-      continue;
-    }
-    seen.set(bv.normalized, branch.name);
-    const data = fields.data;
-    delete data['default-branch'];
-    if (branch.name === remote.defaultBranch) data['default-branch'] = true;
-    if (data.time === undefined) {
-      const t = rfc3339(input.times.get(branch.commit));
-      if (t) data.time = t;
-    }
-    versions.push({
-      version: bv.version, normalized: bv.normalized, isDev: true, refKind: 'branch', refName: branch.name, commit: branch.commit,
-      stability: 'dev', time: typeof data.time === 'string' ? data.time : null, data,
-    });
-    refs.push({ kind: 'branch', name: branch.name, commit: branch.commit, version: bv.version, skipReason: null });
+    const m = manifestOf(branch);
+    if (m) publish(branch, m, bv.version, bv.normalized);
   }
   return { ok: true, name, versions, refs };
 }
