@@ -1,7 +1,6 @@
 // packyard serve | migrate
 import type { Command } from 'commander';
 import { fail, openForCommand, readConfig, type GlobalOptions } from './context.js';
-import { startServer, stopOnSignals } from '../main.js';
 
 export function registerServe(program: Command): void {
   program
@@ -10,6 +9,9 @@ export function registerServe(program: Command): void {
     .action(async () => {
       try {
         const config = readConfig(program.opts<GlobalOptions>());
+        // Loaded here, not at the top: every other command would pay ~50 ms to load fastify and
+        // the routes it never uses (measured by scripts/bench).
+        const { startServer, stopOnSignals } = await import('../main.js');
         const server = await startServer(config);
         stopOnSignals(server);
         process.stderr.write(`packyard: listening on ${server.address} (public URL ${config.server.public_url}, data in ${config.data_dir})\n`);

@@ -1,7 +1,7 @@
 // The package update job: list the remote (cheap), stop if nothing changed, else refresh the
 // mirror, read composer.json only for new commits (one batch), scan, and apply the result and
 // the re-rendered metadata in one transaction. Failures keep the last good versions.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Deps } from '../compose.js';
@@ -103,12 +103,13 @@ export async function updatePackage(deps: Deps, packageId: number, opts: { force
     const newCommits: string[] = [];
     deps.db.transaction((tx) => {
       const now = Date.now();
-      for (const c of toRead) {
-        tx.insert(manifestCache)
-          .values({ packageId, commit: c, content: manifests.get(c) ?? null, time: times.get(c) ?? null })
-          .onConflictDoUpdate({ target: [manifestCache.packageId, manifestCache.commit], set: { content: manifests.get(c) ?? null, time: times.get(c) ?? null } })
-          .run();
-      }
+      // Prepared once per table: building each row's SQL with the query builder took ~0.3 s of a
+      // 1,000-tag import (scripts/bench). The same applies to the refs and versions below.
+      const putManifest = tx.insert(manifestCache)
+        .values({ packageId, commit: sql.placeholder('commit'), content: sql.placeholder('content'), time: sql.placeholder('time') })
+        .onConflictDoUpdate({ target: [manifestCache.packageId, manifestCache.commit], set: { content: sql.raw('excluded."content"'), time: sql.raw('excluded."time"') } })
+        .prepare();
+      for (const c of toRead) putManifest.run({ commit: c, content: manifests.get(c) ?? null, time: times.get(c) ?? null });
       if (!result.ok) {
         tx.update(packages)
           .set({ status: 'error', lastError: result.error, lastErrorCode: 'PACKAGE_NAME_INVALID', lastErrorAt: now, lastUpdatedAt: now })
@@ -140,7 +141,10 @@ export async function updatePackage(deps: Deps, packageId: number, opts: { force
       const nameChanged = pkg.name !== result.name;
       replaceVersions(tx, packageId, result.versions);
       tx.delete(packageRefs).where(eq(packageRefs.packageId, packageId)).run();
-      for (const r of result.refs) tx.insert(packageRefs).values({ packageId, ...r }).run();
+      const putRef = tx.insert(packageRefs)
+        .values({ packageId, kind: sql.placeholder('kind'), name: sql.placeholder('name'), commit: sql.placeholder('commit'), version: sql.placeholder('version'), skipReason: sql.placeholder('skipReason') })
+        .prepare();
+      for (const r of result.refs) putRef.run({ kind: r.kind, name: r.name, commit: r.commit, version: r.version, skipReason: r.skipReason });
       tx.update(packages)
         .set({ name: result.name, defaultBranch: remote.defaultBranch, remoteStateHash: hash, status: 'ok', lastUpdatedAt: now, lastError: null, lastErrorCode: null, lastErrorAt: null })
         .where(eq(packages.id, packageId))
@@ -165,14 +169,27 @@ function replaceVersions(tx: Tx, packageId: number, list: ScannedVersion[]): voi
   const keep = new Set(list.map((v) => v.normalized));
   const gone = existing.filter((e) => !keep.has(e.normalized)).map((e) => e.id);
   if (gone.length > 0) tx.delete(versions).where(inArray(versions.id, gone)).run();
+  const p = (name: string) => sql.placeholder(name);
+  const excluded = (column: { name: string }) => sql.raw(`excluded."${column.name}"`);
+  const put = tx.insert(versions)
+    .values({
+      packageId, version: p('version'), normalized: p('normalized'), isDev: p('isDev'), refKind: p('refKind'), refName: p('refName'),
+      commit: p('commit'), stability: p('stability'), time: p('time'), data: p('data'), position: p('position'),
+    })
+    .onConflictDoUpdate({
+      target: [versions.packageId, versions.normalized],
+      set: {
+        version: excluded(versions.version), isDev: excluded(versions.isDev), refKind: excluded(versions.refKind), refName: excluded(versions.refName),
+        commit: excluded(versions.commit), stability: excluded(versions.stability), time: excluded(versions.time), data: excluded(versions.data),
+        position: excluded(versions.position),
+      },
+    })
+    .prepare();
   list.forEach((v, position) => {
-    const row = {
-      packageId, version: v.version, normalized: v.normalized, isDev: v.isDev, refKind: v.refKind, refName: v.refName,
+    put.run({
+      version: v.version, normalized: v.normalized, isDev: v.isDev, refKind: v.refKind, refName: v.refName,
       commit: v.commit, stability: v.stability, time: v.time, data: JSON.stringify(v.data), position,
-    };
-    tx.insert(versions).values(row)
-      .onConflictDoUpdate({ target: [versions.packageId, versions.normalized], set: row })
-      .run();
+    });
   });
 }
 

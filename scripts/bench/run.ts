@@ -1,0 +1,102 @@
+// `npm run bench`: builds the CLI, runs the three benchmarks (p2 under load against nginx, first
+// import and unchanged update against composer), prints a table and rewrites the generated part
+// of docs/benchmarks.md. Everything is on 127.0.0.1, in temp dirs, and stopped on exit.
+//
+// Knobs (environment): BENCH_ONLY=p2|git (a partial run prints but does not write the doc),
+// BENCH_WRK_SECONDS (10), BENCH_WRK_REPS (3), BENCH_IMPORT_REPS (3), BENCH_UPDATE_REPS (5),
+// BENCH_NO_WRITE=1.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildCli, ROOT } from './cli-build.js';
+import { benchP2 } from './bench-p2.js';
+import { benchImport } from './bench-import.js';
+import { benchUpdate } from './bench-update.js';
+import { describeMachine, fmtMs, Teardowns } from './lib.js';
+import { renderGenerated, terminalTable, writeBenchmarksDoc, type BenchResult } from './report.js';
+
+function intEnv(name: string, fallback: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  // Bounded: the suite must finish in minutes, whatever is asked.
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${name} must be an integer from 1 to ${max}`);
+  return n;
+}
+
+function requireTools(): void {
+  const missing = ['wrk', 'nginx', 'composer', 'php', 'git'].filter((tool) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: run sudo scripts/install-test-deps.sh`);
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`bench: ${line}\n`);
+};
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const only = process.env.BENCH_ONLY ?? '';
+  if (only !== '' && only !== 'p2' && only !== 'git') throw new Error('BENCH_ONLY must be p2 or git');
+  const seconds = intEnv('BENCH_WRK_SECONDS', 10, 30);
+  const reps = { wrk: intEnv('BENCH_WRK_REPS', 3, 5), import: intEnv('BENCH_IMPORT_REPS', 3, 5), update: intEnv('BENCH_UPDATE_REPS', 5, 10) };
+  requireTools();
+
+  let current = new Teardowns();
+  // Ctrl-C or a kill still stops every server this run started (nginx, git http, Packyard).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping servers`);
+      void current.run().finally(() => process.exit(130));
+    });
+  }
+  const machine = await describeMachine();
+  const cli = await buildCli();
+  current.teardown(() => rmSync(cli.dir, { recursive: true, force: true }));
+  log(`built the CLI with tsc in ${fmtMs(cli.buildMs)} (${cli.main})`);
+
+  const results: BenchResult[] = [];
+  try {
+    if (only === '' || only === 'p2') results.push(await benchP2({ td: current, cli, reps: reps.wrk, seconds, log }));
+    if (only === '' || only === 'git') {
+      // The update benchmark reuses the import's package and composer's warm cache.
+      const imported = await benchImport({ td: current, cli, reps: reps.import, log });
+      results.push(imported.result);
+      results.push(await benchUpdate({ td: current, cli, reps: reps.update, ctx: imported.ctx, log }));
+    }
+  } finally {
+    await current.run();
+    current = new Teardowns();
+  }
+
+  const rows = results.flatMap((r) => r.rows);
+  process.stdout.write(`\n${terminalTable(rows)}\n\n`);
+  const info = {
+    command: 'npm run bench',
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    machine,
+    reps,
+    wrkSeconds: seconds,
+    totalSeconds: (Date.now() - started) / 1000,
+  };
+  const generated = renderGenerated(info, results);
+  if (only !== '' || process.env.BENCH_NO_WRITE === '1') {
+    process.stdout.write(generated);
+    log('partial or BENCH_NO_WRITE run: docs/benchmarks.md left as it was');
+  } else {
+    writeBenchmarksDoc(join(ROOT, 'docs', 'benchmarks.md'), generated);
+    log('wrote docs/benchmarks.md');
+  }
+  if (rows.some((r) => r.met === false)) log('some goals were missed (see the table)');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
