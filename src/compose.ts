@@ -10,6 +10,8 @@ import { JobQueue } from './jobs/queue.js';
 import { JobRunner, type JobHandler } from './jobs/runner.js';
 import { TokenAuthenticator } from './services/tokens.js';
 import { AccessReader } from './services/access.js';
+import { ChangeTracker } from './services/change-tracker.js';
+import { ComposerReader } from './services/composer-reader.js';
 import { ensureConfigOrgs } from './services/orgs.js';
 import { defaultDrivers, type DriverFactory } from './vcs/registry.js';
 import type { VcsType } from './vcs/types.js';
@@ -39,6 +41,8 @@ export interface Deps {
   runner: JobRunner;
   tokens: TokenAuthenticator;
   access: AccessReader;
+  /** Memoized reads for the composer endpoints. */
+  reader: ComposerReader;
   drivers: ReadonlyMap<VcsType, DriverFactory>;
   dists: DistStore;
   locks: Mutexes;
@@ -73,6 +77,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
 
   const box = createSecretBox(loadOrCreateSecretKey(config.secret_key, paths.secretKey));
   const queue = new JobQueue(sqlite);
+  const tracker = new ChangeTracker(sqlite);
   const drivers = opts.drivers ?? defaultDrivers();
   const locks = new Mutexes();
   const dists = new DistStore({ db, dir: paths.dists, locks });
@@ -88,8 +93,9 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     box,
     queue,
     runner,
-    tokens: new TokenAuthenticator(sqlite),
-    access: new AccessReader(sqlite),
+    tokens: new TokenAuthenticator(sqlite, tracker),
+    access: new AccessReader(sqlite, tracker),
+    reader: new ComposerReader(sqlite, tracker),
     drivers,
     dists,
     locks,

@@ -2,6 +2,7 @@
 // package grants) and lists the packages a principal may read.
 import type { Sqlite } from '../db/client.js';
 import { canReadAllPackages, type OrgFacts, type Principal } from '../domain/policy.js';
+import { GenerationCache, type ChangeTracker } from './change-tracker.js';
 
 export interface OrgRef {
   id: number;
@@ -11,8 +12,12 @@ export interface OrgRef {
 export class AccessReader {
   private readonly role;
   private readonly grants;
+  private readonly cache = new GenerationCache<string, OrgFacts>();
 
-  constructor(sqlite: Sqlite) {
+  constructor(
+    sqlite: Sqlite,
+    private readonly tracker: ChangeTracker,
+  ) {
     this.role = sqlite.prepare(`SELECT role FROM org_members WHERE org_id = ? AND user_id = ?`);
     this.grants = sqlite.prepare(
       `SELECT DISTINCT pa.package_id AS id FROM package_access pa JOIN packages p ON p.id = pa.package_id
@@ -21,6 +26,11 @@ export class AccessReader {
   }
 
   facts(p: Principal, org: OrgRef): OrgFacts {
+    const key = `${p.kind === 'token' ? `t${p.tokenId}` : p.kind === 'user' ? `u${p.userId}` : `s${p.name}`}:${org.id}`;
+    return this.cache.get(this.tracker.current(), key, () => this.load(p, org));
+  }
+
+  private load(p: Principal, org: OrgRef): OrgFacts {
     const userId = p.kind === 'user' ? p.userId : p.kind === 'token' ? p.userId : null;
     const synced = org.syncIntegration !== null;
     if (userId === null) return { orgId: org.id, synced, role: null, grantedPackageIds: new Set() };

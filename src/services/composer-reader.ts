@@ -1,6 +1,7 @@
 // Prepared reads for the composer endpoints' hot path: organization, package, stored p2 file,
 // visible package names and the timestamps that make up a per-token Last-Modified.
 import type { Sqlite } from '../db/client.js';
+import { GenerationCache, type ChangeTracker } from './change-tracker.js';
 
 export interface OrgLookup {
   id: number;
@@ -22,10 +23,22 @@ export interface MetadataFile {
   lastModified: number;
 }
 
+/**
+ * Reads are memoized until the database next changes (ChangeTracker): composer revalidates
+ * every file on every run, so the same few rows are asked for again and again.
+ */
 export class ComposerReader {
   private readonly q;
+  private readonly orgs = new GenerationCache<string, OrgLookup | null>();
+  private readonly packages = new GenerationCache<string, PackageLookup | null>();
+  private readonly files = new GenerationCache<string, MetadataFile | null>(20_000);
+  private readonly names = new GenerationCache<number, { id: number; name: string }[]>();
+  private readonly acl = new GenerationCache<number, number>();
 
-  constructor(sqlite: Sqlite) {
+  constructor(
+    sqlite: Sqlite,
+    private readonly tracker: ChangeTracker,
+  ) {
     this.q = {
       org: sqlite.prepare(
         `SELECT id, name, sync_integration AS syncIntegration, acl_changed_at AS aclChangedAt, packages_changed_at AS packagesChangedAt
@@ -47,23 +60,23 @@ export class ComposerReader {
   }
 
   org(name: string): OrgLookup | null {
-    return (this.q.org.get(name) as OrgLookup | undefined) ?? null;
+    return this.orgs.get(this.tracker.current(), name, () => (this.q.org.get(name) as OrgLookup | undefined) ?? null);
   }
 
   package(orgId: number, name: string): PackageLookup | null {
-    return (this.q.pkg.get(orgId, name) as PackageLookup | undefined) ?? null;
+    return this.packages.get(this.tracker.current(), `${orgId}:${name}`, () => (this.q.pkg.get(orgId, name) as PackageLookup | undefined) ?? null);
   }
 
   metadataFile(packageId: number, kind: 'tags' | 'dev'): MetadataFile | null {
-    return (this.q.file.get(packageId, kind) as MetadataFile | undefined) ?? null;
+    return this.files.get(this.tracker.current(), `${packageId}:${kind}`, () => (this.q.file.get(packageId, kind) as MetadataFile | undefined) ?? null);
   }
 
   packageNames(orgId: number): { id: number; name: string }[] {
-    return this.q.names.all(orgId) as { id: number; name: string }[];
+    return this.names.get(this.tracker.current(), orgId, () => this.q.names.all(orgId) as { id: number; name: string }[]);
   }
 
   userAclChangedAt(userId: number): number {
-    return (this.q.userAcl.get(userId) as { t: number } | undefined)?.t ?? 0;
+    return this.acl.get(this.tracker.current(), userId, () => (this.q.userAcl.get(userId) as { t: number } | undefined)?.t ?? 0);
   }
 
   /** A commit this package has published or scanned: the only ones a dist may be built for. */

@@ -9,6 +9,7 @@ import { generateToken, hashToken, parseToken, tokenHint, type TokenScope } from
 import type { Principal } from '../domain/policy.js';
 import { getOrg } from './orgs.js';
 import { getUser } from './users.js';
+import { GenerationCache, type ChangeTracker } from './change-tracker.js';
 
 export interface CreateTokenInput {
   user?: string | undefined;
@@ -81,52 +82,34 @@ interface TokenLookupRow {
 }
 
 /**
- * Resolves bearer secrets to principals. Entries are dropped whenever the database changes
- * (this connection's total_changes or another connection's data_version), so a token revoked
- * by the CLI stops working on the next request.
+ * Resolves bearer secrets to principals through a cache that empties whenever the database
+ * changes (see ChangeTracker), so a token revoked by the CLI stops working on the next request.
  */
 export class TokenAuthenticator {
-  private cache = new Map<string, TokenLookupRow | null>();
-  private stamp = '';
+  private readonly cache = new GenerationCache<string, TokenLookupRow | null>();
   private readonly lookup;
   private readonly touch;
-  private readonly version;
 
-  constructor(private readonly sqlite: Sqlite) {
+  constructor(
+    sqlite: Sqlite,
+    private readonly tracker: ChangeTracker,
+  ) {
     this.lookup = sqlite.prepare(
       `SELECT t.id, t.kind, t.user_id, t.org_id, t.scope, t.expires_at, t.revoked_at, t.last_used_at, u.is_admin, u.disabled_at
        FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = ?`,
     );
     this.touch = sqlite.prepare(`UPDATE tokens SET last_used_at = ? WHERE id = ?`);
-    this.version = sqlite.prepare(`SELECT total_changes() AS c`);
-  }
-
-  private freshStamp(): string {
-    const dv = this.sqlite.pragma('data_version', { simple: true }) as number;
-    const tc = (this.version.get() as { c: number }).c;
-    return `${dv}:${tc}`;
   }
 
   authenticate(secret: string, now = Date.now()): Principal | null {
     if (!parseToken(secret)) return null;
-    const stamp = this.freshStamp();
-    if (stamp !== this.stamp) {
-      this.cache.clear();
-      this.stamp = stamp;
-    }
     const hash = hashToken(secret);
-    let row = this.cache.get(hash);
-    if (row === undefined) {
-      row = (this.lookup.get(hash) as TokenLookupRow | undefined) ?? null;
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, row);
-    }
+    const row = this.cache.get(this.tracker.current(), hash, () => (this.lookup.get(hash) as TokenLookupRow | undefined) ?? null);
     if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at < now) || row.disabled_at !== null) return null;
     // Recording use at most once a minute keeps the hot path free of writes.
     if (row.last_used_at === null || now - row.last_used_at > 60_000) {
       row.last_used_at = now;
       this.touch.run(now, row.id);
-      this.stamp = this.freshStamp();
     }
     return {
       kind: 'token',

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../compose.js';
 import { can } from '../../domain/policy.js';
 import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
-import { ComposerReader } from '../../services/composer-reader.js';
 import { requestUpdate } from '../../services/packages.js';
 import { authenticateRequest, secretFromHeader, sendNotFound, sendUnauthorized } from '../auth.js';
 import type { JobRow } from '../../jobs/queue.js';
@@ -23,7 +22,7 @@ export function jobView(job: JobRow): Record<string, unknown> {
 }
 
 export function apiRoutes(app: FastifyInstance, deps: Deps): void {
-  const reader = new ComposerReader(deps.sqlite);
+  const reader = deps.reader;
 
   app.post<{ Params: { org: string; vendor: string; name: string } }>('/api/:org/packages/:vendor/:name/update', (req, reply) => {
     const principal = authenticateRequest(deps.tokens, req);

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../../compose.js';
 import { can, canReadAllPackages, type OrgFacts, type Principal } from '../../domain/policy.js';
 import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
-import { ComposerReader, type OrgLookup } from '../../services/composer-reader.js';
+import type { OrgLookup } from '../../services/composer-reader.js';
 import { acceptsGzip, authenticateRequest, ifModifiedSince, secretFromHeader, sendNotFound, sendUnauthorized } from '../auth.js';
 import { driverFor } from '../../jobs/update-package.js';
 
@@ -35,7 +35,7 @@ function sendJson(req: FastifyRequest, reply: FastifyReply, json: Buffer, gzip: 
 const PathOrg = Type.Object({ org: Type.String() });
 
 export function composerRoutes(app: FastifyInstance, deps: Deps): void {
-  const reader = new ComposerReader(deps.sqlite);
+  const reader = deps.reader;
   const prefix = new URL(deps.config.server.public_url).pathname.replace(/\/+$/, '');
 
   /** Authenticates and resolves the organization; replies 401/404 itself and returns null then. */
