@@ -122,6 +122,30 @@ export function createGitDriver(opts: DriverOptions): Driver {
     }
   }
 
+  /**
+   * The first sync is a bare clone: it writes refs as one packed-refs file, where a fetch into an
+   * empty repository writes one loose file per tag (~1,000 file creations for a big repository,
+   * the slowest part of a first import here). The clone's remote section is removed afterwards,
+   * so the mirror keeps no trace of the remote, as after a fetch.
+   */
+  async function cloneMirror(): Promise<void> {
+    if (await exists(mirrorDir)) await initMirror('');
+    if (await exists(join(mirrorDir, 'HEAD'))) return;
+    await mkdir(dirname(mirrorDir), { recursive: true });
+    const staging = `${mirrorDir}.clone-${randomBytes(6).toString('hex')}`;
+    try {
+      await git({
+        operation: 'fetch',
+        args: ['clone', '--bare', '--no-local', '--quiet', '--template=', '--no-recurse-submodules', '--', opts.url, staging],
+        remote: true,
+      });
+      await git({ operation: 'init', args: [`--git-dir=${staging}`, 'config', '--remove-section', 'remote.origin'], remote: false });
+      await rename(staging, mirrorDir);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
   async function pointHeadAt(branch: string): Promise<void> {
     const wanted = `ref: refs/heads/${branch}\n`;
     const current = await readFile(join(mirrorDir, 'HEAD'), 'utf8').catch(() => '');
@@ -148,6 +172,11 @@ export function createGitDriver(opts: DriverOptions): Driver {
 
     async syncMirror() {
       const state = lastState ?? (await driver.listRemote());
+      if (!(await exists(join(mirrorDir, 'HEAD')))) {
+        await cloneMirror();
+        if (state.defaultBranch !== '') await pointHeadAt(state.defaultBranch);
+        return;
+      }
       await initMirror(state.defaultBranch);
       // The URL is an argument, never a configured remote: nothing about the remote is stored in
       // the mirror's config, and --no-write-fetch-head keeps it out of FETCH_HEAD too.

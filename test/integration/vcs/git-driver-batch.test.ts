@@ -35,8 +35,8 @@ t.test(`${COUNT} tags: one process per operation`, async (t) => {
   await driver.syncMirror();
   t.same(
     (await spy.calls()).map((c) => c.args.find((a) => !a.startsWith('-') && !a.includes('=')) ?? ''),
-    ['ls-remote', 'init', 'fetch'],
-    'listing and the first sync: ls-remote, init, fetch',
+    ['ls-remote', 'clone', 'config'],
+    'listing and the first sync: ls-remote, a bare clone, removing its remote section',
   );
 
   await spy.reset();
