@@ -22,9 +22,9 @@ export function secretFromHeader(header: string | undefined): string | null {
   return password || user || null;
 }
 
-export function authenticateRequest(tokens: TokenAuthenticator, req: FastifyRequest): Principal | null {
+export function authenticateRequest(tokens: TokenAuthenticator, req: FastifyRequest, gen?: number): Principal | null {
   const secret = secretFromHeader(req.headers.authorization);
-  return secret ? tokens.authenticate(secret) : null;
+  return secret ? tokens.authenticate(secret, Date.now(), gen) : null;
 }
 
 export function sendUnauthorized(reply: FastifyReply, hadCredentials: boolean): FastifyReply {

@@ -25,9 +25,9 @@ export class AccessReader {
     );
   }
 
-  facts(p: Principal, org: OrgRef): OrgFacts {
+  facts(p: Principal, org: OrgRef, gen = this.tracker.current()): OrgFacts {
     const key = `${p.kind === 'token' ? `t${p.tokenId}` : p.kind === 'user' ? `u${p.userId}` : `s${p.name}`}:${org.id}`;
-    return this.cache.get(this.tracker.current(), key, () => this.load(p, org));
+    return this.cache.get(gen, key, () => this.load(p, org));
   }
 
   private load(p: Principal, org: OrgRef): OrgFacts {

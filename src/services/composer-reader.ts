@@ -37,7 +37,7 @@ export class ComposerReader {
 
   constructor(
     sqlite: Sqlite,
-    private readonly tracker: ChangeTracker,
+    readonly tracker: ChangeTracker,
   ) {
     this.q = {
       org: sqlite.prepare(
@@ -59,24 +59,24 @@ export class ComposerReader {
     };
   }
 
-  org(name: string): OrgLookup | null {
-    return this.orgs.get(this.tracker.current(), name, () => (this.q.org.get(name) as OrgLookup | undefined) ?? null);
+  org(name: string, gen = this.tracker.current()): OrgLookup | null {
+    return this.orgs.get(gen, name, () => (this.q.org.get(name) as OrgLookup | undefined) ?? null);
   }
 
-  package(orgId: number, name: string): PackageLookup | null {
-    return this.packages.get(this.tracker.current(), `${orgId}:${name}`, () => (this.q.pkg.get(orgId, name) as PackageLookup | undefined) ?? null);
+  package(orgId: number, name: string, gen = this.tracker.current()): PackageLookup | null {
+    return this.packages.get(gen, `${orgId}:${name}`, () => (this.q.pkg.get(orgId, name) as PackageLookup | undefined) ?? null);
   }
 
-  metadataFile(packageId: number, kind: 'tags' | 'dev'): MetadataFile | null {
-    return this.files.get(this.tracker.current(), `${packageId}:${kind}`, () => (this.q.file.get(packageId, kind) as MetadataFile | undefined) ?? null);
+  metadataFile(packageId: number, kind: 'tags' | 'dev', gen = this.tracker.current()): MetadataFile | null {
+    return this.files.get(gen, `${packageId}:${kind}`, () => (this.q.file.get(packageId, kind) as MetadataFile | undefined) ?? null);
   }
 
-  packageNames(orgId: number): { id: number; name: string }[] {
-    return this.names.get(this.tracker.current(), orgId, () => this.q.names.all(orgId) as { id: number; name: string }[]);
+  packageNames(orgId: number, gen = this.tracker.current()): { id: number; name: string }[] {
+    return this.names.get(gen, orgId, () => this.q.names.all(orgId) as { id: number; name: string }[]);
   }
 
-  userAclChangedAt(userId: number): number {
-    return this.acl.get(this.tracker.current(), userId, () => (this.q.userAcl.get(userId) as { t: number } | undefined)?.t ?? 0);
+  userAclChangedAt(userId: number, gen = this.tracker.current()): number {
+    return this.acl.get(gen, userId, () => (this.q.userAcl.get(userId) as { t: number } | undefined)?.t ?? 0);
   }
 
   /** A commit this package has published or scanned: the only ones a dist may be built for. */

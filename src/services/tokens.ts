@@ -101,10 +101,10 @@ export class TokenAuthenticator {
     this.touch = sqlite.prepare(`UPDATE tokens SET last_used_at = ? WHERE id = ?`);
   }
 
-  authenticate(secret: string, now = Date.now()): Principal | null {
+  authenticate(secret: string, now = Date.now(), gen = this.tracker.current()): Principal | null {
     if (!parseToken(secret)) return null;
     const hash = hashToken(secret);
-    const row = this.cache.get(this.tracker.current(), hash, () => (this.lookup.get(hash) as TokenLookupRow | undefined) ?? null);
+    const row = this.cache.get(gen, hash, () => (this.lookup.get(hash) as TokenLookupRow | undefined) ?? null);
     if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at < now) || row.disabled_at !== null) return null;
     // Recording use at most once a minute keeps the hot path free of writes.
     if (row.last_used_at === null || now - row.last_used_at > 60_000) {

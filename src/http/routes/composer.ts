@@ -15,14 +15,26 @@ interface Resolved {
   principal: Principal;
   org: OrgLookup;
   facts: OrgFacts;
+  /** The database generation this request reads at (one change check per request). */
+  gen: number;
 }
 
-function httpDate(ms: number): string {
-  return new Date(ms).toUTCString();
+/** Formatting dates showed in profiles; the same few Last-Modified values repeat all day. */
+function createHttpDate(): (ms: number) => string {
+  const memo = new Map<number, string>();
+  return (ms) => {
+    let s = memo.get(ms);
+    if (s === undefined) {
+      if (memo.size > 10_000) memo.clear();
+      s = new Date(ms).toUTCString();
+      memo.set(ms, s);
+    }
+    return s;
+  };
 }
 
 /** Sends JSON bytes with Last-Modified, the empty-body 304 composer expects, and gzip. */
-function sendJson(req: FastifyRequest, reply: FastifyReply, json: Buffer, gzip: Buffer | null, lastModified: number): FastifyReply {
+function sendJson(httpDate: (ms: number) => string, req: FastifyRequest, reply: FastifyReply, json: Buffer, gzip: Buffer | null, lastModified: number): FastifyReply {
   const seconds = Math.floor(lastModified / 1000);
   reply.header('Last-Modified', httpDate(seconds * 1000)).header('Cache-Control', 'private, no-cache').header('Vary', 'Authorization, Accept-Encoding');
   const ims = ifModifiedSince(req);
@@ -36,36 +48,38 @@ const PathOrg = Type.Object({ org: Type.String() });
 
 export function composerRoutes(app: FastifyInstance, deps: Deps): void {
   const reader = deps.reader;
+  const httpDate = createHttpDate();
   const prefix = new URL(deps.config.server.public_url).pathname.replace(/\/+$/, '');
 
   /** Authenticates and resolves the organization; replies 401/404 itself and returns null then. */
   function resolve(req: FastifyRequest, reply: FastifyReply, orgName: string): Resolved | null {
-    const principal = authenticateRequest(deps.tokens, req);
+    const gen = reader.tracker.current();
+    const principal = authenticateRequest(deps.tokens, req, gen);
     if (!principal) {
       sendUnauthorized(reply, secretFromHeader(req.headers.authorization) !== null);
       return null;
     }
-    const org = ORG_NAME_PATTERN.test(orgName) ? reader.org(orgName) : null;
+    const org = ORG_NAME_PATTERN.test(orgName) ? reader.org(orgName, gen) : null;
     if (!org) {
       sendNotFound(reply);
       return null;
     }
-    const facts = deps.access.facts(principal, org);
+    const facts = deps.access.facts(principal, org, gen);
     if (!can(principal, 'org:read', { org: facts })) {
       sendNotFound(reply);
       return null;
     }
-    return { principal, org, facts };
+    return { principal, org, facts, gen };
   }
 
   app.get<{ Params: { org: string } }>('/:org/packages.json', { schema: { params: PathOrg } }, (req, reply) => {
     const r = resolve(req, reply, req.params.org);
     if (!r) return reply;
-    const all = reader.packageNames(r.org.id);
+    const all = reader.packageNames(r.org.id, r.gen);
     const readAll = canReadAllPackages(r.principal, r.facts);
     const names = all.filter((p) => readAll || r.facts.grantedPackageIds.has(p.id)).map((p) => p.name);
     const userId = r.principal.kind === 'token' ? r.principal.userId : r.principal.kind === 'user' ? r.principal.userId : null;
-    const lastModified = Math.max(r.org.packagesChangedAt, r.org.aclChangedAt, userId !== null ? reader.userAclChangedAt(userId) : 0);
+    const lastModified = Math.max(r.org.packagesChangedAt, r.org.aclChangedAt, userId !== null ? reader.userAclChangedAt(userId, r.gen) : 0);
     const base = `${prefix}/${r.org.name}`;
     const body = Buffer.from(
       JSON.stringify({
@@ -75,7 +89,7 @@ export function composerRoutes(app: FastifyInstance, deps: Deps): void {
         'available-packages': names,
       }),
     );
-    return sendJson(req, reply, body, null, lastModified);
+    return sendJson(httpDate, req, reply, body, null, lastModified);
   });
 
   app.get<{ Params: { org: string; vendor: string; file: string } }>('/:org/p2/:vendor/:file', (req, reply) => {
@@ -83,11 +97,11 @@ export function composerRoutes(app: FastifyInstance, deps: Deps): void {
     if (!r) return reply;
     const m = /^(.+?)(~dev)?\.json$/.exec(req.params.file);
     if (!m) return sendNotFound(reply);
-    const pkg = reader.package(r.org.id, `${req.params.vendor}/${m[1]}`.toLowerCase());
+    const pkg = reader.package(r.org.id, `${req.params.vendor}/${m[1]}`.toLowerCase(), r.gen);
     if (!pkg || !can(r.principal, 'package:read', { org: r.facts, packageId: pkg.id })) return sendNotFound(reply);
-    const file = reader.metadataFile(pkg.id, m[2] ? 'dev' : 'tags');
+    const file = reader.metadataFile(pkg.id, m[2] ? 'dev' : 'tags', r.gen);
     if (!file) return sendNotFound(reply);
-    return sendJson(req, reply, file.json, file.gzip, file.lastModified);
+    return sendJson(httpDate, req, reply, file.json, file.gzip, file.lastModified);
   });
 
   app.get<{ Params: { org: string; vendor: string; name: string; file: string } }>('/:org/dists/:vendor/:name/:file', async (req, reply) => {
