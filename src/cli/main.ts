@@ -8,6 +8,7 @@ import { registerUser } from './user.js';
 import { registerToken } from './token.js';
 import { registerCredential } from './credential.js';
 import { registerPackage } from './package.js';
+import { registerBackup } from './backup.js';
 
 export function buildProgram(): Command {
   const program = new Command('packyard')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerCredential(program);
   registerPackage(program);
+  registerBackup(program);
   return program;
 }
 
