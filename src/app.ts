@@ -8,6 +8,7 @@ import { apiRoutes } from './http/routes/api.js';
 import { hookRoutes } from './http/routes/hooks.js';
 import { healthRoutes } from './http/routes/health.js';
 import { uiRoutes } from './http/routes/ui.js';
+import { metricsRoutes } from './http/routes/metrics.js';
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -24,7 +25,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     reply.header('X-Content-Type-Options', 'nosniff');
     done();
   });
+  const { httpRequests, httpDuration } = deps.metrics;
   app.addHook('onResponse', (req, reply, done) => {
+    // The route pattern, never the raw URL (unbounded label values); unmatched URLs share one.
+    const route = req.routeOptions.url ?? 'unmatched';
+    httpRequests.inc({ route, method: req.method, status: reply.statusCode });
+    httpDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500) log.warn({ method: req.method, url: req.routeOptions.url, status: reply.statusCode, reqId: req.id }, 'request failed');
     done();
   });
@@ -45,6 +51,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ status: 'error', message: 'Not found' }));
 
   healthRoutes(app, deps);
+  metricsRoutes(app, deps);
   hookRoutes(app, deps);
   apiRoutes(app, deps);
   uiRoutes(app, deps);

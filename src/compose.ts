@@ -20,6 +20,9 @@ import { createBuildDistHandler, BUILD_DIST } from './jobs/build-dist.js';
 import { DistStore } from './composer/dist.js';
 import { refreshRenderedMetadata } from './services/metadata.js';
 import { Mutexes } from './jobs/mutex.js';
+import { createHousekeepingHandler, HOUSEKEEPING } from './jobs/housekeeping.js';
+import { createMetrics, jobOutcome, type Metrics } from './metrics.js';
+import { DiskUsage } from './services/disk-usage.js';
 
 export interface Paths {
   dataDir: string;
@@ -46,6 +49,8 @@ export interface Deps {
   drivers: ReadonlyMap<VcsType, DriverFactory>;
   dists: DistStore;
   locks: Mutexes;
+  /** The Prometheus registry and the metrics code increments (served at /metrics). */
+  metrics: Metrics;
   close(): void;
 }
 
@@ -63,6 +68,14 @@ export function dataPaths(dataDir: string): Paths {
 export interface ComposeOptions {
   log?: Logger;
   drivers?: ReadonlyMap<VcsType, DriverFactory>;
+  /** prom-client's process metrics; default true (the CLI turns them off). */
+  processMetrics?: boolean;
+}
+
+function countBy(sqlite: Sqlite, sql: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of sqlite.prepare(sql).all() as { status: string; n: number }[]) out[r.status] = r.n;
+  return out;
 }
 
 export function compose(config: Config, opts: ComposeOptions = {}): Deps {
@@ -83,7 +96,19 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   const dists = new DistStore({ db, dir: paths.dists, locks });
   // Handlers close over `deps`, which holds the runner that holds the handlers: fill the map last.
   const handlers = new Map<string, JobHandler>();
-  const runner = new JobRunner(queue, handlers, log.child({ module: 'jobs' }), { concurrency: config.jobs.concurrency });
+  const disk = new DiskUsage(paths);
+  const metrics = createMetrics(
+    {
+      jobsByStatus: () => countBy(sqlite, `SELECT status, COUNT(*) AS n FROM jobs GROUP BY status`),
+      packagesByStatus: () => countBy(sqlite, `SELECT status, COUNT(*) AS n FROM packages GROUP BY status`),
+      diskUsage: () => disk.get(),
+    },
+    { defaultMetrics: opts.processMetrics ?? true },
+  );
+  const runner = new JobRunner(queue, handlers, log.child({ module: 'jobs' }), {
+    concurrency: config.jobs.concurrency,
+    onFinished: (job, ms) => metrics.jobDuration.observe({ type: job.type, outcome: jobOutcome(job.status) }, ms / 1000),
+  });
   const deps: Deps = {
     config,
     log,
@@ -99,12 +124,14 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     drivers,
     dists,
     locks,
+    metrics,
     close() {
       sqlite.close();
     },
   };
   handlers.set(UPDATE_PACKAGE, createUpdatePackageHandler(deps));
   handlers.set(BUILD_DIST, createBuildDistHandler(deps));
+  handlers.set(HOUSEKEEPING, createHousekeepingHandler(deps));
   refreshRenderedMetadata(deps);
   return deps;
 }

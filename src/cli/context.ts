@@ -24,7 +24,7 @@ export function openForCommand(opts: GlobalOptions): Deps {
   const config = readConfig(opts);
   const level = process.env.PACKYARD_CLI_LOG_LEVEL ?? 'warn';
   const log = pino(loggerOptions(level), pino.destination(2));
-  return compose(config, { log });
+  return compose(config, { log, processMetrics: false });
 }
 
 export async function withDeps<T>(opts: GlobalOptions, fn: (deps: Deps) => Promise<T> | T): Promise<T> {

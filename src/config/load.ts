@@ -200,6 +200,10 @@ function semanticProblems(cfg: Record<string, unknown>): { path: Path; message: 
     if (ids.has(id)) out.push({ path: ['integrations', i, 'id'], message: `duplicate integration id "${id}"` });
     ids.add(id);
   });
+  const hk = isPlainObject(cfg.housekeeping) ? cfg.housekeeping : null;
+  if (hk && typeof hk.schedule === 'string' && !cron.validate(hk.schedule)) {
+    out.push({ path: ['housekeeping', 'schedule'], message: `"${hk.schedule}" is not a valid cron expression` });
+  }
   const names = new Set<string>();
   const orgs = Array.isArray(cfg.organizations) ? cfg.organizations : [];
   orgs.forEach((org: unknown, i) => {

@@ -15,6 +15,8 @@ export const ServerConfig = Type.Object(
     listen: Type.String({ minLength: 1, description: 'HOST:PORT to listen on' }),
     public_url: Type.String({ pattern: '^https?://[^/\\s]+(/[^\\s]*)?$', description: 'external base URL' }),
     trust_proxy: Type.Boolean({ description: 'trust X-Forwarded-* headers from a reverse proxy' }),
+    // Empty counts as unset, so `${VAR:-}` can leave it out.
+    metrics_token: Type.Optional(Type.String({ pattern: '^(|\\S{16,})$', description: 'Bearer token required by /metrics; unset or empty: loopback only' })),
   },
   Strict,
 );
@@ -32,6 +34,15 @@ export const JobsConfig = Type.Object(
   {
     concurrency: Type.Integer({ minimum: 1, maximum: 16 }),
     build_dists_ahead: Type.Boolean({ description: 'build dists of new versions in the background' }),
+  },
+  Strict,
+);
+
+export const HousekeepingConfig = Type.Object(
+  {
+    schedule: Type.String({ minLength: 1, description: 'cron expression of the housekeeping job' }),
+    job_retention_days: Type.Integer({ minimum: 1, maximum: 3650 }),
+    delivery_retention_days: Type.Integer({ minimum: 1, maximum: 3650 }),
   },
   Strict,
 );
@@ -79,6 +90,7 @@ export const Config = Type.Object(
     log_level: literalUnion(LOG_LEVELS),
     vcs: VcsConfig,
     jobs: JobsConfig,
+    housekeeping: HousekeepingConfig,
     integrations: Type.Array(IntegrationConfig),
     organizations: Type.Array(OrganizationConfig),
   },
@@ -96,6 +108,7 @@ export const DEFAULTS = {
   log_level: 'info',
   vcs: { allow_local_paths: false, allowed_protocols: [...VCS_PROTOCOLS], timeout_seconds: 300 },
   jobs: { concurrency: 2, build_dists_ahead: false },
+  housekeeping: { schedule: '17 3 * * *', job_retention_days: 30, delivery_retention_days: 30 },
   integrations: [],
   organizations: [],
 } as const;

@@ -24,6 +24,9 @@ export class JobError extends Error {
   }
 }
 
+// How long stop() waits for aborted handlers after releasing their jobs.
+const SETTLE_MS = 1000;
+
 export interface RunnerOptions {
   concurrency: number;
   pollMs?: number;
@@ -129,8 +132,13 @@ export class JobRunner {
     ]);
     clearTimeout(timeout);
     if (timedOut) {
+      // Release first: a handler that fails because of the abort must not mark its job failed
+      // (fail() only touches jobs this process still owns), so it runs again, from the start.
+      const released = this.queue.releaseOwned();
       for (const a of this.aborts.values()) a.abort();
-      this.queue.releaseOwned();
+      this.log.info({ released }, 'unfinished jobs released to the queue');
+      // Give aborted handlers a moment to unwind before the caller closes the database.
+      await Promise.race([all, new Promise((r) => setTimeout(r, SETTLE_MS).unref())]);
     }
   }
 }

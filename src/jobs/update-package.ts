@@ -37,7 +37,7 @@ export function mirrorDir(deps: Pick<Deps, 'paths'>, packageId: number, vcsType:
 }
 
 /** Builds the VCS driver for a stored package (decrypting its credential in memory). */
-export function driverFor(deps: Deps, packageId: number): Driver {
+export function driverFor(deps: Deps, packageId: number, signal?: AbortSignal): Driver {
   const pkg = deps.db.select().from(packages).where(eq(packages.id, packageId)).get();
   if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} no longer exists`);
   const factory = deps.drivers.get(pkg.vcsType);
@@ -49,6 +49,7 @@ export function driverFor(deps: Deps, packageId: number): Driver {
     credential: cred,
     tmpDir: deps.paths.tmp,
     timeoutMs: deps.config.vcs.timeout_seconds * 1000,
+    signal,
   });
 }
 
@@ -67,11 +68,11 @@ function recordFailure(deps: Deps, packageId: number, e: unknown): void {
 
 const PERMANENT_VCS_ERRORS = new Set(['VCS_AUTH_FAILED', 'VCS_NOT_FOUND', 'VCS_HOST_KEY', 'URL_NOT_ALLOWED', 'CREDENTIAL_NOT_FOUND']);
 
-export async function updatePackage(deps: Deps, packageId: number, opts: { force?: boolean } = {}): Promise<UpdateSummary> {
+export async function updatePackage(deps: Deps, packageId: number, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<UpdateSummary> {
   return deps.locks.run(`repo:${packageId}`, async () => {
     const pkg = deps.db.select().from(packages).where(eq(packages.id, packageId)).get();
     if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} no longer exists`);
-    const driver = driverFor(deps, packageId);
+    const driver = driverFor(deps, packageId, opts.signal);
     const remote = await driver.listRemote();
     const hash = remoteStateHash(remote);
     const summary: UpdateSummary = { changed: false, name: pkg.name, added: [], removed: [], updated: [], skipped: 0 };
@@ -194,15 +195,17 @@ function replaceVersions(tx: Tx, packageId: number, list: ScannedVersion[]): voi
 }
 
 export function createUpdatePackageHandler(deps: Deps): JobHandler {
-  return async ({ job, log }) => {
+  return async ({ job, log, signal }) => {
     const packageId = Number(job.payload.packageId);
     try {
-      const summary = await updatePackage(deps, packageId, { force: job.payload.force === true });
+      const summary = await updatePackage(deps, packageId, { force: job.payload.force === true, signal });
       log.info({ packageId, changed: summary.changed, added: summary.added.length, removed: summary.removed.length }, 'package updated');
       if (summary.error) throw new JobError(summary.error, false, { ...summary });
       return { ...summary };
     } catch (e) {
       if (e instanceof JobError) throw e;
+      // Given up (the server is stopping): not the package's failure; the job runs again.
+      if (signal.aborted) throw new JobError('interrupted', true);
       recordFailure(deps, packageId, e);
       const code = isAppError(e) ? e.code : 'INTERNAL';
       throw new JobError(e instanceof Error ? e.message : String(e), !PERMANENT_VCS_ERRORS.has(code) && code !== 'PACKAGE_NOT_FOUND', { code });

@@ -75,6 +75,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
         env,
         timeoutMs: opts.timeoutMs,
         stdin: call.stdin,
+        signal: opts.signal,
       });
       if (result.outcome === 'exited' && result.code === 0) return result.stdout;
       throw gitError(result, {

@@ -9,6 +9,8 @@ export interface RunOptions {
   env: Record<string, string>;
   timeoutMs: number;
   stdin?: string | Buffer | undefined;
+  /** Aborting kills the process tree, like a timeout (a stopping server gives up its job). */
+  signal?: AbortSignal | undefined;
 }
 
 export type RunResult =
@@ -47,6 +49,16 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
       timedOut = true;
       killTree();
     }, opts.timeoutMs);
+    const onAbort = (): void => {
+      timedOut = true;
+      killTree();
+    };
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    };
 
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.setEncoding('utf8');
@@ -61,13 +73,13 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
     child.on('error', (error) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      done();
       resolve({ outcome: 'spawn-failed', error });
     });
     child.on('close', (code, signal) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      done();
       const out = Buffer.concat(stdout);
       const err = stderr.slice(-STDERR_LIMIT);
       if (timedOut) resolve({ outcome: 'timeout', stdout: out, stderr: err });

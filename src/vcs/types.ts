@@ -41,6 +41,8 @@ export interface DriverOptions {
   tmpDir: string;
   /** Per-command timeout in milliseconds. */
   timeoutMs: number;
+  /** Aborting stops the running command (the job that uses this driver is being given up). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface Driver {

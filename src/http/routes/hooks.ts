@@ -6,11 +6,16 @@ import { hashHookToken, requestUpdate } from '../../services/packages.js';
 import { sendNotFound } from '../auth.js';
 
 export function hookRoutes(app: FastifyInstance, deps: Deps): void {
+  const deliveries = deps.metrics.webhookDeliveries;
   const byHook = deps.sqlite.prepare(`SELECT id FROM packages WHERE hook_token_hash = ?`);
   app.post<{ Params: { token: string } }>('/hooks/generic/:token', (req, reply) => {
     const row = byHook.get(hashHookToken(req.params.token)) as { id: number } | undefined;
-    if (!row) return sendNotFound(reply);
+    if (!row) {
+      deliveries.inc({ integration: 'generic', outcome: 'unknown_token' });
+      return sendNotFound(reply);
+    }
     const { job, deduplicated } = requestUpdate(deps.queue, row.id, 'hook:generic');
+    deliveries.inc({ integration: 'generic', outcome: deduplicated ? 'deduplicated' : 'queued' });
     return reply.code(202).send({ status: 'queued', deduplicated, job: { id: job.id } });
   });
 }
