@@ -13,6 +13,8 @@ export async function runOrWait(queue: JobQueue, runner: JobRunner, jobId: numbe
     if (job.status === 'done' || job.status === 'failed') return job;
     // A failure that was queued for a retry is reported now; the server retries it later.
     if (ranHere && job.status === 'queued') return job;
+    // A job held by a process that died goes back to the queue (then this loop claims it).
+    if (job.status === 'running') queue.recoverExpired();
     if (job.status === 'queued' && job.runAfter <= Date.now()) {
       const claimed = queue.claim(jobId);
       if (claimed) {
