@@ -50,7 +50,7 @@ cleanup() {
     podman rmi -f -a >/dev/null 2>&1
   fi
   rm -rf "$T"
-  echo "   total: $(( $(date +%s) - t_start )) s"
+  [ "$status" = 0 ] || echo "   total: $(( $(date +%s) - t_start )) s (then failed)" >&2
   exit $status
 }
 trap cleanup EXIT
@@ -223,4 +223,5 @@ podman stop -t 10 "$C2" >"$T/stop2.log" 2>&1 || { cat "$T/stop2.log" >&2; fail "
 [ "$(podman inspect -f '{{.State.ExitCode}}' "$C2")" = 0 ] || fail "second container: exit code $(podman inspect -f '{{.State.ExitCode}}' "$C2") after SIGTERM"
 done_phase
 
+echo "   total: $(( $(date +%s) - t_start )) s (before removing the temp storage)"
 echo "container test: ok"
