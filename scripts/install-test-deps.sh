@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite and benchmarks use (real git, sshd, composer and
-# its version parser and metadata minifier, nginx and wrk). Needs root (or sudo). Idempotent.
+# its version parser and metadata minifier, nginx and wrk, mercurial, subversion, apache with
+# mod_dav_svn). Needs root (or sudo). Idempotent.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -9,6 +10,7 @@ DEBS=(
   composer php-cli php-zip php-curl php-mbstring unzip
   php-composer-semver php-composer-metadata-minifier
   nginx-light wrk
+  mercurial subversion apache2 libapache2-mod-svn apache2-utils
 )
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
