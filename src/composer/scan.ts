@@ -39,11 +39,7 @@ export type ScanResult =
   | { ok: true; name: string; versions: ScannedVersion[]; refs: RefOutcome[] }
   | { ok: false; error: string };
 
-/** Byte order of ref names, as git lists them (composer processes tags in that order). */
-function byName(a: RemoteRef, b: RemoteRef): number {
-  return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
-}
-
+/** Refs are taken in the driver's order (composer's order for that VCS: the first of two equal versions wins). */
 export function scanRefs(input: ScanInput): ScanResult {
   const { remote, manifests } = input;
   const root = remote.refs.find((r) => r.kind === 'branch' && r.name === remote.defaultBranch);
@@ -104,7 +100,7 @@ export function scanRefs(input: ScanInput): ScanResult {
     refs.push({ kind: r.kind, name: r.name, commit: r.commit, version, skipReason: null });
   };
 
-  for (const tag of remote.refs.filter((r) => r.kind === 'tag').sort(byName)) {
+  for (const tag of remote.refs.filter((r) => r.kind === 'tag')) {
     const tv = tagToVersion(tag.name);
     if (!tv.ok) {
       skip(tag, tv.reason);
@@ -117,7 +113,7 @@ export function scanRefs(input: ScanInput): ScanResult {
     else publish(tag, m, final.version, final.normalized);
   }
 
-  for (const branch of remote.refs.filter((r) => r.kind === 'branch').sort(byName)) {
+  for (const branch of remote.refs.filter((r) => r.kind === 'branch')) {
     const bv = branchToVersion(branch.name);
     if (!bv.ok) {
       skip(branch, bv.reason);

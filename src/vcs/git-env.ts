@@ -1,10 +1,11 @@
 // The environment and `-c` options of every git subprocess: minimal, isolated from the host's
 // git and ssh configuration, and carrying credentials without putting secrets in argv or on disk.
 
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import type { VcsCredential } from './types.js';
+import { pinnedHostKeys, prepareSshCommand } from './ssh-command.js';
+
+export { shellQuote } from './ssh-command.js';
 
 /** How the driver reaches the remote; decides which credential kinds apply. */
 export type GitTransport = 'http' | 'ssh' | 'git' | 'local';
@@ -27,21 +28,18 @@ const CREDENTIAL_HELPER =
   '!f() { test "$1" = get || return 0; ' +
   'printf "username=%s\\npassword=%s\\n" "$PACKYARD_GIT_USERNAME" "$PACKYARD_GIT_PASSWORD"; }; f';
 
-/** Quotes a value for a POSIX shell (GIT_SSH_COMMAND is run through one). */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /** Describes a credential for messages: its type and user name, never its secret. */
-export function describeCredential(credential: VcsCredential | undefined): string {
+export function describeCredential(credential: VcsCredential | undefined, name?: string): string {
   if (credential === undefined) return 'none';
+  const prefix = name === undefined ? '' : `"${name}" `;
   switch (credential.type) {
     case 'http-basic':
-      return `http-basic (user "${credential.username}")`;
+      return `${prefix}http-basic (user "${credential.username}")`;
     case 'token':
-      return `token (user "${credential.username ?? TOKEN_USERNAME}")`;
+      return `${prefix}token (user "${credential.username ?? TOKEN_USERNAME}")`;
     case 'ssh-key':
-      return 'ssh-key';
+      return `${prefix}ssh-key`;
   }
 }
 
@@ -59,9 +57,6 @@ function userAndPassword(credential: VcsCredential): { username: string; passwor
   return undefined;
 }
 
-function withTrailingNewline(text: string): string {
-  return text.endsWith('\n') ? text : `${text}\n`;
-}
 
 /**
  * Builds the invocation for one git command. `home` is a fresh private directory that exists for
@@ -72,6 +67,10 @@ export async function prepareGitInvocation(options: {
   credential: VcsCredential | undefined;
   home: string;
   timeoutMs: number;
+  /** Pinned known_hosts lines for the remote's host (the host-key store); see pinnedHostKeys. */
+  knownHosts?: string | undefined;
+  /** PEM file of a CA to trust for https remotes. */
+  caFile?: string | undefined;
 }): Promise<GitInvocation> {
   const { transport, credential, home } = options;
   const env: Record<string, string> = {
@@ -110,33 +109,19 @@ export async function prepareGitInvocation(options: {
   }
 
   if (transport === 'ssh') {
-    const knownHosts = join(home, 'known_hosts');
-    // With no pinned host keys the file is empty, so ssh reports the host key as unknown.
-    const pinned = credential?.type === 'ssh-key' ? (credential.knownHosts ?? '') : '';
-    await writeFile(knownHosts, pinned === '' ? '' : withTrailingNewline(pinned), { mode: 0o600 });
-    const sshArgs = [
-      'ssh',
-      '-F', '/dev/null',
-      '-o', 'BatchMode=yes',
-      '-o', 'StrictHostKeyChecking=yes',
-      '-o', `UserKnownHostsFile=${shellQuote(knownHosts)}`,
-      '-o', 'GlobalKnownHostsFile=/dev/null',
-      '-o', 'UpdateHostKeys=no',
-      '-o', 'IdentitiesOnly=yes',
-      '-o', 'IdentityAgent=none',
-      '-o', `ConnectTimeout=${Math.max(1, Math.ceil(options.timeoutMs / 1000))}`,
-    ];
-    if (credential?.type === 'ssh-key') {
-      const keyFile = join(home, 'id_key');
-      await writeFile(keyFile, withTrailingNewline(credential.privateKey), { mode: 0o600 });
-      sshArgs.push('-i', shellQuote(keyFile));
-      secrets.push(credential.privateKey.trim());
-    } else {
-      // Never fall back to the service account's own ~/.ssh keys.
-      sshArgs.push('-o', 'IdentityFile=none');
-    }
-    env['GIT_SSH_COMMAND'] = sshArgs.join(' ');
+    const ssh = await prepareSshCommand({
+      home,
+      credential,
+      knownHosts: pinnedHostKeys(options.knownHosts, credential),
+      timeoutMs: options.timeoutMs,
+    });
+    env['GIT_SSH_COMMAND'] = ssh.command;
     env['GIT_SSH_VARIANT'] = 'ssh';
+    secrets.push(...ssh.secrets);
+  }
+  if (transport === 'http' && options.caFile !== undefined) {
+    // A custom CA for this repository's server (self-signed or company CA), on top of the system's.
+    configArgs.push('-c', `http.sslCAInfo=${options.caFile}`);
   }
   return { configArgs, env, secrets };
 }

@@ -13,6 +13,7 @@ export interface GitErrorContext {
   /** Already redacted. */
   url: string;
   credential: VcsCredential | undefined;
+  credentialName?: string | undefined;
   secrets: readonly string[];
   timeoutMs: number;
 }
@@ -21,6 +22,7 @@ const HOST_KEY_UNKNOWN = /No \S+ host key is known for|Host key verification fai
 const HOST_KEY_CHANGED = /REMOTE HOST IDENTIFICATION HAS CHANGED/;
 const AUTH_FAILED =
   /Authentication failed for|could not read (?:Username|Password)|Permission denied \((?:publickey|password|keyboard)|HTTP Basic: Access denied|Invalid username or password|The requested URL returned error: 40[13]/i;
+const TLS_UNTRUSTED = /SSL certificate problem|server certificate verification failed|certificate verify failed|unable to get local issuer certificate|self[- ]signed certificate/i;
 const NOT_FOUND =
   /Repository not found|repository '[^']*' not found|does not appear to be a git repository|The requested URL returned error: 404|No such (?:repository|project)/i;
 
@@ -64,8 +66,16 @@ export function gitError(result: RunResult, ctx: GitErrorContext): AppError {
       details,
     );
   }
+  if (TLS_UNTRUSTED.test(stderr)) {
+    return new AppError(
+      'VCS_TLS',
+      `the TLS certificate of ${ctx.url} is not trusted (${lastStderrLine(stderr, ctx.secrets)}); ` +
+        'give the credential the CA that signed it (packyard credential add … --ca-file FILE)',
+      details,
+    );
+  }
   if (AUTH_FAILED.test(stderr)) {
-    const credential = describeCredential(ctx.credential);
+    const credential = describeCredential(ctx.credential, ctx.credentialName);
     const hint =
       ctx.credential === undefined
         ? 'the repository needs a credential; add one and attach it to the package'
@@ -77,7 +87,7 @@ export function gitError(result: RunResult, ctx: GitErrorContext): AppError {
   if (NOT_FOUND.test(stderr)) {
     return new AppError(
       'VCS_NOT_FOUND',
-      `repository ${ctx.url} was not found (or the credential ${describeCredential(ctx.credential)} may not read it)`,
+      `repository ${ctx.url} was not found (or the credential ${describeCredential(ctx.credential, ctx.credentialName)} may not read it)`,
       details,
     );
   }

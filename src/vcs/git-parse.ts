@@ -47,9 +47,12 @@ export function parseLsRemote(output: string): RemoteState {
     }
   }
 
+  // Byte order of ref names, as composer's GitDriver lists them (git show-ref order).
+  const byName = (a: RemoteRef, b: RemoteRef): number => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
   const refs: RemoteRef[] = [];
   for (const [name, commit] of branches) refs.push({ kind: 'branch', name, commit });
   for (const [name, { commit }] of tags) refs.push({ kind: 'tag', name, commit });
+  refs.sort((a, b) => (a.kind === b.kind ? byName(a, b) : a.kind === 'branch' ? -1 : 1));
   return { defaultBranch: pickDefaultBranch(symrefHead, headCommit, branches), refs };
 }
 

@@ -67,6 +67,8 @@ export function createGitDriver(opts: DriverOptions): Driver {
         credential,
         home,
         timeoutMs: opts.timeoutMs,
+        knownHosts: opts.knownHosts,
+        caFile: opts.caFile,
       });
       // Never discover a repository (and its config) above the scratch directory.
       const env = { ...invocation.env, GIT_CEILING_DIRECTORIES: dirname(home) };
@@ -82,6 +84,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
         operation: call.operation,
         url: displayUrl,
         credential,
+        credentialName: opts.credentialName,
         secrets: invocation.secrets,
         timeoutMs: opts.timeoutMs,
       });

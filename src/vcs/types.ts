@@ -1,4 +1,4 @@
-// The contract every version-control driver (git now; hg and svn later) implements, plus the
+// The contract every version-control driver (git, hg, svn) implements, plus the
 // plain data it exchanges with the composer scanner. Nothing here does I/O.
 
 export const VCS_TYPES = ['git', 'hg', 'svn'] as const;
@@ -7,7 +7,13 @@ export type VcsType = (typeof VCS_TYPES)[number];
 export const REF_KINDS = ['tag', 'branch'] as const;
 export type RefKind = (typeof REF_KINDS)[number];
 
-/** One tag or branch of a remote. `commit` is the commit id the ref points at (tags peeled). */
+/**
+ * One tag or branch of a remote. `commit` is the driver's identifier of the revision the ref
+ * points at, used as composer's source reference: a full commit id for git (tags peeled), a
+ * full changeset id for hg, and composer's `/PATH/@REVISION` identifier for svn. Opaque outside
+ * the driver. A driver lists refs in the order composer's own driver does: when two tags
+ * normalize to one version the first one wins, so the order is part of the contract.
+ */
 export interface RemoteRef {
   kind: RefKind;
   name: string;
@@ -37,13 +43,35 @@ export interface DriverOptions {
   /** Directory of this repository's local mirror (created on first sync). */
   mirrorDir: string;
   credential?: VcsCredential | undefined;
+  /** The stored credential's name, for error messages ("credential deploy-key (ssh-key)"). */
+  credentialName?: string | undefined;
   /** Scratch directory for short-lived files (ssh key material); removed after each command. */
   tmpDir: string;
   /** Per-command timeout in milliseconds. */
   timeoutMs: number;
   /** Aborting stops the running command (the job that uses this driver is being given up). */
   signal?: AbortSignal | undefined;
+  /**
+   * known_hosts lines pinned for the repository's ssh host (Packyard's per-host store). Empty or
+   * absent: the credential's own pins, if any, else none (ssh then refuses the unknown host).
+   */
+  knownHosts?: string | undefined;
+  /** PEM file of an extra CA to trust for https (per credential or integration). */
+  caFile?: string | undefined;
+  /** Repository layout options (svn only; composer's trunk-path, branches-path, tags-path, package-path). */
+  svn?: SvnLayout | undefined;
 }
+
+/** composer's SvnDriver options; `false` turns a part off (e.g. no tags directory). */
+export interface SvnLayout {
+  trunkPath: string | false;
+  branchesPath: string | false;
+  tagsPath: string | false;
+  /** A sub-directory of every ref that holds the package (composer's package-path), '' for the root. */
+  packagePath: string;
+}
+
+export const DEFAULT_SVN_LAYOUT: SvnLayout = { trunkPath: 'trunk', branchesPath: 'branches', tagsPath: 'tags', packagePath: '' };
 
 export interface Driver {
   readonly type: VcsType;
@@ -56,9 +84,9 @@ export interface Driver {
    * `${commit}:${path}` to the file's bytes, or null when the file does not exist there.
    */
   readFiles(requests: FileRequest[]): Promise<Map<string, Buffer | null>>;
-  /** Commit dates (composer uses the author date for git) in one batch. */
+  /** Commit dates (composer's `time` source: git author date, hg changeset date, svn revision date) in one batch. */
   commitTimes(commits: string[]): Promise<Map<string, Date>>;
-  /** Writes a zip of the tree at `commit` to `destFile` (export-ignore honoured). */
+  /** Writes a zip of the tree at `commit` to `destFile` (git: export-ignore honoured; svn: package-path only). */
   archive(commit: string, destFile: string): Promise<void>;
 }
 
