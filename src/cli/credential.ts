@@ -1,8 +1,12 @@
-// packyard credential add (http-basic | ssh-key | token)
+// packyard credential add | list | show: credentials for reaching repositories (stored encrypted).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { and, asc, eq } from 'drizzle-orm';
 import { actor, fail, readStdin, withDeps, type GlobalOptions } from './context.js';
-import { addCredential, type CredentialInput } from '../services/credentials.js';
+import { addCredential, generateSshKey, updateCredential, type CredentialInput } from '../services/credentials.js';
+import { credentials } from '../db/schema.js';
+import { getOrg } from '../services/orgs.js';
+import { AppError } from '../domain/errors.js';
 
 interface CredentialOptions {
   org: string;
@@ -11,54 +15,129 @@ interface CredentialOptions {
   password?: string;
   passwordStdin?: boolean;
   privateKeyFile?: string;
+  generate?: string | boolean;
   knownHosts?: string;
   token?: string;
   tokenStdin?: boolean;
+  caFile?: string;
 }
 
-async function buildInput(o: CredentialOptions): Promise<CredentialInput> {
+async function buildInput(o: CredentialOptions, name: string): Promise<{ input: CredentialInput; publicKey?: string }> {
   switch (o.type) {
     case 'http-basic': {
       if (!o.username) throw new Error('--username is required for --type http-basic');
       if ((o.password === undefined) === !o.passwordStdin) throw new Error('give exactly one of --password or --password-stdin');
-      return { type: 'http-basic', username: o.username, password: o.password ?? (await readStdin()) };
+      return { input: { type: 'http-basic', username: o.username, password: o.password ?? (await readStdin()) } };
     }
     case 'ssh-key': {
-      if (!o.privateKeyFile) throw new Error('--private-key-file is required for --type ssh-key');
-      const privateKey = readFileSync(o.privateKeyFile, 'utf8');
       const knownHosts = o.knownHosts ? readFileSync(o.knownHosts, 'utf8') : undefined;
-      return { type: 'ssh-key', privateKey, knownHosts };
+      if (o.generate !== undefined) {
+        if (o.privateKeyFile) throw new Error('give either --private-key-file or --generate, not both');
+        const keyType = o.generate === true ? 'ed25519' : o.generate;
+        if (keyType !== 'ed25519' && keyType !== 'rsa') throw new Error(`--generate takes ed25519 or rsa (got "${keyType}")`);
+        const pair = generateSshKey(keyType, `packyard ${o.org}/${name}`);
+        return { input: { type: 'ssh-key', privateKey: pair.privateKey, knownHosts }, publicKey: pair.publicKey };
+      }
+      if (!o.privateKeyFile) throw new Error('--private-key-file or --generate is required for --type ssh-key');
+      return { input: { type: 'ssh-key', privateKey: readFileSync(o.privateKeyFile, 'utf8'), knownHosts } };
     }
     case 'token': {
       if ((o.token === undefined) === !o.tokenStdin) throw new Error('give exactly one of --token or --token-stdin');
-      return { type: 'token', token: o.token ?? (await readStdin()), username: o.username };
+      return { input: { type: 'token', token: o.token ?? (await readStdin()), username: o.username } };
     }
     default:
       throw new Error(`--type must be http-basic, ssh-key or token (got "${o.type}")`);
   }
 }
 
+function facts(info: Record<string, string>): string {
+  return Object.entries(info)
+    .filter(([k]) => k !== 'publicKey')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
 export function registerCredential(program: Command): void {
   const cred = program.command('credential').description('credentials for reaching repositories (stored encrypted)');
-  cred
-    .command('add <name>')
-    .description('store a credential for an organization')
+  const withSecretOptions = (c: Command): Command => c
     .requiredOption('--org <org>', 'the organization')
     .requiredOption('--type <type>', 'http-basic, ssh-key or token')
     .option('--username <user>', 'user name (http-basic; token: defaults to x-access-token)')
     .option('--password <password>', 'password (prefer --password-stdin: argv is visible to other users)')
     .option('--password-stdin', 'read the password from standard input')
     .option('--private-key-file <file>', 'SSH private key (ed25519 or RSA, without passphrase)')
-    .option('--known-hosts <file>', 'known_hosts lines that pin the SSH host keys')
+    .option('--generate [type]', 'generate a new SSH key (ed25519, the default, or rsa) and print its public key')
+    .option('--known-hosts <file>', 'known_hosts lines that pin the SSH host keys for this credential')
     .option('--token <token>', 'API or code token (prefer --token-stdin)')
     .option('--token-stdin', 'read the token from standard input')
+    .option('--ca-file <file>', 'PEM file of the CA that signed the server certificate (https)');
+
+  withSecretOptions(cred.command('add <name>').description('store a credential for an organization'))
     .action(async (name: string, opts: CredentialOptions) => {
       try {
-        const input = await buildInput(opts);
+        const { input, publicKey } = await buildInput(opts, name);
+        const caPem = opts.caFile ? readFileSync(opts.caFile, 'utf8') : undefined;
         await withDeps(program.opts<GlobalOptions>(), (deps) => {
-          const r = addCredential(deps.db, deps.box, opts.org, name, input, actor());
-          const facts = Object.entries(r.info).map(([k, v]) => `${k}=${v}`).join(', ');
-          process.stderr.write(`packyard: credential ${name} stored for ${opts.org} (${input.type}${facts ? `; ${facts}` : ''})\n`);
+          const r = addCredential(deps.db, deps.box, opts.org, name, input, actor(), { caPem });
+          const shown = facts(r.info);
+          process.stderr.write(`packyard: credential ${name} stored for ${opts.org} (${input.type}${shown ? `; ${shown}` : ''})\n`);
+          if (publicKey !== undefined) {
+            process.stderr.write('packyard: add this public key as a read-only deploy key of the repositories:\n');
+            process.stdout.write(`${publicKey}\n`);
+          }
+        });
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  withSecretOptions(cred.command('update <name>').description('replace a credential\'s secret (rotated password, token or key); its packages use it from their next update'))
+    .action(async (name: string, opts: CredentialOptions) => {
+      try {
+        const { input, publicKey } = await buildInput(opts, name);
+        const caPem = opts.caFile ? readFileSync(opts.caFile, 'utf8') : undefined;
+        await withDeps(program.opts<GlobalOptions>(), (deps) => {
+          const r = updateCredential(deps.db, deps.box, opts.org, name, input, actor(), { caPem });
+          const shown = facts(r.info);
+          process.stderr.write(`packyard: credential ${name} of ${opts.org} updated (${input.type}${shown ? `; ${shown}` : ''})\n`);
+          if (publicKey !== undefined) {
+            process.stderr.write('packyard: add this public key as a read-only deploy key of the repositories:\n');
+            process.stdout.write(`${publicKey}\n`);
+          }
+        });
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  cred
+    .command('list')
+    .description("list an organization's credentials (never their secrets)")
+    .requiredOption('--org <org>', 'the organization')
+    .action(async (opts: { org: string }) => {
+      try {
+        await withDeps(program.opts<GlobalOptions>(), (deps) => {
+          const org = getOrg(deps.db, opts.org);
+          const rows = deps.db.select().from(credentials).where(eq(credentials.orgId, org.id)).orderBy(asc(credentials.name)).all();
+          for (const r of rows) process.stdout.write(`${r.name}\t${r.type}\t${facts(r.info)}\n`);
+        });
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  cred
+    .command('show <name>')
+    .description('show a credential: its type, user name, key fingerprint and public key, CA (never the secret)')
+    .requiredOption('--org <org>', 'the organization')
+    .action(async (name: string, opts: { org: string }) => {
+      try {
+        await withDeps(program.opts<GlobalOptions>(), (deps) => {
+          const org = getOrg(deps.db, opts.org);
+          const r = deps.db.select().from(credentials).where(and(eq(credentials.orgId, org.id), eq(credentials.name, name))).get();
+          if (!r) throw new AppError('CREDENTIAL_NOT_FOUND', `no credential named "${name}" in ${opts.org}`);
+          process.stdout.write(`name: ${r.name}\ntype: ${r.type}\n`);
+          for (const [k, v] of Object.entries(r.info)) process.stdout.write(`${k}: ${v}\n`);
         });
       } catch (e) {
         fail(e);

@@ -9,6 +9,7 @@ import { registerToken } from './token.js';
 import { registerCredential } from './credential.js';
 import { registerPackage } from './package.js';
 import { registerBackup } from './backup.js';
+import { registerHostKey } from './host-key.js';
 
 export function buildProgram(): Command {
   const program = new Command('packyard')
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerCredential(program);
   registerPackage(program);
   registerBackup(program);
+  registerHostKey(program);
   return program;
 }
 

@@ -1,5 +1,9 @@
 // packyard package add | update | show
 import type { Command } from 'commander';
+import { eq } from 'drizzle-orm';
+import { credentials } from '../db/schema.js';
+import { listHostKeys } from '../services/host-keys.js';
+import { sshHostOf } from '../vcs/url.js';
 import { actor, fail, withDeps, type GlobalOptions } from './context.js';
 import { addPackage, describePackage, getPackageByName, listPackages, requestUpdate } from '../services/packages.js';
 import { runOrWait } from '../jobs/wait.js';
@@ -35,12 +39,21 @@ export function registerPackage(program: Command): void {
     .requiredOption('--org <org>', 'the organization')
     .option('--type <type>', 'git, hg or svn', 'git')
     .option('--credential <name>', 'stored credential to reach the repository')
-    .action(async (url: string, opts: { org: string; type: string; credential?: string }) => {
+    .option('--trunk-path <path>', 'svn: the trunk directory (default trunk; "false": none)')
+    .option('--branches-path <path>', 'svn: the branches directory (default branches; "false": none)')
+    .option('--tags-path <path>', 'svn: the tags directory (default tags; "false": none)')
+    .option('--package-path <path>', 'svn: the package\'s sub-directory inside trunk, each branch and each tag')
+    .action(async (url: string, opts: { org: string; type: string; credential?: string; trunkPath?: string; branchesPath?: string; tagsPath?: string; packagePath?: string }) => {
       try {
         if (!(VCS_TYPES as readonly string[]).includes(opts.type)) throw new Error(`--type must be git, hg or svn (got "${opts.type}")`);
         const ok = await withDeps(program.opts<GlobalOptions>(), async (deps) => {
           const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: [...deps.drivers.keys()] };
-          const added = addPackage(deps.db, deps.queue, policy, { org: opts.org, url, type: opts.type as VcsType, credential: opts.credential }, actor());
+          const vcsOptions: Record<string, string | false> = {};
+          const layout: Array<[string, string | undefined]> = [
+            ['trunk-path', opts.trunkPath], ['branches-path', opts.branchesPath], ['tags-path', opts.tagsPath], ['package-path', opts.packagePath],
+          ];
+          for (const [k, v] of layout) if (v !== undefined) vcsOptions[k] = v === 'false' ? false : v;
+          const added = addPackage(deps.db, deps.queue, policy, { org: opts.org, url, type: opts.type as VcsType, credential: opts.credential, vcsOptions }, actor());
           const job = await waitFor(deps, added.job);
           const out = describeOutcome(url, job);
           process.stdout.write(`${out.line}\n`);
@@ -94,9 +107,19 @@ export function registerPackage(program: Command): void {
             return;
           }
           const p = d.pkg;
+          const credentialName = p.credentialId === null ? undefined
+            : deps.db.select({ name: credentials.name }).from(credentials).where(eq(credentials.id, p.credentialId)).get()?.name;
+          const ssh = sshHostOf(p.url);
+          const hostKeyLines = ssh === null ? [] : (() => {
+            const keys = listHostKeys(deps.db, ssh.pattern);
+            if (keys.length === 0) return [`host key:     none pinned for ${ssh.pattern} yet (the next update pins the key the server presents)`];
+            return keys.map((k) => `host key:     ${k.host} ${k.keyType} ${k.fingerprint} (${k.source === 'first-use' ? 'pinned on first use' : 'pinned by an admin'} ${new Date(k.createdAt).toISOString()})`);
+          })();
           const lines = [
             `name:         ${p.name ?? '(not imported yet)'}`,
             `repository:   ${p.url} (${p.vcsType})`,
+            ...(credentialName ? [`credential:   ${credentialName}`] : []),
+            ...hostKeyLines,
             `status:       ${p.status}`,
             `last update:  ${p.lastUpdatedAt ? new Date(p.lastUpdatedAt).toISOString() : 'never'}`,
           ];

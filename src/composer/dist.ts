@@ -9,6 +9,16 @@ import { dists } from '../db/schema.js';
 import type { Mutexes } from '../jobs/mutex.js';
 import type { Driver } from '../vcs/types.js';
 
+const HEX40 = /^[0-9a-f]{40}$/;
+
+/**
+ * The name a revision's dist has in URLs and on disk: the commit id itself for git and hg, the
+ * sha1 of composer's identifier for svn (`/tags/1.0/@12` holds slashes and an "@").
+ */
+export function distKey(reference: string): string {
+  return HEX40.test(reference) ? reference : createHash('sha1').update(reference).digest('hex');
+}
+
 export interface StoredDist {
   file: string;
   size: number;
@@ -25,7 +35,7 @@ export class DistStore {
   constructor(private readonly opts: { db: Db; dir: string; locks: Mutexes }) {}
 
   relativePath(packageId: number, commit: string): string {
-    return join(String(packageId), `${commit}.zip`);
+    return join(String(packageId), `${distKey(commit)}.zip`);
   }
 
   find(packageId: number, commit: string): StoredDist | null {

@@ -94,6 +94,8 @@ export const credentials = sqliteTable(
     secret: blob('secret', { mode: 'buffer' }).notNull(),
     /** Non-secret facts shown to people: user name, key fingerprint, pinned hosts. */
     info: text('info', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    /** PEM of an extra CA trusted for https with this credential (public, not sealed). */
+    caPem: text('ca_pem'),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },
@@ -109,6 +111,8 @@ export const packages = sqliteTable(
     name: text('name'),
     url: text('url').notNull(),
     vcsType: text('vcs_type', { enum: ['git', 'hg', 'svn'] }).notNull(),
+    /** Driver options (svn layout: trunk-path, branches-path, tags-path, package-path); null for defaults. */
+    vcsOptions: text('vcs_options', { mode: 'json' }).$type<Record<string, string | false>>(),
     credentialId: integer('credential_id').references(() => credentials.id, { onDelete: 'set null' }),
     /** Secret part of the generic hook URL /hooks/generic/HOOK_TOKEN (stored hashed). */
     hookTokenHash: text('hook_token_hash'),
@@ -123,6 +127,25 @@ export const packages = sqliteTable(
     createdAt: ms('created_at').notNull(),
   },
   (t) => [uniqueIndex('packages_org_name').on(t.orgId, t.name), uniqueIndex('packages_org_url').on(t.orgId, t.url)],
+);
+
+/**
+ * SSH host keys pinned per host (`host` or `[host]:port`, as known_hosts writes it). Captured on
+ * first use (source first-use, shown to admins) or given by an admin; enforced from then on.
+ */
+export const hostKeys = sqliteTable(
+  'host_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    host: text('host').notNull(),
+    keyType: text('key_type').notNull(),
+    /** Base64 of the public key blob, as in known_hosts. */
+    key: text('key').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    source: text('source', { enum: ['first-use', 'admin'] }).notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('host_keys_host_type').on(t.host, t.keyType)],
 );
 
 /** Who may read a package beyond the organization-wide rules: a team or a single user (synced orgs). */

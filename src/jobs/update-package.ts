@@ -3,6 +3,7 @@
 // the re-rendered metadata in one transaction. Failures keep the last good versions.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deps } from '../compose.js';
 import type { Tx } from '../db/client.js';
@@ -11,7 +12,9 @@ import { AppError, isAppError } from '../domain/errors.js';
 import { commitsToRead, scanRefs, type ScannedVersion } from '../composer/scan.js';
 import { writeMetadataFiles } from '../services/metadata.js';
 import { loadVcsCredential } from '../services/credentials.js';
-import { fileKey, type Driver, type RemoteState } from '../vcs/types.js';
+import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type RemoteState, type SvnLayout } from '../vcs/types.js';
+import { sshHostOf } from '../vcs/url.js';
+import { ensureHostKey, knownHostsFor } from '../services/host-keys.js';
 import { JobError, type JobHandler } from './runner.js';
 import { BUILD_DIST, UPDATE_PACKAGE } from './job-types.js';
 
@@ -36,21 +39,71 @@ export function mirrorDir(deps: Pick<Deps, 'paths'>, packageId: number, vcsType:
   return join(deps.paths.mirrors, `${packageId}.${vcsType}`);
 }
 
+/** The CA file for a credential's PEM, written once under the data dir's tmp (content-addressed). */
+function caFileFor(deps: Pick<Deps, 'paths'>, pem: string | null): string | undefined {
+  if (pem === null || pem.trim() === '') return undefined;
+  const dir = join(deps.paths.tmp, 'ca');
+  const file = join(dir, `${createHash('sha256').update(pem).digest('hex').slice(0, 32)}.pem`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, pem, { mode: 0o644 });
+    renameSync(temp, file);
+  }
+  return file;
+}
+
+function svnLayout(options: Record<string, string | false> | null): SvnLayout | undefined {
+  if (options === null) return undefined;
+  const pick = (key: string, fallback: string | false): string | false => (key in options ? (options[key] ?? fallback) : fallback);
+  const packagePath = pick('package-path', '');
+  return {
+    trunkPath: pick('trunk-path', DEFAULT_SVN_LAYOUT.trunkPath),
+    branchesPath: pick('branches-path', DEFAULT_SVN_LAYOUT.branchesPath),
+    tagsPath: pick('tags-path', DEFAULT_SVN_LAYOUT.tagsPath),
+    packagePath: packagePath === false ? '' : packagePath,
+  };
+}
+
 /** Builds the VCS driver for a stored package (decrypting its credential in memory). */
 export function driverFor(deps: Deps, packageId: number, signal?: AbortSignal): Driver {
   const pkg = deps.db.select().from(packages).where(eq(packages.id, packageId)).get();
   if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} no longer exists`);
   const factory = deps.drivers.get(pkg.vcsType);
   if (!factory) throw new AppError('VCS_ERROR', `no driver for ${pkg.vcsType} repositories`);
-  const cred = pkg.credentialId !== null ? loadVcsCredential(deps.db, deps.box, pkg.credentialId).credential : undefined;
+  const loaded = pkg.credentialId !== null ? loadVcsCredential(deps.db, deps.box, pkg.credentialId) : undefined;
+  const ssh = sshHostOf(pkg.url);
   return factory({
     url: pkg.url,
     mirrorDir: mirrorDir(deps, pkg.id, pkg.vcsType),
-    credential: cred,
+    credential: loaded?.credential,
+    credentialName: loaded?.name,
     tmpDir: deps.paths.tmp,
     timeoutMs: deps.config.vcs.timeout_seconds * 1000,
     signal,
+    knownHosts: ssh === null ? undefined : knownHostsFor(deps.db, ssh.pattern),
+    caFile: caFileFor(deps, loaded?.caPem ?? null),
+    svn: pkg.vcsType === 'svn' ? svnLayout(pkg.vcsOptions) : undefined,
   });
+}
+
+/**
+ * Pins the ssh host key of a package's server on first use: when neither the host-key store nor
+ * the package's credential pins a key for the URL's host, the key the server presents now is
+ * stored (source first-use, audited, shown by `host-key list` and `package show`).
+ */
+async function pinHostKeyOnFirstUse(deps: Deps, pkg: { url: string; credentialId: number | null }): Promise<void> {
+  const ssh = sshHostOf(pkg.url);
+  if (ssh === null || knownHostsFor(deps.db, ssh.pattern) !== '') return;
+  if (pkg.credentialId !== null) {
+    const { credential } = loadVcsCredential(deps.db, deps.box, pkg.credentialId);
+    if (credential.type === 'ssh-key' && (credential.knownHosts ?? '').trim() !== '') return;
+  }
+  const r = await ensureHostKey(deps.db, ssh, Math.min(30_000, deps.config.vcs.timeout_seconds * 1000));
+  if (r.captured) {
+    deps.log.warn({ host: r.captured.host, keyType: r.captured.keyType, fingerprint: r.captured.fingerprint },
+      'pinned the ssh host key of a new host on first use; check the fingerprint with the server\'s admin (packyard host-key list)');
+  }
 }
 
 function toRfc3339(d: Date): string {
@@ -72,6 +125,7 @@ export async function updatePackage(deps: Deps, packageId: number, opts: { force
   return deps.locks.run(`repo:${packageId}`, async () => {
     const pkg = deps.db.select().from(packages).where(eq(packages.id, packageId)).get();
     if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} no longer exists`);
+    await pinHostKeyOnFirstUse(deps, pkg);
     const driver = driverFor(deps, packageId, opts.signal);
     const remote = await driver.listRemote();
     const hash = remoteStateHash(remote);

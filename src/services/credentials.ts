@@ -1,7 +1,7 @@
 // Stored credentials for reaching repositories: HTTP basic, SSH keys (with pinned host keys)
 // and API/code tokens. Secrets are sealed with the instance key and never shown back.
 import { and, eq } from 'drizzle-orm';
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Tx } from '../db/client.js';
 import { credentials } from '../db/schema.js';
@@ -58,8 +58,30 @@ export function inspectKnownHosts(text: string): string[] {
   return hosts;
 }
 
-export function addCredential(db: Tx, box: SecretBox, orgName: string, name: string, input: CredentialInput, actor: string): { id: number; info: Record<string, string> } {
-  if (!NAME_RE.test(name)) throw new AppError('BAD_REQUEST', `credential name "${name}" must be letters, digits, dots, dashes or underscores`);
+/** Generates an SSH key pair for a new credential (the public key is shown to be added as a deploy key). */
+export function generateSshKey(keyType: 'ed25519' | 'rsa', comment: string): { privateKey: string; publicKey: string } {
+  const pair = keyType === 'rsa'
+    ? loadSsh2().utils.generateKeyPairSync('rsa', { bits: 4096, comment })
+    : loadSsh2().utils.generateKeyPairSync('ed25519', { comment });
+  return { privateKey: pair.private, publicKey: pair.public };
+}
+
+/** Checks a PEM bundle of CA certificates (public: stored in clear, shown on request). */
+export function inspectCaPem(pem: string): { subjects: string } {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new AppError('CREDENTIAL_INVALID', 'the CA file holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
+  const subjects: string[] = [];
+  for (const b of blocks) {
+    try {
+      subjects.push(new X509Certificate(b).subject.replace(/\n/g, ', '));
+    } catch (e) {
+      throw new AppError('CREDENTIAL_INVALID', `the CA file holds a certificate that cannot be read: ${(e as Error).message}`);
+    }
+  }
+  return { subjects: subjects.join('; ') };
+}
+
+function credentialInfo(input: CredentialInput, caPem: string | undefined): Record<string, string> {
   let info: Record<string, string>;
   switch (input.type) {
     case 'http-basic':
@@ -78,6 +100,24 @@ export function addCredential(db: Tx, box: SecretBox, orgName: string, name: str
       info = { username: input.username ?? 'x-access-token', token: `${input.token.slice(0, 4)}…` };
       break;
   }
+  if (caPem !== undefined) {
+    if (input.type === 'ssh-key') throw new AppError('CREDENTIAL_INVALID', 'a CA file applies to https credentials, not to ssh keys');
+    info.ca = inspectCaPem(caPem).subjects;
+  }
+  return info;
+}
+
+export function addCredential(
+  db: Tx,
+  box: SecretBox,
+  orgName: string,
+  name: string,
+  input: CredentialInput,
+  actor: string,
+  extra: { caPem?: string | undefined } = {},
+): { id: number; info: Record<string, string> } {
+  if (!NAME_RE.test(name)) throw new AppError('BAD_REQUEST', `credential name "${name}" must be letters, digits, dots, dashes or underscores`);
+  const info = credentialInfo(input, extra.caPem);
   return db.transaction((tx) => {
     const org = getOrg(tx, orgName);
     const exists = tx.select({ id: credentials.id }).from(credentials).where(and(eq(credentials.orgId, org.id), eq(credentials.name, name))).get();
@@ -86,10 +126,39 @@ export function addCredential(db: Tx, box: SecretBox, orgName: string, name: str
     const secret = box.seal(JSON.stringify(input), purpose(org.id, name));
     const row = tx
       .insert(credentials)
-      .values({ orgId: org.id, name, type: input.type, secret, info, createdAt: now, updatedAt: now })
+      .values({ orgId: org.id, name, type: input.type, secret, info, caPem: extra.caPem ?? null, createdAt: now, updatedAt: now })
       .returning({ id: credentials.id })
       .get();
     writeAudit(tx, { orgId: org.id, actor, action: 'credential.add', target: name, details: { type: input.type, ...info } });
+    return { id: row.id, info };
+  });
+}
+
+/**
+ * Replaces a credential's secret (and CA) in place, e.g. a rotated password or deploy key: the
+ * packages that use it keep it, and their next update uses the new secret.
+ */
+export function updateCredential(
+  db: Tx,
+  box: SecretBox,
+  orgName: string,
+  name: string,
+  input: CredentialInput,
+  actor: string,
+  extra: { caPem?: string | undefined } = {},
+): { id: number; info: Record<string, string> } {
+  credentialInfo(input, extra.caPem);
+  return db.transaction((tx) => {
+    const org = getOrg(tx, orgName);
+    const row = tx.select().from(credentials).where(and(eq(credentials.orgId, org.id), eq(credentials.name, name))).get();
+    if (!row) throw new AppError('CREDENTIAL_NOT_FOUND', `organization "${orgName}" has no credential named "${name}"`);
+    if (row.type !== input.type) {
+      throw new AppError('CREDENTIAL_INVALID', `credential "${name}" is of type ${row.type}; give --type ${row.type} (or add a new credential)`);
+    }
+    const info = credentialInfo(input, extra.caPem ?? row.caPem ?? undefined);
+    const secret = box.seal(JSON.stringify(input), purpose(org.id, name));
+    tx.update(credentials).set({ secret, info, caPem: extra.caPem ?? row.caPem, updatedAt: Date.now() }).where(eq(credentials.id, row.id)).run();
+    writeAudit(tx, { orgId: org.id, actor, action: 'credential.update', target: name, details: { type: input.type, ...info } });
     return { id: row.id, info };
   });
 }
@@ -101,9 +170,9 @@ export function findCredentialId(db: Tx, orgId: number, name: string): number {
 }
 
 /** Decrypts a credential for a VCS driver; the result lives only in memory. */
-export function loadVcsCredential(db: Tx, box: SecretBox, id: number): { name: string; credential: VcsCredential } {
+export function loadVcsCredential(db: Tx, box: SecretBox, id: number): { name: string; credential: VcsCredential; caPem: string | null } {
   const row = db.select().from(credentials).where(eq(credentials.id, id)).get();
   if (!row) throw new AppError('CREDENTIAL_NOT_FOUND', `credential ${id} no longer exists`);
   const input = JSON.parse(box.open(row.secret, purpose(row.orgId, row.name))) as CredentialInput;
-  return { name: row.name, credential: input as VcsCredential };
+  return { name: row.name, credential: input as VcsCredential, caPem: row.caPem };
 }

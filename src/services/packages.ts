@@ -20,6 +20,33 @@ export interface AddPackageInput {
   url: string;
   type?: VcsType | undefined;
   credential?: string | undefined;
+  /** svn layout as composer names it: trunk-path, branches-path, tags-path (a path, or false), package-path. */
+  vcsOptions?: Record<string, string | false> | undefined;
+}
+
+const SVN_OPTION_KEYS = ['trunk-path', 'branches-path', 'tags-path', 'package-path'];
+
+/** Checks composer's svn layout options: relative paths without "..", or false (not package-path). */
+export function checkVcsOptions(type: VcsType, options: Record<string, string | false> | undefined): Record<string, string | false> | null {
+  if (options === undefined || Object.keys(options).length === 0) return null;
+  if (type !== 'svn') throw new AppError('BAD_REQUEST', `${Object.keys(options).join(', ')} apply to svn repositories only`);
+  const out: Record<string, string | false> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (!SVN_OPTION_KEYS.includes(k)) throw new AppError('BAD_REQUEST', `unknown svn option "${k}" (known: ${SVN_OPTION_KEYS.join(', ')})`);
+    if (v === false) {
+      if (k === 'package-path') throw new AppError('BAD_REQUEST', 'package-path cannot be false');
+      out[k] = false;
+      continue;
+    }
+    const path = v.replace(/^\/+|\/+$/g, '');
+    // eslint-disable-next-line no-control-regex
+    if (path.split('/').some((seg) => seg === '..' || seg === '.') || /[\u0000-\u001f@]/.test(path)) {
+      throw new AppError('BAD_REQUEST', `svn option ${k} "${v}" must be a plain relative path (no "..", "@" or control characters)`);
+    }
+    if (path === '' && k !== 'package-path') throw new AppError('BAD_REQUEST', `svn option ${k} is empty; use false to turn it off`);
+    out[k] = path;
+  }
+  return out;
 }
 
 export interface UrlPolicy {
@@ -40,6 +67,7 @@ export function addPackage(db: Tx, queue: JobQueue, policy: UrlPolicy, input: Ad
   if (!policy.vcsTypes.includes(type)) {
     throw new AppError('BAD_REQUEST', `${type} repositories are not supported yet (supported: ${policy.vcsTypes.join(', ')})`);
   }
+  const vcsOptions = checkVcsOptions(type, input.vcsOptions);
   const hookToken = randomBytes(24).toString('base64url');
   const pkg = db.transaction((tx) => {
     const org = getOrg(tx, input.org);
@@ -48,7 +76,7 @@ export function addPackage(db: Tx, queue: JobQueue, policy: UrlPolicy, input: Ad
     if (dup) throw new AppError('PACKAGE_EXISTS', `organization "${org.name}" already has a package for ${input.url}`, { url: input.url });
     const row = tx
       .insert(packages)
-      .values({ orgId: org.id, url: input.url, vcsType: type, credentialId, hookTokenHash: hashHookToken(hookToken), status: 'new', createdAt: Date.now() })
+      .values({ orgId: org.id, url: input.url, vcsType: type, vcsOptions, credentialId, hookTokenHash: hashHookToken(hookToken), status: 'new', createdAt: Date.now() })
       .returning()
       .get();
     writeAudit(tx, { orgId: org.id, actor, action: 'package.add', target: input.url, details: { type, credential: input.credential } });

@@ -141,3 +141,34 @@ export function redactUrl(url: string): string {
 export function redactUrlsInText(text: string): string {
   return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/@:]*):[^\s/@]*@/g, '$1$2@');
 }
+
+/**
+ * The ssh host a repository URL reaches, as known_hosts names it (`host`, or `[host]:port` when
+ * the port is not 22), or null when the URL does not use ssh (ssh://, git+ssh://, svn+ssh://,
+ * scp-like `user@host:path`).
+ */
+export function sshHostOf(url: string): { host: string; port: number; pattern: string } | null {
+  const scheme = SCHEME_URL.exec(url)?.[1]?.toLowerCase();
+  let host: string;
+  let port = 22;
+  if (scheme !== undefined) {
+    const protocol = SCHEME_ALIASES[scheme];
+    if (protocol !== 'ssh' && protocol !== 'svn+ssh') return null;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return null;
+    }
+    host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (parsed.port !== '') port = Number(parsed.port);
+  } else {
+    if (url.startsWith('/')) return null;
+    const scp = SCP_LIKE.exec(url);
+    if (scp === null) return null;
+    host = (scp[2] ?? '').replace(/^\[(.*)\]$/, '$1');
+  }
+  if (host === '') return null;
+  const pattern = port === 22 ? host : `[${host}]:${port}`;
+  return { host, port, pattern };
+}

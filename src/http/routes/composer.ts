@@ -109,19 +109,20 @@ export function composerRoutes(app: FastifyInstance, deps: Deps): void {
     if (!r) return reply;
     const pkg = reader.package(r.org.id, `${req.params.vendor}/${req.params.name}`.toLowerCase());
     if (!pkg || !can(r.principal, 'package:read', { org: r.facts, packageId: pkg.id })) return sendNotFound(reply);
-    const m = /^(.+)\.zip$/.exec(req.params.file);
-    const ref = m?.[1];
-    if (!ref) return sendNotFound(reply);
-    let dist = deps.dists.find(pkg.id, ref);
+    const m = /^([0-9a-f]{40})\.zip$/.exec(req.params.file);
+    const key = m?.[1];
+    if (!key) return sendNotFound(reply);
+    let dist = deps.dists.find(pkg.id, key);
     if (!dist) {
-      if (!reader.isKnownCommit(pkg.id, ref)) return sendNotFound(reply);
+      const ref = reader.commitForDistKey(pkg.id, key);
+      if (ref === null) return sendNotFound(reply);
       dist = await deps.dists.ensure(pkg.id, ref, async () => driverFor(deps, pkg.id));
     }
     return reply
       .type('application/zip')
       .header('Content-Length', dist.size)
       .header('Cache-Control', 'private, max-age=31536000, immutable')
-      .header('Content-Disposition', `attachment; filename="${pkg.name.replace('/', '-')}-${ref.slice(0, 12)}.zip"`)
+      .header('Content-Disposition', `attachment; filename="${pkg.name.replace('/', '-')}-${key.slice(0, 12)}.zip"`)
       .send(createReadStream(dist.file));
   });
 

@@ -22,8 +22,9 @@ t.test('ls-remote: symref, branches, peeled tags, HEAD branches ignored', async 
   t.same(parseLsRemote(out), {
     defaultBranch: 'trunk',
     refs: [
-      { kind: 'branch', name: 'trunk', commit: A },
+      // Byte order of names, as composer's GitDriver lists them (the order decides duplicate versions).
       { kind: 'branch', name: 'feature/x', commit: B },
+      { kind: 'branch', name: 'trunk', commit: A },
       { kind: 'tag', name: 'v1.0.0', commit: A },
       { kind: 'tag', name: 'v2.0.0', commit: C },
     ],
