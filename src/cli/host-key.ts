@@ -46,12 +46,15 @@ export function registerHostKey(program: Command): void {
         fail(e);
       }
     });
-  hk.command('scan <url>')
-    .description('show the host key an ssh server presents now (for comparing with the pinned one); --pin stores it')
+  hk.command('scan <host>')
+    .description('show the host key an ssh server (HOST, HOST:PORT or a repository URL) presents now; --pin stores it')
     .option('--pin', 'pin the key (replacing the host\'s pinned keys)')
     .action(async (url: string, opts: { pin?: boolean }) => {
       try {
-        const target = sshHostOf(url) ?? sshHostOf(`ssh://${url}`);
+        const hostPort = /^\[?([^\]/@]+?)\]?(?::(\d+))?$/.exec(url);
+        const target = url.includes('://') || url.includes('@') || hostPort === null
+          ? sshHostOf(url)
+          : sshHostOf(`ssh://${hostPort[1]?.includes(':') ? `[${hostPort[1]}]` : hostPort[1]}${hostPort[2] ? `:${hostPort[2]}` : ''}/`);
         if (target === null) throw new Error(`"${url}" does not name an ssh host`);
         const { keyType, key } = await captureHostKey(target.host, target.port, 15_000);
         process.stdout.write(`${target.pattern} ${keyType} ${key}\n`);

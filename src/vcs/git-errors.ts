@@ -54,7 +54,8 @@ export function gitError(result: RunResult, ctx: GitErrorContext): AppError {
     return new AppError(
       'VCS_HOST_KEY',
       `host key verification failed for ${ctx.url}: the server's host key does not match the pinned one; ` +
-        'if the server really changed its key, pin the new one with --known-hosts',
+        "if the server's key really changed, check the new fingerprint with the server's admin and pin it " +
+        '(packyard host-key scan HOST:PORT --pin, or host-key add with known_hosts lines)',
       details,
     );
   }
@@ -62,7 +63,7 @@ export function gitError(result: RunResult, ctx: GitErrorContext): AppError {
     return new AppError(
       'VCS_HOST_KEY',
       `host key verification failed for ${ctx.url}: the server's host key is unknown; ` +
-        "pin it with --known-hosts on the credential (a known_hosts line such as ssh-keyscan prints)",
+        "pin it with packyard host-key add (known_hosts lines such as ssh-keyscan prints) or host-key scan HOST:PORT --pin",
       details,
     );
   }

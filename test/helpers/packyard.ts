@@ -27,6 +27,8 @@ interface Teardown {
 }
 
 export interface TestPackyardOptions {
+  /** vcs.timeout_seconds (default 60). */
+  vcsTimeoutSeconds?: number;
   /** Extra YAML appended to the generated config. */
   yaml?: string;
   /** Listen on a port (default); false composes only (no HTTP server, no runner). */
@@ -69,7 +71,7 @@ export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {})
         'log_level: warn',
         'vcs:',
         '  allow_local_paths: true',
-        '  timeout_seconds: 60',
+        `  timeout_seconds: ${opts.vcsTimeoutSeconds ?? 60}`,
         opts.yaml ?? '',
       ].join('\n'),
     );

@@ -2,7 +2,7 @@
 // one authorized ed25519 client key, everything in a temp dir, stopped and removed by close().
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,8 @@ export interface TestSshd {
   readonly hostKeyLine: string;
   /** An OpenSSH private key (ed25519, no passphrase) whose public key is authorized. */
   readonly clientKey: string;
+  /** Authorizes one more public key (an `ssh-ed25519 AAAA… comment` line). */
+  authorize(publicKey: string): Promise<void>;
   /** ssh://USER@127.0.0.1:PORT/abs/path.git */
   url(absPath: string): string;
   close(): Promise<void>;
@@ -106,6 +108,7 @@ export async function startSshd(): Promise<TestSshd> {
           port,
           hostKeyLine: `[127.0.0.1]:${port} ${hostKeyBody}`,
           clientKey: client.privateKey,
+          authorize: (publicKey) => appendFile(join(dir, 'authorized_keys'), `${publicKey.trim()}\n`),
           url: (absPath) => `ssh://${user}@127.0.0.1:${port}${absPath.startsWith('/') ? '' : '/'}${absPath}`,
           close: async () => {
             child.kill('SIGTERM');

@@ -74,7 +74,7 @@ if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
       t,
       driverFor({ type: 'ssh-key', privateKey: sshd.clientKey }).listRemote(),
       'VCS_HOST_KEY',
-      /host key verification failed for ssh:\/\/.*127\.0\.0\.1.*: the server's host key is unknown; pin it with --known-hosts/,
+      /host key verification failed for ssh:\/\/.*127\.0\.0\.1.*: the server's host key is unknown; pin it with packyard host-key add/,
     );
   });
 
@@ -87,7 +87,7 @@ if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
       t,
       driverFor({ type: 'ssh-key', privateKey: sshd.clientKey, knownHosts: wrongLine }).syncMirror(),
       'VCS_HOST_KEY',
-      /does not match the pinned one; .*--known-hosts/,
+      /does not match the pinned one; .*host-key scan HOST:PORT --pin/,
     );
   });
 
