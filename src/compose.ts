@@ -92,7 +92,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   const queue = new JobQueue(sqlite);
   const tracker = new ChangeTracker(sqlite);
   const drivers = opts.drivers ?? defaultDrivers();
-  const locks = new Mutexes();
+  const locks = new Mutexes({ sqlite, waitMs: (config.vcs.timeout_seconds + 60) * 1000 * 3 });
   const dists = new DistStore({ db, dir: paths.dists, locks });
   // Handlers close over `deps`, which holds the runner that holds the handlers: fill the map last.
   const handlers = new Map<string, JobHandler>();

@@ -148,6 +148,17 @@ export const hostKeys = sqliteTable(
   (t) => [uniqueIndex('host_keys_host_type').on(t.host, t.keyType)],
 );
 
+/**
+ * Cross-process locks (a repository's mirror: an update in the CLI and a dist build in the server
+ * never touch it at once). A lease that its owner renews; a dead owner's lease is taken over.
+ */
+export const locks = sqliteTable('locks', {
+  key: text('key').primaryKey(),
+  /** host:pid:random of the holder. */
+  owner: text('owner').notNull(),
+  expiresAt: ms('expires_at').notNull(),
+});
+
 /** Who may read a package beyond the organization-wide rules: a team or a single user (synced orgs). */
 export const packageAccess = sqliteTable(
   'package_access',
