@@ -75,17 +75,6 @@ export function createHgDriver(opts: DriverOptions): Driver {
   const mirrorDir = opts.mirrorDir;
   // Set when this instance has pulled: the mirror then holds everything listRemote reported.
   let pulled = false;
-  // Checked up front so a wrong credential kind fails before any network traffic.
-  if (opts.credential !== undefined && transport !== 'local') {
-    const kind = opts.credential.type;
-    if ((transport === 'ssh') !== (kind === 'ssh-key')) {
-      throw new AppError('CREDENTIAL_INVALID', `a credential of type ${kind} cannot be used with a ${transport} repository URL`, {
-        credentialType: kind,
-        transport,
-      });
-    }
-  }
-
   const errorContext = (operation: string, remote: boolean, secrets: string[]): HgErrorContext => ({
     operation,
     url: displayUrl,

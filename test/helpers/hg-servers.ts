@@ -5,6 +5,7 @@
 // (ssh://USER@127.0.0.1:PORT//abs/path; hg runs `hg -R /abs/path serve --stdio` on the server).
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
@@ -38,6 +39,7 @@ export interface HgRepo {
 }
 
 const EPOCH = 1_700_000_000;
+const execFileP = promisify(execFile);
 
 export function hgFixtureEnv(home: string): NodeJS.ProcessEnv {
   return {
@@ -112,9 +114,11 @@ export async function makeHgRepo(dir: string): Promise<HgRepo> {
 }
 
 export interface HgServer {
-  /** http://127.0.0.1:PORT/ (the repository is served at the root). */
+  /** http://127.0.0.1:PORT/ (the repository is served at the root); https:// with `tls`. */
   readonly url: string;
   readonly port: number;
+  /** With `tls`: PEM of the self-signed certificate (a CA file that makes it trusted). */
+  readonly caFile?: string;
   close(): Promise<void>;
 }
 
@@ -205,10 +209,23 @@ const NGINX = '/usr/sbin/nginx';
  * hgweb (`hg serve` on a private loopback port) behind nginx with HTTP basic auth for one user.
  * Requests without valid credentials get nginx's 401 (hg: "abort: authorization failed").
  */
-export async function startHgHttpAuth(repoDir: string, auth: { username: string; password: string }): Promise<HgServer> {
+export async function startHgHttpAuth(
+  repoDir: string,
+  auth: { username: string; password: string },
+  opts: { tls?: boolean } = {},
+): Promise<HgServer> {
   const dir = await makeTempDir('packyard-hgweb-');
   let backend: ChildProcess | undefined;
   try {
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    if (opts.tls) {
+      // A self-signed certificate for 127.0.0.1: untrusted unless the client is given it as CA.
+      await execFileP('openssl', [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+      ]);
+    }
     const served = await spawnHgServe(repoDir, dir);
     backend = served.child;
     // nginx accepts {SHA} (base64 of SHA-1) entries; no extra tool needed.
@@ -234,7 +251,8 @@ export async function startHgHttpAuth(repoDir: string, auth: { username: string;
         `  uwsgi_temp_path ${join(dir, 'uwsgi')};`,
         `  scgi_temp_path ${join(dir, 'scgi')};`,
         '  server {',
-        `    listen 127.0.0.1:${port};`,
+        `    listen 127.0.0.1:${port}${opts.tls ? ' ssl' : ''};`,
+        ...(opts.tls ? [`    ssl_certificate ${cert};`, `    ssl_certificate_key ${key};`] : []),
         '    client_max_body_size 0;',
         '    location / {',
         '      auth_basic "hg";',
@@ -256,8 +274,9 @@ export async function startHgHttpAuth(repoDir: string, auth: { username: string;
       if (await waitReady(child, port)) {
         const hg = backend;
         return {
-          url: `http://127.0.0.1:${port}/`,
+          url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
           port,
+          ...(opts.tls ? { caFile: cert } : {}),
           close: async () => {
             await stop(child);
             await stop(hg);

@@ -95,7 +95,7 @@ if (!existsSync('/usr/sbin/nginx')) {
   });
 
   t.test('an ssh key on an http URL is refused', async (t) => {
-    t.throws(() => createHgDriver(optsFor(server.url, { type: 'ssh-key', privateKey: 'x' })), { code: 'CREDENTIAL_INVALID' });
+    await t.rejects(createHgDriver(optsFor(server.url, { type: 'ssh-key', privateKey: 'x' })).listRemote(), { code: 'CREDENTIAL_INVALID' });
   });
 
   t.test('repository not found behind auth: VCS_NOT_FOUND', async (t) => {
@@ -118,6 +118,20 @@ if (!existsSync('/usr/sbin/nginx')) {
       /^hg clone for http:\/\/127\.0\.0\.1:\d+\/ did not finish within 1500 ms and was stopped/,
     );
     t.ok(Date.now() - started < 10_000, 'stopped promptly');
+  });
+
+  t.test('https with a self-signed certificate: VCS_TLS, then trusted with caFile', async (t) => {
+    const tls = await startHgHttpAuth(fx.dir, { username: 'deploy', password: PASSWORD }, { tls: true });
+    t.teardown(() => tls.close());
+    const cred: VcsCredential = { type: 'http-basic', username: 'deploy', password: PASSWORD };
+    await rejectsWith(
+      t,
+      createHgDriver(optsFor(tls.url, cred)).listRemote(),
+      'VCS_TLS',
+      /^the TLS certificate of https:\/\/127\.0\.0\.1:\d+\/ is not trusted \(.*\); give the credential the CA that signed it/,
+    );
+    const state = await createHgDriver(optsFor(tls.url, cred, { caFile: tls.caFile })).listRemote();
+    t.equal(state.refs.find((r) => r.name === 'v1.0.0')?.commit, fx.first);
   });
 
   t.test('a user name or password hg cannot carry is refused', async (t) => {

@@ -129,7 +129,7 @@ if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
   });
 
   t.test('a password credential on an ssh URL is refused', async (t) => {
-    t.throws(() => driverFor({ type: 'http-basic', username: 'u', password: 'p' }), { code: 'CREDENTIAL_INVALID' });
+    await t.rejects(driverFor({ type: 'http-basic', username: 'u', password: 'p' }).listRemote(), { code: 'CREDENTIAL_INVALID' });
   });
 
   t.test('a repository path that does not exist: VCS_NOT_FOUND', async (t) => {
