@@ -118,6 +118,10 @@ t.test('unchanged remote: one pull; syncMirror after listRemote runs nothing', a
   t.match(remote[0]?.args ?? [], ['--noninteractive', 'pull']);
   t.equal(calls.length, 2, 'pull, then one command-server process for tags, branches and bookmarks');
 
+  const fresh = await createHgDriver(optsFor(server.url)).listRemote();
+  t.same(before, fresh, 'a pull into the existing mirror lists what a fresh clone lists (bookmarks included)');
+  t.ok(before.refs.some((r) => r.name === 'bm'), 'bookmarks survive the pull');
+
   await spy.reset();
   const files = await driver.readFiles(before.refs.map((r) => ({ commit: r.commit, path: 'composer.json' })));
   t.equal(files.size, new Set(before.refs.map((r) => r.commit)).size);
