@@ -120,7 +120,7 @@ export async function prepareGitInvocation(options: {
     secrets.push(...ssh.secrets);
   }
   if (transport === 'http' && options.caFile !== undefined) {
-    // A custom CA for this repository's server (self-signed or company CA), on top of the system's.
+    // The CA(s) for this repository's server (self-signed or company CA), instead of the system's bundle.
     configArgs.push('-c', `http.sslCAInfo=${options.caFile}`);
   }
   return { configArgs, env, secrets };

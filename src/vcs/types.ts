@@ -56,7 +56,7 @@ export interface DriverOptions {
    * absent: the credential's own pins, if any, else none (ssh then refuses the unknown host).
    */
   knownHosts?: string | undefined;
-  /** PEM file of an extra CA to trust for https (per credential or integration). */
+  /** PEM file of the CA(s) to trust for https (per credential or integration), instead of the system's bundle. */
   caFile?: string | undefined;
   /** Repository layout options (svn only; composer's trunk-path, branches-path, tags-path, package-path). */
   svn?: SvnLayout | undefined;
@@ -75,7 +75,11 @@ export const DEFAULT_SVN_LAYOUT: SvnLayout = { trunkPath: 'trunk', branchesPath:
 
 export interface Driver {
   readonly type: VcsType;
-  /** Lists the remote's default branch, branches and tags without touching the mirror. */
+  /**
+   * Lists the remote's default branch, branches and tags as cheaply as the VCS allows: git and svn
+   * ask the server without touching the mirror (ls-remote, svn ls); hg has no such command, so it
+   * pulls into the mirror (one round trip when nothing changed) and lists there.
+   */
   listRemote(): Promise<RemoteState>;
   /** Creates or refreshes the local mirror so that every listed commit is available locally. */
   syncMirror(): Promise<void>;

@@ -1,6 +1,6 @@
 // The transport matrix: {git, hg, svn} × {ssh, https basic auth, native protocol}. In each cell a
 // private repository is served by a real server on loopback (sshd; git http-backend / hgweb behind
-// nginx / Apache mod_dav_svn; git daemon / hg serve / svnserve), added to Packyard with the CLI, and
+// nginx over https with a self-signed CA given to the credential / Apache mod_dav_svn; git daemon / hg serve / svnserve), added to Packyard with the CLI, and
 // Debian's real composer requires a tagged version and the default branch's dev version through
 // Packyard. Every {vcs × transport} combination exists, so no cell is marked impossible; the
 // native protocols carry no credential except svnserve, whose own user/password is used.
@@ -13,6 +13,7 @@ import { startGitHttpServer } from '../helpers/git-http-server.js';
 import { startGitDaemon } from '../helpers/git-daemon.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 import { composerProject, writeAuth } from '../helpers/composer.js';
+import { makeHgRepo, startHgHttpAuth, startHgServe } from '../helpers/hg-servers.js';
 
 type Vcs = 'git' | 'hg' | 'svn';
 type Transport = 'ssh' | 'http-basic' | 'native';
@@ -71,7 +72,37 @@ const git: Record<Transport, CellBuilder> = {
   },
 };
 
-const MATRIX: Partial<Record<Vcs, Record<Transport, CellBuilder>>> = { git };
+async function hgFixture(dir: string, name: string): Promise<string> {
+  const repo = await makeHgRepo(dir);
+  await repo.commit({ 'composer.json': json({ name }), 'VERSION': 'tagged\n' }, 'release');
+  await repo.tag('1.0.0');
+  await repo.commit({ 'VERSION': 'dev\n' }, 'work in progress');
+  return repo.dir;
+}
+
+const hg: Record<Transport, CellBuilder> = {
+  // `hg serve --stdio` through sshd; an absolute path needs the double slash.
+  ssh: async (name, ctx) => {
+    const dir = await hgFixture(join(ctx.work, 'hg-ssh'), name);
+    return { url: ctx.sshd.url(`/${dir}`), credential: sshKeyCredential(ctx), devVersion: 'dev-default' };
+  },
+  // hgweb behind nginx with basic auth over https with a self-signed certificate: the credential
+  // carries its CA (--ca-file).
+  'http-basic': async (name, ctx) => {
+    const dir = await hgFixture(join(ctx.work, 'hg-http'), name);
+    const server = await startHgHttpAuth(dir, { username: 'matrix', password: PASSWORD }, { tls: true });
+    ctx.teardown(() => server.close());
+    return { url: server.url, credential: { args: [...basicCredential.args, '--ca-file', server.caFile!], stdin: basicCredential.stdin }, devVersion: 'dev-default' };
+  },
+  native: async (name, ctx) => {
+    const dir = await hgFixture(join(ctx.work, 'hg-native'), name);
+    const server = await startHgServe(dir);
+    ctx.teardown(() => server.close());
+    return { url: server.url, devVersion: 'dev-default' };
+  },
+};
+
+const MATRIX: Partial<Record<Vcs, Record<Transport, CellBuilder>>> = { git, hg };
 
 async function requireAndCheck(t: Test, pky: TestPackyard, token: string, name: string, served: Served): Promise<void> {
   const project = composerProject({ name: 'dev/app', repositories: [{ type: 'composer', url: `${pky.url}/acme/` }], 'minimum-stability': 'dev' });
