@@ -1,9 +1,13 @@
 // VCS drivers by type: the only place that knows which driver serves which repository type.
 import type { Driver, DriverOptions, VcsType } from './types.js';
 import { createGitDriver } from './git.js';
+import { createSvnDriver } from './svn.js';
 
 export type DriverFactory = (opts: DriverOptions) => Driver;
 
 export function defaultDrivers(): ReadonlyMap<VcsType, DriverFactory> {
-  return new Map<VcsType, DriverFactory>([['git', createGitDriver]]);
+  return new Map<VcsType, DriverFactory>([
+    ['git', createGitDriver],
+    ['svn', createSvnDriver],
+  ]);
 }
