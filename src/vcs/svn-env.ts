@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../domain/errors.js';
-import { pinnedHostKeys, prepareSshCommand } from './ssh-command.js';
+import { pinnedHostKeys, prepareSshCommand, shellQuote } from './ssh-command.js';
 import type { VcsCredential } from './types.js';
 
 /** How the driver reaches the repository; decides which credential kinds apply. */
@@ -30,23 +30,12 @@ function mismatch(credential: VcsCredential, transport: SvnTransport): never {
   );
 }
 
-/** The port of an svn+ssh URL, which svn itself does not pass to its tunnel (ssh gets `-p`). */
-export function sshPort(url: string): number | undefined {
-  try {
-    const port = new URL(url).port;
-    return port === '' ? undefined : Number(port);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Prepares one svn command. `home` is a fresh private directory the caller removes afterwards;
  * svn's config dir, the known_hosts file and any key material live there.
  */
 export async function prepareSvnInvocation(options: {
   transport: SvnTransport;
-  url: string;
   credential: VcsCredential | undefined;
   home: string;
   timeoutMs: number;
@@ -97,9 +86,12 @@ export async function prepareSvnInvocation(options: {
       knownHosts: pinnedHostKeys(options.knownHosts, credential),
       timeoutMs: options.timeoutMs,
     });
-    const port = sshPort(options.url);
-    // svn runs `$SVN_SSH [user@]host svnserve -t`, dropping any port of the URL.
-    env['SVN_SSH'] = port === undefined ? ssh.command : `${ssh.command} -p ${port}`;
+    // svn runs `$SVN_SSH [user@]host[:port] svnserve -t`: ssh takes no port in a plain
+    // destination, but does in an ssh:// one, so a small script rewrites it. SVN_SSH is split on
+    // whitespace by svn (no shell), hence `sh FILE` with the command line inside the file.
+    const script = join(home, 'svn-ssh.sh');
+    await writeFile(script, `#!/bin/sh\ndest="$1"\nshift\nexec ${ssh.command} -- "ssh://$dest" "$@"\n`, { mode: 0o600 });
+    env['SVN_SSH'] = `sh ${shellQuote(script)}`;
     secrets.push(...ssh.secrets);
   }
   return { globalArgs, env, stdin, secrets };

@@ -90,7 +90,6 @@ export function createSvnDriver(opts: DriverOptions): Driver {
     try {
       const inv = await prepareSvnInvocation({
         transport,
-        url,
         credential: opts.credential,
         home,
         timeoutMs: opts.timeoutMs,
