@@ -4,8 +4,8 @@
 // even after a tag is deleted; a mirror (svnrdump/svnsync) would copy the whole history, every
 // file of every revision, to serve a handful of composer.json files. Every call is batched
 // instead: listing is 2 processes (info of trunk/tags/branches, then ls of tags and branches at
-// that revision), readFiles is 2 per 100 files (`svn ls --xml` for sizes, one `svn cat` of all
-// targets split by those sizes), commitTimes 1 per 100 (`svn info --xml`).
+// that revision), readFiles is 2 per 250 files (`svn ls --xml` for sizes, one `svn cat` of all
+// targets split by those sizes), commitTimes 1 per 250 (`svn info --xml`).
 
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -29,7 +29,7 @@ import { checkRepositoryUrl, redactUrl } from './url.js';
 import { zipDirectory } from './zip.js';
 
 const SVN_PROTOCOLS = ['https', 'http', 'svn', 'ssh'] as const;
-const BATCH = 100;
+const BATCH = 250;
 const FALLBACK_CONCURRENCY = 4;
 
 interface SvnCall {
