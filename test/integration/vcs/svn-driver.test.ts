@@ -10,25 +10,8 @@ import { createSvnDriver } from '../../../src/vcs/svn.js';
 import { fileKey, type DriverOptions } from '../../../src/vcs/types.js';
 import { makeTempDir, removeDir } from '../../helpers/git-repo.js';
 import { makeSvnRepo } from '../../helpers/svn-servers.js';
+import { composerView } from './fixtures/composer-svn.js';
 import { installSvnSpy } from './fixtures/svn-spy.js';
-
-const HARNESS = join(import.meta.dirname, 'fixtures', 'composer-svn-driver.php');
-
-export interface ComposerView {
-  root: string;
-  branches: Array<[string, string]>;
-  tags: Array<[string, string]>;
-  info: Record<string, { composer: Record<string, unknown> | null; time: string | null }>;
-}
-
-/** What composer's SvnDriver derives from `url` with `repoConfig` (trunk-path, …). */
-export function composerView(url: string, repoConfig: Record<string, unknown> = {}): ComposerView {
-  const out = execFileSync('php', [HARNESS, url, JSON.stringify(repoConfig)], {
-    encoding: 'utf8',
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', LANG: 'C' },
-  });
-  return JSON.parse(out) as ComposerView;
-}
 
 const root = await makeTempDir('packyard-svn-driver-');
 t.teardown(() => removeDir(root));
