@@ -24,7 +24,7 @@ const AUTH_FAILED =
   /E170001|E215004|Authentication failed|Authentication error from server|authorization failed|Permission denied \((?:publickey|password|keyboard)|Password incorrect|Username not found|No more credentials/i;
 const TLS_UNTRUSTED = /E230001|certificate verification failed|certificate verify failed|SSL certificate problem/i;
 const NOT_FOUND =
-  /E170000|E160013|W160013|E160006|E210005|E180001|path not found|Could not open the requested SVN filesystem|No repository found|non-existent in revision|doesn't exist|Unable to open an ra_local session/i;
+  /E170000|E160013|W160013|E160006|E210005|E180001|path not found|Could not (?:open|find) the requested SVN filesystem|No repository found|non-existent in revision|doesn't exist|Unable to open an ra_local session/i;
 
 /** Maps a failed run of svn (non-zero exit, timeout, spawn failure) to the AppError a user should see. */
 export function svnError(result: RunResult, ctx: SvnErrorContext): AppError {

@@ -3,9 +3,9 @@
 // URLs for the throwaway sshd. Every server: free port, temp dir, bounded readiness wait, close().
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeTempDir, removeDir } from './git-repo.js';
 import type { TestSshd } from './sshd.js';
@@ -71,8 +71,9 @@ function mkdirs(path: string, made: Set<string>): string[] {
   return ops;
 }
 
-/** Creates an svn repository at `dir` (which must not exist or be empty) following `spec`. */
+/** Creates an svn repository at `dir` (parents are created; `dir` must not exist or be empty) following `spec`. */
 export async function makeSvnRepo(dir: string, spec: SvnRepoSpec): Promise<SvnRepo> {
+  await mkdir(dirname(dir), { recursive: true });
   await execFileP('svnadmin', ['create', dir]);
   const url = `file://${dir}`;
   const trunk = spec.trunkPath === undefined ? 'trunk' : spec.trunkPath;
@@ -247,6 +248,11 @@ export async function startApacheSvn(root: string, auth: { username: string; pas
     // httpd refuses to serve as root: its workers run as nobody, who must read the repositories.
     await execFileP('chmod', ['-R', 'a+rX', root, dir]);
     await chmod(dir, 0o755);
+    // …and reach them: temp directories are 0700, so their ancestors get search (x) permission.
+    for (let p = dirname(root); p !== dirname(p); p = dirname(p)) {
+      const mode = (await stat(p)).mode & 0o7777;
+      if ((mode & 0o001) === 0) await chmod(p, mode | 0o011);
+    }
   }
   const modules = [
     ['mpm_prefork_module', 'mod_mpm_prefork.so'],
@@ -288,7 +294,12 @@ export async function startApacheSvn(root: string, auth: { username: string; pas
       const configFile = join(dir, `httpd-${port}.conf`);
       await writeFile(configFile, `${config}\n`);
       await chmod(configFile, 0o644);
-      return spawn(APACHE, ['-f', configFile, '-DFOREGROUND'], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C' } });
+      // Its own process group: httpd signals its whole group when it stops, which would include us.
+      return spawn(APACHE, ['-f', configFile, '-DFOREGROUND'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C' },
+      });
     },
     (port, name) => `http://127.0.0.1:${port}/svn/${name}`,
   );
