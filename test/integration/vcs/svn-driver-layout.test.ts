@@ -14,8 +14,12 @@ import { composerView } from './fixtures/composer-svn.js';
 
 const root = await makeTempDir('packyard-svn-layout-');
 t.teardown(() => removeDir(root));
-const spy = await installSvnSpy(await makeTempDir('packyard-svn-spy-'));
-t.teardown(() => spy.restore());
+const spyDir = await makeTempDir('packyard-svn-spy-');
+const spy = await installSvnSpy(spyDir);
+t.teardown(async () => {
+  spy.restore();
+  await removeDir(spyDir);
+});
 let n = 0;
 const driverFor = (url: string, layout: Partial<SvnLayout>) =>
   createSvnDriver({

@@ -27,8 +27,12 @@ const repo = await makeSvnRepo(join(repos, 'pkg'), {
     { branch: 'feature', files: { 'src/B.php': '<?php\n' } },
   ],
 });
-const spy = await installSvnSpy(await makeTempDir('packyard-svn-spy-'));
-t.teardown(() => spy.restore());
+const spyDir = await makeTempDir('packyard-svn-spy-');
+const spy = await installSvnSpy(spyDir);
+t.teardown(async () => {
+  spy.restore();
+  await removeDir(spyDir);
+});
 const tmpDir = join(root, 'scratch');
 
 let n = 0;

@@ -15,8 +15,12 @@ import { installSvnSpy } from './fixtures/svn-spy.js';
 
 const root = await makeTempDir('packyard-svn-driver-');
 t.teardown(() => removeDir(root));
-const spy = await installSvnSpy(await makeTempDir('packyard-svn-spy-'));
-t.teardown(() => spy.restore());
+const spyDir = await makeTempDir('packyard-svn-spy-');
+const spy = await installSvnSpy(spyDir);
+t.teardown(async () => {
+  spy.restore();
+  await removeDir(spyDir);
+});
 
 const composerJson = (description: string) => `{"name":"acme/svnpkg","description":"${description}"}\n`;
 const repo = await makeSvnRepo(join(root, 'repo'), {
