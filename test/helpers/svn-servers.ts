@@ -175,6 +175,8 @@ async function waitReady(child: ChildProcess, port: number, deadlineMs: number):
 
 export interface SvnServer {
   readonly port: number;
+  /** PEM file to trust for a TLS server (its self-signed certificate). */
+  readonly caFile?: string | undefined;
   /** URL of repository `name` (a directory under the server's root). */
   url(name: string): string;
   close(): Promise<void>;
@@ -186,6 +188,7 @@ async function startOnFreePort(
   dir: string,
   start: (port: number) => Promise<ChildProcess>,
   url: (port: number, name: string) => string,
+  caFile?: string,
 ): Promise<SvnServer> {
   let lastLog = '';
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -197,6 +200,7 @@ async function startOnFreePort(
     if (await waitReady(child, port, 15_000)) {
       return {
         port,
+        caFile,
         url: (name) => url(port, name),
         close: async () => {
           child.kill('SIGTERM');
@@ -235,9 +239,23 @@ export async function startSvnserve(root: string, auth: { username: string; pass
 const APACHE = '/usr/sbin/apache2';
 const MODULES = '/usr/lib/apache2/modules';
 
-/** Apache httpd with mod_dav_svn (SVNParentPath `root`) behind HTTP basic auth, at /svn/NAME. */
-export async function startApacheSvn(root: string, auth: { username: string; password: string }): Promise<SvnServer> {
+/** Apache httpd with mod_dav_svn (SVNParentPath `root`) behind HTTP basic auth, at /svn/NAME; `tls` serves https with a self-signed certificate (`caFile`). */
+export async function startApacheSvn(
+  root: string,
+  auth: { username: string; password: string },
+  opts: { tls?: boolean } = {},
+): Promise<SvnServer> {
   const dir = await makeTempDir('packyard-apache-svn-');
+  const tls = opts.tls === true;
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  if (tls) {
+    // A self-signed certificate for 127.0.0.1; `caFile` hands it to clients as their CA.
+    await execFileP('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+    ]);
+  }
   const htpasswd = join(dir, 'htpasswd');
   await new Promise<void>((resolve, reject) => {
     const child = execFile('htpasswd', ['-i', '-c', '-B', htpasswd, auth.username], (err) => (err ? reject(err) : resolve()));
@@ -263,6 +281,7 @@ export async function startApacheSvn(root: string, auth: { username: string; pas
     ['auth_basic_module', 'mod_auth_basic.so'],
     ['dav_module', 'mod_dav.so'],
     ['dav_svn_module', 'mod_dav_svn.so'],
+    ...(tls ? [['ssl_module', 'mod_ssl.so']] : []),
   ];
   return startOnFreePort(
     'apache2',
@@ -282,6 +301,7 @@ export async function startApacheSvn(root: string, auth: { username: string; pas
         'StartServers 1',
         'MinSpareServers 1',
         'MaxSpareServers 2',
+        ...(tls ? ['SSLEngine on', `SSLCertificateFile "${cert}"`, `SSLCertificateKeyFile "${key}"`, 'SSLSessionCache none'] : []),
         '<Location /svn>',
         '  DAV svn',
         `  SVNParentPath "${root}"`,
@@ -301,7 +321,8 @@ export async function startApacheSvn(root: string, auth: { username: string; pas
         env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C' },
       });
     },
-    (port, name) => `http://127.0.0.1:${port}/svn/${name}`,
+    (port, name) => `${tls ? 'https' : 'http'}://127.0.0.1:${port}/svn/${name}`,
+    tls ? cert : undefined,
   );
 }
 

@@ -36,7 +36,7 @@ t.teardown(async () => {
 const tmpDir = join(root, 'scratch');
 
 let n = 0;
-const driverFor = (url: string, credential?: VcsCredential, extra: { timeoutMs?: number; knownHosts?: string } = {}) =>
+const driverFor = (url: string, credential?: VcsCredential, extra: { timeoutMs?: number; knownHosts?: string; caFile?: string } = {}) =>
   createSvnDriver({
     url,
     mirrorDir: join(root, 'mirrors', `m${++n}`),
@@ -45,13 +45,14 @@ const driverFor = (url: string, credential?: VcsCredential, extra: { timeoutMs?:
     credential,
     credentialName: 'deploy',
     knownHosts: extra.knownHosts,
+    caFile: extra.caFile,
   });
 
 const expected = (await driverFor(repo.url).listRemote()).refs;
 
 /** Lists, reads, dates and zips through `url`; the same refs as the file:// URL gives. */
-async function roundTrip(t: Test, url: string, credential: VcsCredential | undefined): Promise<void> {
-  const driver = driverFor(url, credential);
+async function roundTrip(t: Test, url: string, credential: VcsCredential | undefined, caFile?: string): Promise<void> {
+  const driver = driverFor(url, credential, caFile === undefined ? {} : { caFile });
   const state = await driver.listRemote();
   t.same(state.refs, expected, 'same refs and identifiers as over file://');
   const ids = state.refs.map((r) => r.commit);
@@ -134,6 +135,17 @@ t.test('Apache mod_dav_svn: HTTP basic', { skip: !existsSync('/usr/lib/apache2/m
     /\/svn\/nope .*not found/,
     [HTTP_PASSWORD],
   );
+});
+
+t.test('Apache over https: the CA file is trusted, an unknown certificate is VCS_TLS', { skip: !existsSync('/usr/lib/apache2/modules/mod_ssl.so') && 'needs mod_ssl' }, async (t) => {
+  const server = await startApacheSvn(repos, { username: 'bob', password: HTTP_PASSWORD }, { tls: true });
+  t.teardown(() => server.close());
+  const cred: VcsCredential = { type: 'http-basic', username: 'bob', password: HTTP_PASSWORD };
+  t.match(server.url('pkg'), /^https:/);
+  await roundTrip(t, server.url('pkg'), cred, server.caFile);
+  await spy.reset();
+  await rejectsWith(t, driverFor(server.url('pkg'), cred).listRemote(), 'VCS_TLS', /TLS certificate of https:\/\/127\.0\.0\.1:\d+\/svn\/pkg is not trusted/, [HTTP_PASSWORD]);
+  t.notOk((await spy.calls()).some((argv) => argv.some((a) => a.startsWith('--trust-server-cert'))), 'never told to trust any certificate');
 });
 
 t.test('svn+ssh: key, pinned host key, port in the URL', { skip: (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) && 'needs sshd and root' }, async (t) => {
