@@ -132,7 +132,8 @@ export function buildSvnIdentifier(baseDir: string, packagePath: string, revisio
 
 /** Splits an identifier into its path ('/' for the root, always with a trailing '/') and revision. */
 export function parseSvnIdentifier(identifier: string): { path: string; revision: number } | null {
-  const m = /^(\/(?:[^@]*\/)?)@(\d{1,12})$/.exec(identifier.startsWith('/') ? identifier : `/${identifier}`);
+  // The last `/@N` is the revision (svn's peg syntax); an '@' inside a tag name is kept.
+  const m = /^(\/(?:.*\/)?)@(\d{1,12})$/s.exec(identifier.startsWith('/') ? identifier : `/${identifier}`);
   if (m?.[1] === undefined || m[2] === undefined) return null;
   const path = m[1];
   // eslint-disable-next-line no-control-regex

@@ -134,7 +134,8 @@ export function createSvnDriver(opts: DriverOptions): Driver {
   /** Reads existing files one by one (used when a batch cannot be split reliably). */
   async function catEach(targets: Array<{ key: string; url: string }>, result: Map<string, Buffer | null>): Promise<void> {
     await pool(targets, FALLBACK_CONCURRENCY, async ({ key, url: t }) => {
-      const out = await svn({ operation: 'cat', args: ['cat', '--', t], tolerateMissing: true }).catch((e: unknown) => {
+      // A missing file is W160013 (VCS_NOT_FOUND) here, never an empty answer.
+      const out = await svn({ operation: 'cat', args: ['cat', '--', t] }).catch((e: unknown) => {
         if (e instanceof AppError && e.code === 'VCS_NOT_FOUND') return null;
         throw e;
       });

@@ -145,3 +145,39 @@ t.test('a repository that does not exist is VCS_NOT_FOUND', async (t) => {
   const missing = createSvnDriver(options({ url: `file://${join(root, 'nope')}` }));
   await t.rejects(missing.listRemote(), { code: 'VCS_NOT_FOUND', message: /nope/ });
 });
+
+t.test('keywords and eol-style change sizes: reads fall back to one cat per file, bytes as composer sees them', async (t) => {
+  const kw = await makeSvnRepo(join(root, 'keywords'), {
+    steps: [
+      { trunk: { 'composer.json': '{"name":"acme/kw","description":"$Revision$"}\n', 'plain.txt': 'plain\n', 'crlf.txt': 'a\r\nb\r\n' } },
+      { ops: ['propset', 'svn:keywords', 'Revision', 'trunk/composer.json', 'propset', 'svn:eol-style', 'LF', 'trunk/crlf.txt'] },
+      { tag: '1.0.0' },
+    ],
+  });
+  const d = createSvnDriver(options({ url: kw.url }));
+  const state = await d.listRemote();
+  const view = composerView(kw.url);
+  const tag = state.refs.find((r) => r.name === '1.0.0')?.commit as string;
+  const files = await d.readFiles(['composer.json', 'plain.txt', 'crlf.txt'].map((path) => ({ commit: tag, path })));
+  const { time: _time, ...expected } = view.info[tag]?.composer as Record<string, unknown>;
+  t.same(JSON.parse(files.get(fileKey(tag, 'composer.json'))?.toString() ?? 'null'), expected, 'expanded like composer reads it');
+  t.match(files.get(fileKey(tag, 'composer.json'))?.toString(), /\$Revision: \d+ \$/);
+  t.equal(files.get(fileKey(tag, 'plain.txt'))?.toString(), 'plain\n');
+  t.equal(files.get(fileKey(tag, 'crlf.txt'))?.toString(), 'a\nb\n');
+});
+
+t.test('tag names with @, # and % resolve', async (t) => {
+  const odd = await makeSvnRepo(join(root, 'odd'), {
+    steps: [{ trunk: { 'composer.json': '{"name":"acme/odd"}\n' } }, { tag: 'v1@x' }, { tag: '2.0#a%b' }],
+  });
+  const d = createSvnDriver(options({ url: odd.url }));
+  const state = await d.listRemote();
+  t.same(state.refs.map((r) => r.name), ['trunk', '2.0#a%b', 'v1@x']);
+  const files = await d.readFiles(state.refs.map((r) => ({ commit: r.commit, path: 'composer.json' })));
+  for (const r of state.refs) t.equal(files.get(fileKey(r.commit, 'composer.json'))?.toString(), '{"name":"acme/odd"}\n', r.name);
+  const times = await d.commitTimes(state.refs.map((r) => r.commit));
+  t.equal(times.size, 3);
+  const zip = join(root, 'odd.zip');
+  await d.archive(state.refs[2]?.commit as string, zip);
+  t.match(execFileSync('zipinfo', ['-1', zip], { encoding: 'utf8' }), /composer\.json/);
+});

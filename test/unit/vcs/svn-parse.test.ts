@@ -18,7 +18,8 @@ t.test('identifiers as composer builds them: rtrim(dir) . package-path . /@REV',
   t.equal(buildSvnIdentifier('/', '', 7), '/@7', 'trunk-path false: the root');
   t.same(parseSvnIdentifier('/tags/1.0/lib/@3'), { path: '/tags/1.0/lib/', revision: 3 });
   t.same(parseSvnIdentifier('/@7'), { path: '/', revision: 7 });
-  t.same(parseSvnIdentifier('/tags/a@b/@7'), null, 'an @ inside the path is refused');
+  t.same(parseSvnIdentifier('/tags/a@b/@7'), { path: '/tags/a@b/', revision: 7 }, 'an @ inside a tag name');
+  t.equal(encodeSvnPath('/tags/a@b/'), '/tags/a%40b/', 'encoded, so svn never reads it as a peg revision');
   for (const bad of ['', 'HEAD', '/trunk', '/trunk/@', '/trunk/@-1', '/x/../y/@1', '/./@1', '/a\u0000/@1']) {
     t.equal(parseSvnIdentifier(bad), null, JSON.stringify(bad));
   }
