@@ -143,7 +143,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
     });
   }
 
-  async function readBatch(batch: Array<{ key: string; url: string }>, result: Map<string, Buffer | null>): Promise<void> {
+  async function readBatch(batch: Array<{ key: string; url: string; name: string }>, result: Map<string, Buffer | null>): Promise<void> {
     const listing = parseSvnLists(
       (await svn({ operation: 'ls', args: ['ls', '--xml', '--', ...batch.map((b) => b.url)], tolerateMissing: true })).toString('utf8'),
     );
@@ -155,7 +155,8 @@ export function createSvnDriver(opts: DriverOptions): Driver {
     batch.forEach((b, i) => {
       const entries = listing[i]?.entries ?? [];
       const only = entries.length === 1 ? entries[0] : undefined;
-      if (only?.kind === 'file' && only.size !== null) present.push({ ...b, size: only.size });
+      // A file lists itself; a directory lists its children (even a single file of another name).
+      if (only?.kind === 'file' && only.name === b.name && only.size !== null) present.push({ ...b, size: only.size });
     });
     if (present.length === 0) return;
     const out = await svn({ operation: 'cat', args: ['cat', '--', ...present.map((p) => p.url)] });
@@ -229,7 +230,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
 
     async readFiles(requests: FileRequest[]) {
       const result = new Map<string, Buffer | null>();
-      const asked: Array<{ key: string; url: string }> = [];
+      const asked: Array<{ key: string; url: string; name: string }> = [];
       for (const { commit, path } of requests) {
         const { path: dir, revision } = identifier(commit);
         const key = fileKey(commit, path);
@@ -238,7 +239,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
         const file = trimSlashes(path);
         // eslint-disable-next-line no-control-regex
         if (file === '' || /[\u0000-\u001f\u007f]/.test(file) || file.split('/').some((s) => s === '..' || s === '.')) continue;
-        asked.push({ key, url: target(`${dir}${file}`, revision) });
+        asked.push({ key, url: target(`${dir}${file}`, revision), name: file.split('/').pop() ?? file });
       }
       for (const batch of chunks(asked, BATCH)) await readBatch(batch, result);
       return result;

@@ -25,7 +25,7 @@ t.teardown(async () => {
 const composerJson = (description: string) => `{"name":"acme/svnpkg","description":"${description}"}\n`;
 const repo = await makeSvnRepo(join(root, 'repo'), {
   steps: [
-    { trunk: { 'composer.json': composerJson('first'), 'src/A.php': '<?php // A\n', 'bin/tool': '#!/bin/sh\necho tool\n' } },
+    { trunk: { 'composer.json': composerJson('first'), 'src/A.php': '<?php // A\n', 'bin/tool': '#!/bin/sh\necho tool\n', 'one/only.txt': '1' } },
     { ops: ['propset', 'svn:executable', '*', 'trunk/bin/tool'] },
     { tag: '1.0.0' },
     { tag: 'v1.0.0', files: { 'composer.json': composerJson('duplicate of 1.0.0') } },
@@ -94,7 +94,9 @@ t.test('composer.json at path@rev in one batch, as composer reads it', async (t)
     { commit: `/tags/1.1.0/@${repo.revisions[5]}`, path: 'src/B.php' },
     { commit: `/tags/1.1.0/@${repo.revisions[5]}`, path: 'src' },
     { commit: `/tags/1.0.0/@${repo.revisions[2]}`, path: 'src/B.php' },
+    { commit: `/tags/1.0.0/@${repo.revisions[2]}`, path: 'one' },
   ]);
+  t.equal(more.get(fileKey(`/tags/1.0.0/@${repo.revisions[2]}`, 'one')), null, 'a directory holding one file is not that file');
   t.equal(more.get(fileKey(`/tags/1.1.0/@${repo.revisions[5]}`, 'src/B.php'))?.toString(), '<?php // B\n');
   t.equal(more.get(fileKey(`/tags/1.1.0/@${repo.revisions[5]}`, 'src')), null, 'a directory is not a file');
   t.equal(more.get(fileKey(`/tags/1.0.0/@${repo.revisions[2]}`, 'src/B.php')), null);
@@ -121,7 +123,7 @@ t.test('archive: the tree at path@rev as a deterministic zip', async (t) => {
   t.same(await readFile(a), await readFile(b), 'same bytes every time');
   t.match(execFileSync('unzip', ['-t', a], { encoding: 'utf8' }), /No errors detected/);
   const listing = execFileSync('zipinfo', ['-1', a], { encoding: 'utf8' }).trim().split('\n');
-  t.same(listing, ['bin/', 'bin/tool', 'composer.json', 'src/', 'src/A.php', 'src/B.php']);
+  t.same(listing, ['bin/', 'bin/tool', 'composer.json', 'one/', 'one/only.txt', 'src/', 'src/A.php', 'src/B.php']);
   t.match(execFileSync('zipinfo', [a, 'bin/tool'], { encoding: 'utf8' }), /^-rwxr-xr-x/, 'svn:executable kept');
   const php = execFileSync(
     'php',
