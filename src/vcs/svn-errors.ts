@@ -21,7 +21,7 @@ export interface SvnErrorContext {
 const HOST_KEY_UNKNOWN = /No \S+ host key is known for|Host key verification failed/;
 const HOST_KEY_CHANGED = /REMOTE HOST IDENTIFICATION HAS CHANGED/;
 const AUTH_FAILED =
-  /E170001|E215004|Authentication failed|Authentication error from server|authorization failed|Permission denied \((?:publickey|password|keyboard)|Password incorrect|Username not found|No more credentials/i;
+  /E170001|E215004|E175013|Authentication failed|Authentication error from server|authorization failed|Permission denied \((?:publickey|password|keyboard)|Password incorrect|Username not found|No more credentials/i;
 const TLS_UNTRUSTED = /E230001|certificate verification failed|certificate verify failed|SSL certificate problem/i;
 const NOT_FOUND =
   /E170000|E160013|W160013|E160006|E210005|E180001|path not found|Could not (?:open|find) the requested SVN filesystem|No repository found|non-existent in revision|doesn't exist|Unable to open an ra_local session/i;
