@@ -152,7 +152,8 @@ export function encodeSvnPath(path: string): string {
 
 /**
  * Tags or branches from one `svn ls` list, as composer's getTags/getBranches derive them:
- * listing order, a directory's last changed revision. composer splits the text listing on
+ * listing order, a directory's last changed revision (and its date, composer's `time` when
+ * there is no package path). composer splits the text listing on
  * whitespace, so a name with whitespace never resolves for it (no composer.json: skipped);
  * such names and plain files are left out here, which publishes the same versions.
  */
@@ -160,11 +161,11 @@ export function refsFromList(
   parentPath: string,
   list: SvnList | undefined,
   packagePath: string,
-): Map<string, string> {
-  const refs = new Map<string, string>();
+): Map<string, { commit: string; date: Date | null }> {
+  const refs = new Map<string, { commit: string; date: Date | null }>();
   for (const entry of list?.entries ?? []) {
     if (entry.kind !== 'dir' || entry.name === '' || /\s/.test(entry.name)) continue;
-    refs.set(entry.name, buildSvnIdentifier(`/${parentPath}/${entry.name}/`, packagePath, entry.revision));
+    refs.set(entry.name, { commit: buildSvnIdentifier(`/${parentPath}/${entry.name}/`, packagePath, entry.revision), date: entry.date });
   }
   return refs;
 }

@@ -4,8 +4,12 @@
 // even after a tag is deleted; a mirror (svnrdump/svnsync) would copy the whole history, every
 // file of every revision, to serve a handful of composer.json files. Every call is batched
 // instead: listing is 2 processes (info of trunk/tags/branches, then ls of tags and branches at
-// that revision), readFiles is 2 per 250 files (`svn ls --xml` for sizes, one `svn cat` of all
-// targets split by those sizes), commitTimes 1 per 250 (`svn info --xml`).
+// that revision, whose dates are composer's `time` when there is no package path), readFiles is
+// 2 per 100 files (`svn ls --xml` for sizes, one `svn cat` of all targets split by those sizes),
+// commitTimes 1 per 100 identifiers not dated by the listing (`svn info --xml`). svn opens one
+// connection per target, so up to 4 batches run at once. Measured with 1,000 tags on loopback:
+// list 0.1 s; composer.json of every tag 0.9 s over file://, 4 s over svnserve, 10 s over Apache
+// (a 401 round trip per connection); times from the listing, no process.
 
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -29,8 +33,9 @@ import { checkRepositoryUrl, redactUrl } from './url.js';
 import { zipDirectory } from './zip.js';
 
 const SVN_PROTOCOLS = ['https', 'http', 'svn', 'ssh'] as const;
-const BATCH = 250;
-const FALLBACK_CONCURRENCY = 4;
+// svn opens one connection per target; batches run side by side to hide that latency.
+const BATCH = 100;
+const CONCURRENCY = 4;
 
 interface SvnCall {
   operation: string;
@@ -83,6 +88,9 @@ export function createSvnDriver(opts: DriverOptions): Driver {
   const baseUrl = svnBaseUrl(url, layout);
   const displayUrl = redactUrl(opts.url);
   const packagePath = trimSlashes(layout.packagePath);
+  // Last changed dates seen while listing, by identifier: composer's `time` for refs without a
+  // package path (the ref directory's own last change), so commitTimes need not ask again.
+  const listedTimes = new Map<string, Date>();
 
   async function svn(call: SvnCall): Promise<Buffer> {
     await mkdir(opts.tmpDir, { recursive: true });
@@ -133,7 +141,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
 
   /** Reads existing files one by one (used when a batch cannot be split reliably). */
   async function catEach(targets: Array<{ key: string; url: string }>, result: Map<string, Buffer | null>): Promise<void> {
-    await pool(targets, FALLBACK_CONCURRENCY, async ({ key, url: t }) => {
+    await pool(targets, CONCURRENCY, async ({ key, url: t }) => {
       // A missing file is W160013 (VCS_NOT_FOUND) here, never an empty answer.
       const out = await svn({ operation: 'cat', args: ['cat', '--', t] }).catch((e: unknown) => {
         if (e instanceof AppError && e.code === 'VCS_NOT_FOUND') return null;
@@ -210,16 +218,19 @@ export function createSvnDriver(opts: DriverOptions): Driver {
       const listOf = (what: string) => lists[listed.findIndex((p) => p.what === what)];
 
       // composer: branches['trunk'] first, then branches/ (a branch named "trunk" replaces it in place).
-      const branches = new Map<string, string>();
+      const branches = new Map<string, { commit: string; date: Date | null }>();
       const trunkDir = layout.trunkPath === false ? '/' : `/${layout.trunkPath}`;
-      branches.set('trunk', buildSvnIdentifier(trunkDir, packagePath, trunk.commitRevision));
+      branches.set('trunk', { commit: buildSvnIdentifier(trunkDir, packagePath, trunk.commitRevision), date: trunk.commitDate });
       if (layout.branchesPath !== false) {
-        for (const [n, id] of refsFromList(trimSlashes(layout.branchesPath), listOf('branches path'), packagePath)) branches.set(n, id);
+        for (const [n, ref] of refsFromList(trimSlashes(layout.branchesPath), listOf('branches path'), packagePath)) branches.set(n, ref);
       }
-      const tags = layout.tagsPath === false ? new Map<string, string>() : refsFromList(trimSlashes(layout.tagsPath), listOf('tags path'), packagePath);
+      const tags = layout.tagsPath === false ? new Map() : refsFromList(trimSlashes(layout.tagsPath), listOf('tags path'), packagePath);
+      if (packagePath === '') {
+        for (const { commit, date } of [...branches.values(), ...tags.values()]) if (date !== null) listedTimes.set(commit, date);
+      }
       const refs: RemoteRef[] = [
-        ...[...branches].map(([name, commit]) => ({ kind: 'branch' as const, name, commit })),
-        ...[...tags].map(([name, commit]) => ({ kind: 'tag' as const, name, commit })),
+        ...[...branches].map(([name, { commit }]) => ({ kind: 'branch' as const, name, commit })),
+        ...[...tags].map(([name, { commit }]) => ({ kind: 'tag' as const, name, commit })),
       ];
       return { defaultBranch: 'trunk', refs };
     },
@@ -241,14 +252,20 @@ export function createSvnDriver(opts: DriverOptions): Driver {
         if (file === '' || /[\u0000-\u001f\u007f]/.test(file) || file.split('/').some((s) => s === '..' || s === '.')) continue;
         asked.push({ key, url: target(`${dir}${file}`, revision), name: file.split('/').pop() ?? file });
       }
-      for (const batch of chunks(asked, BATCH)) await readBatch(batch, result);
+      await pool(chunks(asked, BATCH), CONCURRENCY, (batch) => readBatch(batch, result));
       return result;
     },
 
     async commitTimes(commits: string[]) {
       const times = new Map<string, Date>();
-      const unique = [...new Set(commits)].map((c) => ({ commit: c, ...identifier(c) }));
-      for (const batch of chunks(unique, BATCH)) {
+      const asked: Array<{ commit: string; path: string; revision: number }> = [];
+      for (const commit of new Set(commits)) {
+        const parsed = identifier(commit);
+        const listed = listedTimes.get(commit);
+        if (listed !== undefined) times.set(commit, listed);
+        else asked.push({ commit, ...parsed });
+      }
+      await pool(chunks(asked, BATCH), CONCURRENCY, async (batch) => {
         const urls = batch.map((b) => target(b.path, b.revision));
         const out = await svn({ operation: 'info', args: ['info', '--xml', '--', ...urls], tolerateMissing: true });
         const entries = parseSvnInfo(out.toString('utf8'));
@@ -257,7 +274,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
             const date = entries[i]?.commitDate;
             if (date) times.set(b.commit, date);
           });
-          continue;
+          return;
         }
         // Some targets are gone: match the rest by URL and revision.
         const byUrl = new Map(entries.map((e) => [`${decodeURIComponent(e.url).replace(/\/+$/, '')}@${e.revision}`, e.commitDate]));
@@ -265,7 +282,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
           const date = byUrl.get(`${decodeURIComponent(target(b.path)).replace(/\/+$/, '')}@${b.revision}`);
           if (date) times.set(b.commit, date);
         }
-      }
+      });
       return times;
     },
 

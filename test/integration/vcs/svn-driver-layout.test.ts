@@ -107,7 +107,7 @@ t.test('a configured directory that does not exist is VCS_NOT_FOUND naming it', 
   await t.rejects(driverFor(repo.url, {}).listRemote(), { code: 'VCS_NOT_FOUND', message: /branches path "branches" does not exist/ });
 });
 
-t.test('300 tags: listing, reads and times in a fixed number of processes', async (t) => {
+t.test('300 tags: listing, reads and times in a bounded number of processes', async (t) => {
   const bench = await createSvnBenchRepo(join(root, 'many'), { tags: 300 });
   const driver = driverFor(bench.url, {});
   await spy.reset();
@@ -118,5 +118,6 @@ t.test('300 tags: listing, reads and times in a fixed number of processes', asyn
   const times = await driver.commitTimes(state.refs.map((r) => r.commit));
   t.equal(times.size, 301);
   t.equal(times.get(`/tags/v1.0.0/@${bench.firstTagRevision}`)?.toISOString(), '2023-01-01T01:00:00.000Z');
-  t.same(await spy.subcommands(), ['info', 'ls', 'ls', 'cat', 'ls', 'cat', 'info', 'info'], '250 targets per process');
+  const counts = (await spy.subcommands()).reduce<Record<string, number>>((c, s) => ({ ...c, [s]: (c[s] ?? 0) + 1 }), {});
+  t.same(counts, { info: 1, ls: 5, cat: 4 }, 'listing: info + ls; reads: ls + cat per 100 files; times: from the listing');
 });

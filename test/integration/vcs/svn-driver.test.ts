@@ -107,11 +107,14 @@ t.test('commit times are composer\'s `time` (last changed date of path@rev), one
   const ids = state.refs.filter((r) => withComposerJson(r.commit) && r.name !== '3.0.0').map((r) => r.commit);
   await spy.reset();
   const times = await driver.commitTimes([...ids, '/tags/gone/@3']);
-  t.same(await spy.subcommands(), ['info']);
+  t.same(await spy.subcommands(), ['info'], 'listed refs are dated by the listing; only the unknown one is asked');
   for (const id of ids) {
     t.equal(times.get(id)?.toISOString().replace(/\.\d{3}Z$/, '+00:00'), composer.info[id]?.time, id);
   }
   t.notOk(times.has('/tags/gone/@3'), 'a path that never existed has no time');
+  // A driver that has not listed asks svn info: the same dates.
+  const fresh = await createSvnDriver(options()).commitTimes(ids);
+  t.same([...fresh.entries()].sort(), [...times.entries()].sort(), 'svn info gives the same dates as the listing');
 });
 
 t.test('archive: the tree at path@rev as a deterministic zip', async (t) => {

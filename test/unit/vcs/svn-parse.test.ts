@@ -95,11 +95,12 @@ t.test('svn ls --xml: one list per target, entries with kind, size, revision, da
   t.equal(lists[0]?.entries[0]?.date?.toISOString(), '2024-05-01T10:00:00.123Z');
   t.same(lists[1]?.entries, []);
   // Files and names with whitespace never resolve for composer: left out, order kept.
-  t.same([...refsFromList('tags', lists[0], '')], [
+  t.same([...refsFromList('tags', lists[0], '')].map(([n, r]) => [n, r.commit]), [
     ['1.0.0', '/tags/1.0.0/@4'],
     ['a<b', '/tags/a<b/@7'],
   ]);
-  t.same([...refsFromList('tags', lists[0], 'pkg')][0], ['1.0.0', '/tags/1.0.0/pkg/@4']);
+  t.same([...refsFromList('tags', lists[0], 'pkg')][0]?.[1].commit, '/tags/1.0.0/pkg/@4');
+  t.equal([...refsFromList('tags', lists[0], '')][0]?.[1].date?.toISOString(), '2024-05-01T10:00:00.123Z');
 });
 
 t.test('svn info --xml: operative revision, URL, last changed revision and date', async (t) => {
