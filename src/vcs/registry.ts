@@ -2,6 +2,7 @@
 import type { Driver, DriverOptions, VcsType } from './types.js';
 import { createGitDriver } from './git.js';
 import { createHgDriver } from './hg.js';
+import { createSvnDriver } from './svn.js';
 
 export type DriverFactory = (opts: DriverOptions) => Driver;
 
@@ -9,5 +10,6 @@ export function defaultDrivers(): ReadonlyMap<VcsType, DriverFactory> {
   return new Map<VcsType, DriverFactory>([
     ['git', createGitDriver],
     ['hg', createHgDriver],
+    ['svn', createSvnDriver],
   ]);
 }

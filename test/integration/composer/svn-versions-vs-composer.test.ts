@@ -1,0 +1,98 @@
+// Differential test for svn: the versions Packyard publishes for a fixture Subversion repository
+// (standard layout) equal what the real composer derives from the same repository used directly
+// as a `vcs` repository; composer then installs a tag and a branch from Packyard's dist zips.
+import t from 'tap';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPackyard } from '../../helpers/packyard.js';
+import { makeTempDir, removeDir } from '../../helpers/git-repo.js';
+import { makeSvnRepo } from '../../helpers/svn-servers.js';
+import { composerProject, parseShowVersions, writeAuth } from '../../helpers/composer.js';
+
+const NAME = 'acme/svnwidget';
+const json = (extra: Record<string, unknown> = {}) =>
+  `${JSON.stringify({ name: NAME, description: 'An svn widget', license: 'MIT', require: { php: '>=7.4' }, ...extra }, null, 2)}\n`;
+
+t.test('published svn versions equal composer show --all on the repository itself', async (t) => {
+  const work = await makeTempDir('pky-svn-versions-');
+  t.teardown(() => removeDir(work));
+  const repo = await makeSvnRepo(join(work, 'repos', 'widget'), {
+    steps: [
+      { trunk: { 'composer.json': json(), 'src/Widget.php': '<?php // 1.0\n' } },
+      { tag: '1.0.0' },
+      // Normalizes to the same version as 1.0.0: composer keeps the first in listing order.
+      { tag: 'v1.0.0', files: { 'src/Widget.php': '<?php // v1.0.0 duplicate\n' } },
+      { trunk: { 'src/Widget.php': '<?php // 1.1\n' } },
+      { tag: '1.1.0' },
+      { tag: '1.2.0-beta1' },
+      { tag: '2.0.0', files: { 'composer.json': null } },
+      { tag: '3.0.0', files: { 'composer.json': '{"name": "acme/svnwidget",' } },
+      { tag: 'not-a-version' },
+      { branch: 'feature-x', files: { 'src/Feature.php': '<?php // feature\n' } },
+      { branch: '1.x' },
+      { trunk: { 'composer.json': json({ description: 'An svn widget (trunk)' }), 'src/Widget.php': '<?php // trunk\n' } },
+    ],
+  });
+
+  // The oracle: composer reading the repository directly.
+  const direct = composerProject({ name: 'dev/direct', repositories: [{ type: 'vcs', url: repo.url }], 'minimum-stability': 'dev' });
+  t.teardown(() => direct.cleanup());
+  const d = await direct.run(['show', '--all', NAME, '-vvv']);
+  t.equal(d.code, 0, d.stderr);
+  const expected = parseShowVersions(d.stdout).map((v) => (v.startsWith('dev-') ? v.replaceAll('#', '+') : v));
+  t.ok(expected.length >= 6, `composer found ${expected.length} versions: ${expected.join(', ')}`);
+
+  const pky = await startPackyard(t);
+  for (const args of [['org', 'create', 'acme'], ['package', 'add', '--org', 'acme', '--type', 'svn', repo.url]]) {
+    const r = await pky.cli(args);
+    t.equal(r.code, 0, r.stderr);
+  }
+  const token = (await pky.cli(['token', 'create', '--org', 'acme'])).stdout.trim();
+  const via = composerProject({ name: 'dev/via', repositories: [{ type: 'composer', url: `${pky.url}/acme/` }], 'minimum-stability': 'dev' });
+  t.teardown(() => via.cleanup());
+  writeAuth(via, new URL(pky.url).host, token);
+  const v = await via.run(['show', '--all', NAME]);
+  t.equal(v.code, 0, v.stderr);
+  t.same([...parseShowVersions(v.stdout)].sort(), [...expected].sort(), 'same versions as composer derives itself');
+
+  const pick = (s: string) =>
+    s
+      .split('\n')
+      .filter((l) => /^(name|descrip\.|type|license|requires|source)\b|^php /.test(l))
+      .map((l) => l.replace(/\s+/g, ' '))
+      .join('\n');
+  for (const version of ['1.1.0', 'dev-trunk']) {
+    const a = await direct.run(['show', '--all', NAME, version]);
+    const b = await via.run(['show', '--all', NAME, version]);
+    t.equal(pick(b.stdout), pick(a.stdout), `${version}: same name, description, license, requires and source`);
+  }
+
+  const show = await pky.cli(['package', 'show', '--org', 'acme', NAME, '--json']);
+  t.equal(show.code, 0, show.stderr);
+  const parsed = JSON.parse(show.stdout) as { skipped: { name: string; reason: string }[] };
+  const skipped = Object.fromEntries(parsed.skipped.map((s) => [s.name, s.reason]));
+  t.match(skipped, { '2.0.0': /no composer\.json/, '3.0.0': /not valid JSON/, 'not-a-version': /invalid|version/i, 'v1.0.0': /.+/ });
+
+  t.test('composer installs a tag and a branch from the dist zips', async (t) => {
+    for (const [constraint, file, content] of [
+      ['1.0.0', 'src/Widget.php', '<?php // 1.0\n'],
+      ['dev-feature-x', 'src/Feature.php', '<?php // feature\n'],
+      ['dev-trunk', 'src/Widget.php', '<?php // trunk\n'],
+    ] as const) {
+      const project = composerProject({
+        name: 'dev/install',
+        repositories: [{ type: 'composer', url: `${pky.url}/acme/` }],
+        'minimum-stability': 'dev',
+      });
+      t.teardown(() => project.cleanup());
+      writeAuth(project, new URL(pky.url).host, token);
+      const r = await project.run(['require', `${NAME}:${constraint}`, '--prefer-dist', '--no-progress']);
+      t.equal(r.code, 0, r.stderr);
+      const installed = join(project.dir, 'vendor', NAME, file);
+      t.ok(existsSync(installed), `${constraint}: ${file} installed`);
+      if (existsSync(installed)) t.equal(readFileSync(installed, 'utf8'), content, `${constraint}: ${file} content`);
+      t.notOk(existsSync(join(project.dir, 'vendor', NAME, '.svn')), 'from a dist, not a checkout');
+      t.match(r.stderr, /Downloading|Installing/);
+    }
+  });
+});
