@@ -11,11 +11,27 @@ import type { Driver } from '../vcs/types.js';
 
 const HEX40 = /^[0-9a-f]{40}$/;
 
+const ENCODED = /^svn-([A-Za-z0-9_-]{2,1400})$/;
+
 /**
- * The name a revision's dist has in URLs and on disk: the commit id itself for git and hg, the
- * sha1 of composer's identifier for svn (`/tags/1.0/@12` holds slashes and an "@").
+ * The REF of a dist URL (`/ORG/dists/VENDOR/NAME/REF.zip`): the commit id for git and hg; for svn,
+ * composer's `/PATH/@REV` identifier encoded as `svn-` + base64url (it holds slashes and "@").
  */
-export function distKey(reference: string): string {
+export function distUrlKey(reference: string): string {
+  return HEX40.test(reference) ? reference : `svn-${Buffer.from(reference, 'utf8').toString('base64url')}`;
+}
+
+/** The revision a dist URL's REF names, or null when REF is neither form. */
+export function parseDistUrlKey(key: string): string | null {
+  if (HEX40.test(key)) return key;
+  const m = ENCODED.exec(key);
+  if (!m) return null;
+  const reference = Buffer.from(m[1]!, 'base64url').toString('utf8');
+  return distUrlKey(reference) === key ? reference : null;
+}
+
+/** The dist's file name on disk: the commit id, or the sha1 of an svn identifier (bounded length). */
+function distFileKey(reference: string): string {
   return HEX40.test(reference) ? reference : createHash('sha1').update(reference).digest('hex');
 }
 
@@ -35,7 +51,7 @@ export class DistStore {
   constructor(private readonly opts: { db: Db; dir: string; locks: Mutexes }) {}
 
   relativePath(packageId: number, commit: string): string {
-    return join(String(packageId), `${distKey(commit)}.zip`);
+    return join(String(packageId), `${distFileKey(commit)}.zip`);
   }
 
   find(packageId: number, commit: string): StoredDist | null {

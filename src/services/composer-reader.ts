@@ -1,6 +1,5 @@
 // Prepared reads for the composer endpoints' hot path: organization, package, stored p2 file,
 // visible package names and the timestamps that make up a per-token Last-Modified.
-import { distKey } from '../composer/dist.js';
 import type { Sqlite } from '../db/client.js';
 import { GenerationCache, type ChangeTracker } from './change-tracker.js';
 
@@ -53,10 +52,6 @@ export class ComposerReader {
         `SELECT 1 FROM versions WHERE package_id = @p AND "commit" = @c
          UNION ALL SELECT 1 FROM manifest_cache WHERE package_id = @p AND "commit" = @c LIMIT 1`,
       ),
-      nonHexCommits: sqlite.prepare(
-        `SELECT "commit" AS c FROM versions WHERE package_id = @p AND length("commit") <> 40
-         UNION SELECT "commit" AS c FROM manifest_cache WHERE package_id = @p AND length("commit") <> 40`,
-      ),
       countDownload: sqlite.prepare(
         `INSERT INTO downloads (package_id, normalized, day, count) VALUES (?, ?, ?, 1)
          ON CONFLICT (package_id, normalized, day) DO UPDATE SET count = count + 1`,
@@ -87,16 +82,6 @@ export class ComposerReader {
   /** A commit this package has published or scanned: the only ones a dist may be built for. */
   isKnownCommit(packageId: number, commit: string): boolean {
     return this.q.knownCommit.get({ p: packageId, c: commit }) !== undefined;
-  }
-
-  /** The revision a dist URL's key names (see distKey), if this package published or scanned it. */
-  commitForDistKey(packageId: number, key: string): string | null {
-    if (!/^[0-9a-f]{40}$/.test(key)) return null;
-    if (this.isKnownCommit(packageId, key)) return key;
-    for (const row of this.q.nonHexCommits.all({ p: packageId }) as Array<{ c: string }>) {
-      if (distKey(row.c) === key) return row.c;
-    }
-    return null;
   }
 
   countDownload(packageId: number, normalized: string, day: string): void {

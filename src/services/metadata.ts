@@ -3,7 +3,7 @@
 // Last-Modified (composer revalidates with If-Modified-Since, one-second resolution).
 import { and, eq } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
-import { distKey } from '../composer/dist.js';
+import { distUrlKey } from '../composer/dist.js';
 import { gzipSync } from 'node:zlib';
 import type { Tx } from '../db/client.js';
 import { metadataFiles, organizations, packages, settings, versions } from '../db/schema.js';
@@ -20,7 +20,7 @@ export interface MetadataTarget {
 }
 
 export function distUrl(publicUrl: string, orgName: string, name: string, reference: string): string {
-  return `${publicUrl}/${orgName}/dists/${name}/${distKey(reference)}.zip`;
+  return `${publicUrl}/${orgName}/dists/${name}/${distUrlKey(reference)}.zip`;
 }
 
 function storeFile(tx: Tx, packageId: number, kind: 'tags' | 'dev', json: string, now: number): boolean {

@@ -10,6 +10,12 @@ import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
 import type { OrgLookup } from '../../services/composer-reader.js';
 import { acceptsGzip, authenticateRequest, ifModifiedSince, secretFromHeader, sendNotFound, sendUnauthorized } from '../auth.js';
 import { driverFor } from '../../jobs/update-package.js';
+import { parseDistUrlKey } from '../../composer/dist.js';
+
+/** A short readable part of a download's file name: the commit's first 12 characters, or svn's path and revision. */
+function distFileName(ref: string): string {
+  return /^[0-9a-f]{40}$/.test(ref) ? ref.slice(0, 12) : ref.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80);
+}
 
 interface Resolved {
   principal: Principal;
@@ -109,20 +115,19 @@ export function composerRoutes(app: FastifyInstance, deps: Deps): void {
     if (!r) return reply;
     const pkg = reader.package(r.org.id, `${req.params.vendor}/${req.params.name}`.toLowerCase());
     if (!pkg || !can(r.principal, 'package:read', { org: r.facts, packageId: pkg.id })) return sendNotFound(reply);
-    const m = /^([0-9a-f]{40})\.zip$/.exec(req.params.file);
-    const key = m?.[1];
-    if (!key) return sendNotFound(reply);
-    let dist = deps.dists.find(pkg.id, key);
+    const m = /^(.+)\.zip$/.exec(req.params.file);
+    const ref = m?.[1] === undefined ? null : parseDistUrlKey(m[1]);
+    if (ref === null) return sendNotFound(reply);
+    let dist = deps.dists.find(pkg.id, ref);
     if (!dist) {
-      const ref = reader.commitForDistKey(pkg.id, key);
-      if (ref === null) return sendNotFound(reply);
+      if (!reader.isKnownCommit(pkg.id, ref)) return sendNotFound(reply);
       dist = await deps.dists.ensure(pkg.id, ref, async () => driverFor(deps, pkg.id));
     }
     return reply
       .type('application/zip')
       .header('Content-Length', dist.size)
       .header('Cache-Control', 'private, max-age=31536000, immutable')
-      .header('Content-Disposition', `attachment; filename="${pkg.name.replace('/', '-')}-${key.slice(0, 12)}.zip"`)
+      .header('Content-Disposition', `attachment; filename="${pkg.name.replace('/', '-')}-${distFileName(ref)}.zip"`)
       .send(createReadStream(dist.file));
   });
 
