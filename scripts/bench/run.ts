@@ -12,6 +12,9 @@ import { buildCli, ROOT } from './cli-build.js';
 import { benchP2 } from './bench-p2.js';
 import { benchImport } from './bench-import.js';
 import { benchUpdate } from './bench-update.js';
+import { benchImportVcs } from './bench-import-vcs.js';
+import { createHgBenchRepo } from './hg-fixture.js';
+import { createSvnBenchRepo } from './svn-fixture.js';
 import { describeMachine, fmtMs, Teardowns } from './lib.js';
 import { renderGenerated, terminalTable, writeBenchmarksDoc, type BenchResult } from './report.js';
 
@@ -25,7 +28,7 @@ function intEnv(name: string, fallback: number, max: number): number {
 }
 
 function requireTools(): void {
-  const missing = ['wrk', 'nginx', 'composer', 'php', 'git'].filter((tool) => {
+  const missing = ['wrk', 'nginx', 'composer', 'php', 'git', 'hg', 'svn', 'svnadmin'].filter((tool) => {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
       return false;
@@ -43,7 +46,7 @@ const log = (line: string): void => {
 async function main(): Promise<void> {
   const started = Date.now();
   const only = process.env.BENCH_ONLY ?? '';
-  if (only !== '' && only !== 'p2' && only !== 'git') throw new Error('BENCH_ONLY must be p2 or git');
+  if (!['', 'p2', 'git', 'hg', 'svn'].includes(only)) throw new Error('BENCH_ONLY must be p2, git, hg or svn');
   const seconds = intEnv('BENCH_WRK_SECONDS', 10, 30);
   const reps = { wrk: intEnv('BENCH_WRK_REPS', 3, 5), import: intEnv('BENCH_IMPORT_REPS', 3, 5), update: intEnv('BENCH_UPDATE_REPS', 5, 10) };
   requireTools();
@@ -69,6 +72,24 @@ async function main(): Promise<void> {
       const imported = await benchImport({ td: current, cli, reps: reps.import, log });
       results.push(imported.result);
       results.push(await benchUpdate({ td: current, cli, reps: reps.update, ctx: imported.ctx, log }));
+    }
+    if (only === '' || only === 'hg') {
+      results.push(await benchImportVcs({
+        td: current, cli, reps: reps.import, log, vcs: 'hg', tags: 300,
+        generate: async (dir, tags) => {
+          const repo = await createHgBenchRepo(join(dir, 'hg-repo'), { name: 'bench/hg-big', tags, branches: { 'feature-a': 10 }, bookmarks: { topic: 20 } });
+          return { url: repo.dir, name: repo.name, tags: repo.tags };
+        },
+      }));
+    }
+    if (only === '' || only === 'svn') {
+      results.push(await benchImportVcs({
+        td: current, cli, reps: reps.import, log, vcs: 'svn', tags: 300,
+        generate: async (dir, tags) => {
+          const repo = await createSvnBenchRepo(join(dir, 'svn-repo'), { tags, name: 'bench/svn-big' });
+          return { url: repo.url, name: 'bench/svn-big', tags };
+        },
+      }));
     }
   } finally {
     await current.run();
