@@ -96,3 +96,51 @@ t.test('published svn versions equal composer show --all on the repository itsel
     }
   });
 });
+
+t.test('a custom layout through package add --trunk-path/--branches-path/--tags-path/--package-path equals composer with the same options', async (t) => {
+  const work = await makeTempDir('pky-svn-layout-');
+  t.teardown(() => removeDir(work));
+  const name = 'acme/custom-layout';
+  const manifest = (description: string) => `${JSON.stringify({ name, description }, null, 2)}\n`;
+  const repo = await makeSvnRepo(join(work, 'repos', 'custom'), {
+    trunkPath: 'Main',
+    branchesPath: 'Lines',
+    tagsPath: 'Releases',
+    packagePath: 'php/pkg',
+    steps: [
+      { trunk: { 'composer.json': manifest('one'), 'Lib.php': '<?php // 1\n' } },
+      { tag: 'v1.0.0' },
+      { trunk: { 'composer.json': manifest('two') } },
+      { tag: '1.1.0' },
+      { branch: 'feature-y' },
+    ],
+  });
+  const layout = { 'trunk-path': 'Main', 'branches-path': 'Lines', 'tags-path': 'Releases', 'package-path': 'php/pkg' };
+  const direct = composerProject({ name: 'dev/direct', repositories: [{ type: 'vcs', url: repo.url, ...layout }], 'minimum-stability': 'dev' });
+  t.teardown(() => direct.cleanup());
+  const d = await direct.run(['show', '--all', name]);
+  t.equal(d.code, 0, d.stderr);
+  const expected = parseShowVersions(d.stdout);
+  // composer calls the trunk branch "trunk" whatever its path.
+  t.same([...expected].sort(), ['1.1.0', 'dev-trunk', 'dev-feature-y', 'v1.0.0'].sort(), `composer: ${expected.join(', ')}`);
+
+  const pky = await startPackyard(t);
+  t.equal((await pky.cli(['org', 'create', 'acme'])).code, 0);
+  const add = await pky.cli(['package', 'add', '--org', 'acme', '--type', 'svn', repo.url,
+    '--trunk-path', 'Main', '--branches-path', 'Lines', '--tags-path', 'Releases', '--package-path', 'php/pkg']);
+  t.equal(add.code, 0, add.stderr);
+  const token = (await pky.cli(['token', 'create', '--org', 'acme'])).stdout.trim();
+  const via = composerProject({ name: 'dev/via', repositories: [{ type: 'composer', url: `${pky.url}/acme/` }], 'minimum-stability': 'dev' });
+  t.teardown(() => via.cleanup());
+  writeAuth(via, new URL(pky.url).host, token);
+  const v = await via.run(['show', '--all', name]);
+  t.equal(v.code, 0, v.stderr);
+  t.same([...parseShowVersions(v.stdout)].sort(), [...expected].sort(), 'same versions as composer with the same layout options');
+  const r = await via.run(['require', `${name}:v1.0.0`]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(readFileSync(join(via.dir, 'vendor', 'acme', 'custom-layout', 'Lib.php'), 'utf8'), '<?php // 1\n', 'the dist holds the package path only');
+
+  const bad = await pky.cli(['package', 'add', '--org', 'acme', '--type', 'git', `${repo.url}/x`, '--trunk-path', 'Main']);
+  t.not(bad.code, 0);
+  t.match(bad.stderr, /trunk-path apply to svn repositories only/);
+});
