@@ -22,6 +22,8 @@ import { refreshRenderedMetadata } from './services/metadata.js';
 import { Mutexes } from './jobs/mutex.js';
 import { createHousekeepingHandler, HOUSEKEEPING } from './jobs/housekeeping.js';
 import { createMetrics, jobOutcome, type Metrics } from './metrics.js';
+import { createSyncOrgHandler, SYNC_ORG } from './jobs/sync-org.js';
+import { defaultForgeFactory, ForgeProvider, type ForgeFactory } from './sync/forges.js';
 import { DiskUsage } from './services/disk-usage.js';
 
 export interface Paths {
@@ -51,6 +53,8 @@ export interface Deps {
   locks: Mutexes;
   /** The Prometheus registry and the metrics code increments (served at /metrics). */
   metrics: Metrics;
+  /** The forge of each configured integration (built on first use). */
+  forges: ForgeProvider;
   close(): void;
 }
 
@@ -70,6 +74,8 @@ export interface ComposeOptions {
   drivers?: ReadonlyMap<VcsType, DriverFactory>;
   /** prom-client's process metrics; default true (the CLI turns them off). */
   processMetrics?: boolean;
+  /** Builds a forge client per integration (tests may substitute one). */
+  forgeFactory?: ForgeFactory;
 }
 
 function countBy(sqlite: Sqlite, sql: string): Record<string, number> {
@@ -125,6 +131,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     dists,
     locks,
     metrics,
+    forges: new ForgeProvider(config.integrations, opts.forgeFactory ?? defaultForgeFactory, { log: log.child({ module: 'forge' }), metrics, db }),
     close() {
       sqlite.close();
     },
@@ -132,6 +139,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   handlers.set(UPDATE_PACKAGE, createUpdatePackageHandler(deps));
   handlers.set(BUILD_DIST, createBuildDistHandler(deps));
   handlers.set(HOUSEKEEPING, createHousekeepingHandler(deps));
+  handlers.set(SYNC_ORG, createSyncOrgHandler(deps));
   refreshRenderedMetadata(deps);
   return deps;
 }

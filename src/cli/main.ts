@@ -10,6 +10,7 @@ import { registerCredential } from './credential.js';
 import { registerPackage } from './package.js';
 import { registerBackup } from './backup.js';
 import { registerHostKey } from './host-key.js';
+import { registerSync } from './sync.js';
 
 export function buildProgram(): Command {
   const program = new Command('packyard')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerPackage(program);
   registerBackup(program);
   registerHostKey(program);
+  registerSync(program);
   return program;
 }
 

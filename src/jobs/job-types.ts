@@ -2,3 +2,4 @@
 export const UPDATE_PACKAGE = 'update-package';
 export const BUILD_DIST = 'build-dist';
 export const HOUSEKEEPING = 'housekeeping';
+export const SYNC_ORG = 'sync-org';

@@ -4,7 +4,8 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from './queue.js';
-import { HOUSEKEEPING } from './job-types.js';
+import { HOUSEKEEPING, SYNC_ORG } from './job-types.js';
+import { requestSync } from './sync-org.js';
 
 export interface ScheduledJob {
   name: string;
@@ -18,15 +19,20 @@ export interface Schedules {
   stop(): Promise<void>;
 }
 
-/** What the config asks to run on a schedule (org sync schedules join in a later step). */
+/** What the config asks to run on a schedule: housekeeping, and each synced organization's reconciliation. */
 export function scheduledJobs(config: Config, queue: JobQueue): ScheduledJob[] {
-  return [
+  const jobs: ScheduledJob[] = [
     {
       name: HOUSEKEEPING,
       cron: config.housekeeping.schedule,
       enqueue: () => queue.enqueue({ type: HOUSEKEEPING, lockKey: HOUSEKEEPING, trigger: 'schedule', maxAttempts: 1 }),
     },
   ];
+  for (const org of config.organizations) {
+    if (!org.sync) continue;
+    jobs.push({ name: `${SYNC_ORG}:${org.name}`, cron: org.sync.schedule, enqueue: () => requestSync(queue, org.name, 'schedule') });
+  }
+  return jobs;
 }
 
 export function startSchedules(jobs: readonly ScheduledJob[], log: Logger): Schedules {

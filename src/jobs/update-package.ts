@@ -3,7 +3,7 @@
 // the re-rendered metadata in one transaction. Failures keep the last good versions.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deps } from '../compose.js';
 import type { Tx } from '../db/client.js';
@@ -12,7 +12,7 @@ import { AppError, isAppError } from '../domain/errors.js';
 import { commitsToRead, scanRefs, type ScannedVersion } from '../composer/scan.js';
 import { writeMetadataFiles } from '../services/metadata.js';
 import { loadVcsCredential } from '../services/credentials.js';
-import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type RemoteState, type SvnLayout } from '../vcs/types.js';
+import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type RemoteState, type SvnLayout, type VcsCredential } from '../vcs/types.js';
 import { sshHostOf } from '../vcs/url.js';
 import { ensureHostKey, knownHostsFor } from '../services/host-keys.js';
 import { JobError, type JobHandler } from './runner.js';
@@ -65,13 +65,33 @@ function svnLayout(options: Record<string, string | false> | null): SvnLayout | 
   };
 }
 
+/**
+ * The credential a package's repository is reached with: its stored credential, or for packages
+ * a forge sync added, the integration's code credential (a GitHub App's installation token is
+ * refreshed by the forge before it expires).
+ */
+async function credentialFor(deps: Deps, pkg: { orgId: number; credentialId: number | null; integration: string | null }) {
+  if (pkg.credentialId !== null) return loadVcsCredential(deps.db, deps.box, pkg.credentialId);
+  if (pkg.integration === null) return undefined;
+  const org = deps.db.select({ source: organizations.syncSource }).from(organizations).where(eq(organizations.id, pkg.orgId)).get();
+  const forge = deps.forges.get(pkg.integration);
+  const code = await forge.codeCredential(org?.source ?? '');
+  const caFile = deps.forges.config(pkg.integration).ca_file;
+  const ca = caFile === undefined ? null : readFileSync(caFile, 'utf8');
+  return {
+    name: `integration ${pkg.integration}`,
+    credential: { type: 'http-basic', username: code.username, password: code.password } as VcsCredential,
+    caPem: ca,
+  };
+}
+
 /** Builds the VCS driver for a stored package (decrypting its credential in memory). */
-export function driverFor(deps: Deps, packageId: number, signal?: AbortSignal): Driver {
+export async function driverFor(deps: Deps, packageId: number, signal?: AbortSignal): Promise<Driver> {
   const pkg = deps.db.select().from(packages).where(eq(packages.id, packageId)).get();
   if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} no longer exists`);
   const factory = deps.drivers.get(pkg.vcsType);
   if (!factory) throw new AppError('VCS_ERROR', `no driver for ${pkg.vcsType} repositories`);
-  const loaded = pkg.credentialId !== null ? loadVcsCredential(deps.db, deps.box, pkg.credentialId) : undefined;
+  const loaded = await credentialFor(deps, pkg);
   const ssh = sshHostOf(pkg.url);
   return factory({
     url: pkg.url,
@@ -126,7 +146,7 @@ export async function updatePackage(deps: Deps, packageId: number, opts: { force
     const pkg = deps.db.select().from(packages).where(eq(packages.id, packageId)).get();
     if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} no longer exists`);
     await pinHostKeyOnFirstUse(deps, pkg);
-    const driver = driverFor(deps, packageId, opts.signal);
+    const driver = await driverFor(deps, packageId, opts.signal);
     const remote = await driver.listRemote();
     const hash = remoteStateHash(remote);
     const summary: UpdateSummary = { changed: false, name: pkg.name, added: [], removed: [], updated: [], skipped: 0 };

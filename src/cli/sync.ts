@@ -1,0 +1,56 @@
+// packyard sync --org ORG [--dry-run]: reconcile an organization with its forge now.
+import type { Command } from 'commander';
+import { fail, withDeps, type GlobalOptions } from './context.js';
+import { syncOrg } from '../sync/reconcile.js';
+import type { Plan } from '../sync/plan.js';
+
+function planLines(plan: Plan): string[] {
+  const lines: string[] = [];
+  const add = (sign: string, text: string) => lines.push(`  ${sign} ${text}`);
+  for (const u of plan.usersToCreate) add('+', `user ${u.newLogin} (forge ${u.login}, id ${u.id})`);
+  for (const u of plan.loginsToUpdate) add('~', `user ${u.from} renamed to ${u.to}`);
+  for (const m of plan.membersToAdd) add('+', `member forge id ${m.externalId} as ${m.role}`);
+  for (const m of plan.memberRolesToChange) add('~', `member forge id ${m.externalId}: ${m.from} -> ${m.to}`);
+  for (const m of plan.membersToRemove) add('-', `member ${m.login}`);
+  for (const t of plan.teamsToCreate) add('+', `team ${t.slug}${t.parentExternalId ? ` (child of team ${t.parentExternalId})` : ''}`);
+  for (const t of plan.teamsToUpdate) add('~', `team ${t.slug}`);
+  for (const t of plan.teamsToDelete) add('-', `team ${t.slug}`);
+  for (const m of plan.teamMembersToAdd) add('+', `team ${m.teamExt} member ${m.userExt} (${m.role})`);
+  for (const m of plan.teamMembersToChange) add('~', `team ${m.teamExt} member ${m.userExt} -> ${m.role}`);
+  for (const m of plan.teamMembersToRemove) add('-', `team ${m.teamExt} member ${m.userExt}`);
+  for (const r of plan.packagesToAdd) add('+', `package from ${r.fullName} (${r.cloneUrl})`);
+  for (const p of plan.packagesToMark) add('~', `package ${p.fullName}: ${p.status}`);
+  for (const p of plan.packagesToMove) add('~', `package moved to ${p.fullName} (${p.url})`);
+  for (const g of plan.grantsToAdd) add('+', `read access: ${g.subject} ${g.subjectExt} -> repository ${g.repoExt} (${g.roleName})`);
+  for (const g of plan.grantsToChange) add('~', `read access ${g.key.replace('\t', ' -> repository ')} (${g.roleName})`);
+  for (const g of plan.grantsToRemove) add('-', `read access ${g.key.replace('\t', ' -> repository ')}`);
+  return lines;
+}
+
+export function registerSync(program: Command): void {
+  program
+    .command('sync')
+    .description("reconcile an organization's members, teams, access and packages with its forge now")
+    .requiredOption('--org <org>', 'the organization (organizations[].sync in the config)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--verbose', 'print every planned change (always with --dry-run)')
+    .action(async (opts: { org: string; dryRun?: boolean; verbose?: boolean }) => {
+      try {
+        const ok = await withDeps(program.opts<GlobalOptions>(), async (deps) => {
+          const out = await syncOrg(deps, opts.org, { dryRun: opts.dryRun ?? false, trigger: 'cli' });
+          if (out.status === 'failed') {
+            process.stderr.write(`packyard: ${out.error}\n`);
+            return false;
+          }
+          const counts = Object.entries(out.summary).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ');
+          process.stdout.write(`sync of ${opts.org}: ${out.status} in ${out.durationMs} ms${counts ? ` (${counts})` : ' (nothing to change)'}\n`);
+          if ((opts.dryRun || opts.verbose) && out.plan) for (const l of planLines(out.plan)) process.stdout.write(`${l}\n`);
+          if (out.webhook) process.stdout.write(`webhook: ${out.webhook}\n`);
+          return true;
+        });
+        if (!ok) process.exitCode = 1;
+      } catch (e) {
+        fail(e);
+      }
+    });
+}

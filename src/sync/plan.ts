@@ -1,0 +1,247 @@
+// Reconciliation, the pure part: from a complete forge snapshot (plus composer.json checks and
+// direct collaborators of package repositories) and what Packyard holds for the organization,
+// compute the plan that makes Packyard match the forge. Only rows that sync created are ever
+// changed or removed (source 'sync'); local members and grants are left alone. Users, teams and
+// repositories are keyed by the forge's ids, so renames keep access.
+import type { Collaborator, ForgeRepository, ForgeUser, OrgSnapshot, RepoPermission } from '../forges/types.js';
+
+/** The synthetic team holding every org member: grants from the org's default repository
+ * permission and from internal (and public) visibility go to it. */
+export const ALL_MEMBERS_TEAM = { externalId: 'org-members', slug: 'all-members', name: 'All organization members' };
+
+const READ_LEVELS: ReadonlyArray<RepoPermission | 'read' | 'write'> = ['pull', 'triage', 'push', 'maintain', 'admin', 'read', 'write'];
+
+export interface CurrentState {
+  /** Users known by this integration: forge id -> Packyard user. */
+  users: Map<string, { userId: number; login: string }>;
+  /** Logins taken in Packyard (for new users' names). */
+  takenLogins: Set<string>;
+  /** Org members that sync created: forge id -> role. */
+  members: Map<string, { userId: number; role: 'owner' | 'member' }>;
+  /** Members that were added locally (never touched by sync), by Packyard user id. */
+  localMemberUserIds: Set<number>;
+  /** Synced teams: forge team id -> row. */
+  teams: Map<string, { teamId: number; slug: string; name: string; parentExternalId: string | null }>;
+  /** Synced team memberships: `${teamExt}\t${userExt}` -> role. */
+  teamMembers: Map<string, 'maintainer' | 'member'>;
+  /** Forge repositories known for this org: repo id -> row. */
+  repos: Map<string, { fullName: string; packageId: number | null; archived: boolean; deleted: boolean; cloneUrl: string; defaultBranch: string; composer: 'yes' | 'no' | 'unknown'; composerCheckedAt: string | null }>;
+  /** Synced grants: `team:${teamExt}\t${repoExt}` or `user:${userExt}\t${repoExt}` -> { accessId, roleName }. */
+  grants: Map<string, { accessId: number; roleName: string }>;
+  /** Packages of this org by clone URL (a repository added by hand before sync knew it). */
+  packagesByUrl: Map<string, number>;
+}
+
+export interface DesiredExtras {
+  /** composer.json presence for repositories checked in this run (repo id -> has composer.json). */
+  composer: Map<string, boolean>;
+  /** Direct collaborators of package repositories (repo id -> list). */
+  collaborators: Map<string, Collaborator[]>;
+  /** Add repositories with a composer.json as packages by themselves. */
+  autoAddPackages: boolean;
+}
+
+export interface Plan {
+  usersToCreate: Array<ForgeUser & { newLogin: string }>;
+  loginsToUpdate: Array<{ userId: number; externalId: string; from: string; to: string }>;
+  membersToAdd: Array<{ externalId: string; role: 'owner' | 'member' }>;
+  memberRolesToChange: Array<{ externalId: string; userId: number; from: string; to: 'owner' | 'member' }>;
+  membersToRemove: Array<{ externalId: string; userId: number; login: string }>;
+  teamsToCreate: Array<{ externalId: string; slug: string; name: string; parentExternalId: string | null }>;
+  teamsToUpdate: Array<{ externalId: string; teamId: number; slug: string; name: string; parentExternalId: string | null }>;
+  teamsToDelete: Array<{ externalId: string; teamId: number; slug: string }>;
+  teamMembersToAdd: Array<{ teamExt: string; userExt: string; role: 'maintainer' | 'member' }>;
+  teamMembersToChange: Array<{ teamExt: string; userExt: string; role: 'maintainer' | 'member' }>;
+  teamMembersToRemove: Array<{ teamExt: string; userExt: string }>;
+  grantsToAdd: Array<{ subject: 'team' | 'user'; subjectExt: string; repoExt: string; roleName: string }>;
+  grantsToChange: Array<{ accessId: number; roleName: string; key: string }>;
+  grantsToRemove: Array<{ accessId: number; key: string }>;
+  reposToUpsert: ForgeRepository[];
+  /** composer.json findings of this run for the upserted repositories (repo id -> has one). */
+  reposToUpsertComposer?: Map<string, boolean>;
+  reposToMarkDeleted: string[];
+  packagesToAdd: ForgeRepository[];
+  /** Existing packages linked to a repository (added by hand with the same clone URL). */
+  packagesToLink: Array<{ repoExt: string; packageId: number }>;
+  packagesToMark: Array<{ packageId: number; status: 'active' | 'archived' | 'deleted'; fullName: string }>;
+  packagesToMove: Array<{ packageId: number; fullName: string; url: string }>;
+}
+
+export function emptyPlan(): Plan {
+  return {
+    usersToCreate: [], loginsToUpdate: [], membersToAdd: [], memberRolesToChange: [], membersToRemove: [],
+    teamsToCreate: [], teamsToUpdate: [], teamsToDelete: [], teamMembersToAdd: [], teamMembersToChange: [], teamMembersToRemove: [],
+    grantsToAdd: [], grantsToChange: [], grantsToRemove: [], reposToUpsert: [], reposToMarkDeleted: [], packagesToAdd: [],
+    packagesToLink: [], packagesToMark: [], packagesToMove: [],
+  };
+}
+
+/** Counts of each kind of change; a plan whose counts are all zero changes nothing. */
+export function planSummary(plan: Plan): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(plan)) if (Array.isArray(v)) out[k] = v.length;
+  return out;
+}
+
+export function planIsEmpty(plan: Plan): boolean {
+  return Object.values(planSummary(plan)).every((n) => n === 0);
+}
+
+function readsWithDefault(permission: OrgSnapshot['org']['defaultRepositoryPermission']): boolean {
+  return permission !== null && permission !== 'none' && READ_LEVELS.includes(permission);
+}
+
+/** A free Packyard login for a forge login (suffixed with the integration when taken locally). */
+function freeLogin(login: string, integration: string, taken: Set<string>): string {
+  const base = login.toLowerCase();
+  if (!taken.has(base)) return base;
+  for (let i = 0; i < 100; i++) {
+    const candidate = i === 0 ? `${base}-${integration}` : `${base}-${integration}-${i}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+  throw new Error(`no free login for ${login}`);
+}
+
+/** Repository rows that matter for grants: live packages (or ones this run adds). */
+function packageRepoIds(snapshot: OrgSnapshot, current: CurrentState, extras: DesiredExtras, packagesToAdd: ForgeRepository[]): Set<string> {
+  const ids = new Set<string>(packagesToAdd.map((r) => r.id));
+  for (const r of snapshot.repositories) {
+    const known = current.repos.get(r.id);
+    if (known?.packageId != null) ids.add(r.id);
+    else if (current.packagesByUrl.has(r.cloneUrl)) ids.add(r.id);
+  }
+  void extras;
+  return ids;
+}
+
+export function computePlan(integration: string, snapshot: OrgSnapshot, current: CurrentState, extras: DesiredExtras): Plan {
+  const plan = emptyPlan();
+  const taken = new Set(current.takenLogins);
+
+  // Users: every org member and every direct collaborator of a package repository.
+  const forgeUsers = new Map<string, ForgeUser>();
+  for (const m of snapshot.members) forgeUsers.set(m.id, m);
+  for (const list of extras.collaborators.values()) {
+    for (const c of list) if (!forgeUsers.has(c.userId)) forgeUsers.set(c.userId, { id: c.userId, login: c.login });
+  }
+  for (const u of forgeUsers.values()) {
+    const known = current.users.get(u.id);
+    if (!known) {
+      const newLogin = freeLogin(u.login, integration, taken);
+      taken.add(newLogin);
+      plan.usersToCreate.push({ ...u, newLogin });
+    } else if (known.login !== u.login.toLowerCase() && !taken.has(u.login.toLowerCase())) {
+      plan.loginsToUpdate.push({ userId: known.userId, externalId: u.id, from: known.login, to: u.login.toLowerCase() });
+      taken.add(u.login.toLowerCase());
+    }
+  }
+
+  // Org membership.
+  const wantMembers = new Map(snapshot.members.map((m) => [m.id, m.role] as const));
+  for (const [ext, role] of wantMembers) {
+    const have = current.members.get(ext);
+    const userId = current.users.get(ext)?.userId;
+    if (userId !== undefined && current.localMemberUserIds.has(userId)) continue; // a local member: left alone
+    if (!have) plan.membersToAdd.push({ externalId: ext, role });
+    else if (have.role !== role) plan.memberRolesToChange.push({ externalId: ext, userId: have.userId, from: have.role, to: role });
+  }
+  for (const [ext, have] of current.members) {
+    if (!wantMembers.has(ext)) {
+      plan.membersToRemove.push({ externalId: ext, userId: have.userId, login: current.users.get(ext)?.login ?? String(have.userId) });
+    }
+  }
+
+  // Teams, plus the synthetic all-members team.
+  const wantTeams = new Map(snapshot.teams.map((t) => [t.id, { slug: t.slug, name: t.name, parentExternalId: t.parentId }] as const));
+  wantTeams.set(ALL_MEMBERS_TEAM.externalId, { slug: ALL_MEMBERS_TEAM.slug, name: ALL_MEMBERS_TEAM.name, parentExternalId: null });
+  for (const [ext, t] of wantTeams) {
+    const have = current.teams.get(ext);
+    if (!have) plan.teamsToCreate.push({ externalId: ext, ...t });
+    else if (have.slug !== t.slug || have.name !== t.name || have.parentExternalId !== t.parentExternalId) {
+      plan.teamsToUpdate.push({ externalId: ext, teamId: have.teamId, ...t });
+    }
+  }
+  for (const [ext, have] of current.teams) {
+    if (!wantTeams.has(ext)) plan.teamsToDelete.push({ externalId: ext, teamId: have.teamId, slug: have.slug });
+  }
+
+  // Team memberships (team listings include child teams' members).
+  const wantTeamMembers = new Map<string, 'maintainer' | 'member'>();
+  for (const [teamExt, list] of snapshot.teamMembers) {
+    for (const m of list) if (wantMembers.has(m.userId)) wantTeamMembers.set(`${teamExt}\t${m.userId}`, m.role);
+  }
+  for (const ext of wantMembers.keys()) wantTeamMembers.set(`${ALL_MEMBERS_TEAM.externalId}\t${ext}`, 'member');
+  for (const [key, role] of wantTeamMembers) {
+    const [teamExt = '', userExt = ''] = key.split('\t');
+    const have = current.teamMembers.get(key);
+    if (have === undefined) plan.teamMembersToAdd.push({ teamExt, userExt, role });
+    else if (have !== role) plan.teamMembersToChange.push({ teamExt, userExt, role });
+  }
+  for (const key of current.teamMembers.keys()) {
+    if (!wantTeamMembers.has(key)) {
+      const [teamExt = '', userExt = ''] = key.split('\t');
+      plan.teamMembersToRemove.push({ teamExt, userExt });
+    }
+  }
+
+  // Repositories and packages.
+  const listed = new Set(snapshot.repositories.map((r) => r.id));
+  for (const r of snapshot.repositories) {
+    const have = current.repos.get(r.id);
+    const composer = extras.composer.get(r.id);
+    const changed = !have || have.fullName !== r.fullName || have.archived !== r.archived || have.deleted || have.cloneUrl !== r.cloneUrl
+      || have.defaultBranch !== r.defaultBranch || composer !== undefined;
+    if (changed) plan.reposToUpsert.push(r);
+    const packageId = have?.packageId ?? current.packagesByUrl.get(r.cloneUrl) ?? null;
+    if (packageId !== null) {
+      if (have?.packageId == null) plan.packagesToLink.push({ repoExt: r.id, packageId });
+      const status = r.archived ? 'archived' : 'active';
+      if (!have || have.archived !== r.archived || have.deleted) plan.packagesToMark.push({ packageId, status, fullName: r.fullName });
+      if (have && have.packageId != null && (have.cloneUrl !== r.cloneUrl || have.fullName !== r.fullName)) {
+        plan.packagesToMove.push({ packageId, fullName: r.fullName, url: r.cloneUrl });
+      }
+    } else if (extras.autoAddPackages && (composer ?? have?.composer === 'yes') === true) {
+      plan.packagesToAdd.push(r);
+    }
+  }
+  for (const [ext, have] of current.repos) {
+    if (listed.has(ext) || have.deleted) continue;
+    plan.reposToMarkDeleted.push(ext);
+    if (have.packageId !== null) plan.packagesToMark.push({ packageId: have.packageId, status: 'deleted', fullName: have.fullName });
+  }
+
+  plan.reposToUpsertComposer = extras.composer;
+
+  // Grants on package repositories: team grants (read = pull or more), the all-members team for the
+  // org's default permission and internal/public visibility, and direct collaborators.
+  const packageRepos = packageRepoIds(snapshot, current, extras, plan.packagesToAdd);
+  const wantGrants = new Map<string, string>();
+  for (const [teamExt, grants] of snapshot.teamGrants) {
+    for (const g of grants) if (g.read && packageRepos.has(g.repoId)) wantGrants.set(`team:${teamExt}\t${g.repoId}`, g.roleName);
+  }
+  const defaultRead = readsWithDefault(snapshot.org.defaultRepositoryPermission);
+  for (const r of snapshot.repositories) {
+    if (!packageRepos.has(r.id)) continue;
+    if (r.visibility === 'internal' || r.visibility === 'public') wantGrants.set(`team:${ALL_MEMBERS_TEAM.externalId}\t${r.id}`, r.visibility);
+    else if (defaultRead) wantGrants.set(`team:${ALL_MEMBERS_TEAM.externalId}\t${r.id}`, `org default (${snapshot.org.defaultRepositoryPermission})`);
+  }
+  for (const [repoExt, list] of extras.collaborators) {
+    if (!packageRepos.has(repoExt)) continue;
+    for (const c of list) if (c.read) wantGrants.set(`user:${c.userId}\t${repoExt}`, c.roleName);
+  }
+  for (const [key, roleName] of wantGrants) {
+    const have = current.grants.get(key);
+    if (!have) {
+      const [subjectPart = '', repoExt = ''] = key.split('\t');
+      const [subject, subjectExt = ''] = subjectPart.split(':') as ['team' | 'user', string];
+      plan.grantsToAdd.push({ subject, subjectExt, repoExt, roleName });
+    } else if (have.roleName !== roleName) plan.grantsToChange.push({ accessId: have.accessId, roleName, key });
+  }
+  for (const [key, have] of current.grants) {
+    const repoExt = key.split('\t')[1] ?? '';
+    // Grants on repositories the listing no longer shows (deleted ones) stay as they were.
+    if (!listed.has(repoExt)) continue;
+    if (!wantGrants.has(key)) plan.grantsToRemove.push({ accessId: have.accessId, key });
+  }
+  return plan;
+}

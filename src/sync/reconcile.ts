@@ -1,0 +1,134 @@
+// Reconciliation of one synced organization with its forge: fetch everything (fail closed: any
+// incomplete or failed listing applies nothing and keeps the last good state), compute the plan,
+// apply it in one transaction (or print it, --dry-run), record the run, queue the first import of
+// new packages, and install or repair the org webhook. Idempotent: a second run plans nothing.
+import { and, desc, eq } from 'drizzle-orm';
+import type { Deps } from '../compose.js';
+import { organizations, syncRuns } from '../db/schema.js';
+import { AppError } from '../domain/errors.js';
+import { isForgeError, type Collaborator, type ForgeRepository, type OrgSnapshot } from '../forges/types.js';
+import { requestUpdate } from '../services/packages.js';
+import { applyPlan, loadCurrentState } from './apply.js';
+import { webhookSecret } from './forges.js';
+import { computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
+
+export interface SyncOutcome {
+  runId: number;
+  status: 'applied' | 'unchanged' | 'failed' | 'dry-run';
+  plan: Plan | null;
+  summary: Record<string, number>;
+  error?: string;
+  /** The webhook installation's outcome (install_webhooks), or why it failed; null when not asked. */
+  webhook: string | null;
+  durationMs: number;
+}
+
+function orgSyncConfig(deps: Deps, orgName: string): { autoAddPackages: boolean; installWebhooks: boolean } {
+  const c = deps.config.organizations.find((o) => o.name === orgName)?.sync;
+  return { autoAddPackages: c?.auto_add_packages ?? true, installWebhooks: c?.install_webhooks ?? true };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function describeError(e: unknown): string {
+  if (isForgeError(e)) return `${e.message} (${e.kind})`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs one reconciliation of `orgName`. Never throws for forge failures: they are the outcome. */
+export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: boolean; trigger?: string } = {}): Promise<SyncOutcome> {
+  const started = Date.now();
+  const org = deps.db.select().from(organizations).where(eq(organizations.name, orgName)).get();
+  if (!org) throw new AppError('ORG_NOT_FOUND', `organization "${orgName}" does not exist`, { org: orgName });
+  if (!org.syncIntegration || !org.syncSource) {
+    throw new AppError('BAD_REQUEST', `organization "${orgName}" is not synced with a forge (organizations[].sync in the config)`, { org: orgName });
+  }
+  const integration = org.syncIntegration;
+  const source = org.syncSource;
+  const settings = orgSyncConfig(deps, orgName);
+  const run = deps.db.insert(syncRuns).values({ orgId: org.id, trigger: opts.trigger ?? 'cli', status: 'running', startedAt: started })
+    .returning({ id: syncRuns.id }).get();
+  const finish = (status: SyncOutcome['status'], summary: Record<string, number>, error?: string) => {
+    deps.db.update(syncRuns).set({ status, summary, error: error ?? null, finishedAt: Date.now() }).where(eq(syncRuns.id, run.id)).run();
+    deps.metrics.syncRuns.inc({ integration, outcome: status });
+  };
+
+  let snapshot: OrgSnapshot;
+  const composer = new Map<string, boolean>();
+  const collaborators = new Map<string, Collaborator[]>();
+  const forge = deps.forges.get(integration);
+  try {
+    snapshot = await forge.snapshot(source);
+    const current = loadCurrentState(deps.db, org.id, integration);
+    // composer.json is checked for repositories not yet packages that are new or pushed since.
+    const toCheck = settings.autoAddPackages
+      ? snapshot.repositories.filter((r) => {
+          const known = current.repos.get(r.id);
+          if (known?.packageId != null || current.packagesByUrl.has(r.cloneUrl)) return false;
+          return !known || known.composer === 'unknown' || known.composerCheckedAt !== (r.pushedAt ?? '');
+        })
+      : [];
+    const found = await mapLimit(toCheck, 8, async (r) => (await forge.composerJson(r)) !== null);
+    toCheck.forEach((r, i) => composer.set(r.id, found[i] ?? false));
+    // Direct collaborators of every package repository (existing, linked or about to be added).
+    const packageRepos = snapshot.repositories.filter((r) => {
+      const known = current.repos.get(r.id);
+      return known?.packageId != null || current.packagesByUrl.has(r.cloneUrl) || composer.get(r.id) === true
+        || (settings.autoAddPackages && known?.composer === 'yes');
+    });
+    const collab = await mapLimit<ForgeRepository, Collaborator[]>(packageRepos, 8, (r) => forge.collaborators(r));
+    packageRepos.forEach((r, i) => collaborators.set(r.id, collab[i] ?? []));
+  } catch (e) {
+    const error = `sync of ${orgName} from ${integration} (${source}) failed, nothing was changed: ${describeError(e)}`;
+    deps.log.warn({ org: orgName, integration, err: describeError(e) }, 'sync failed; nothing changed (fail closed)');
+    finish('failed', {}, error);
+    return { runId: run.id, status: 'failed', plan: null, summary: {}, error, webhook: null, durationMs: Date.now() - started };
+  }
+
+  let plan!: Plan;
+  let newPackageIds: number[] = [];
+  let movedPackageIds: number[] = [];
+  deps.db.transaction((tx) => {
+    // Computed inside the write transaction, so a concurrent change cannot slip in between.
+    const current = loadCurrentState(tx, org.id, integration);
+    plan = computePlan(integration, snapshot, current, { composer, collaborators, autoAddPackages: settings.autoAddPackages });
+    if (opts.dryRun || planIsEmpty(plan)) return;
+    const applied = applyPlan(tx, { id: org.id, name: org.name }, integration, plan, current, `sync:${integration}`);
+    newPackageIds = applied.newPackageIds;
+    movedPackageIds = applied.movedPackageIds;
+  }, { behavior: 'immediate' });
+  const summary = planSummary(plan);
+  const status: SyncOutcome['status'] = opts.dryRun ? 'dry-run' : planIsEmpty(plan) ? 'unchanged' : 'applied';
+  finish(status, summary);
+  for (const id of [...newPackageIds, ...movedPackageIds]) requestUpdate(deps.queue, id, `sync:${integration}`);
+
+  let webhook: string | null = null;
+  if (!opts.dryRun && settings.installWebhooks) {
+    try {
+      const cfg = deps.forges.config(integration);
+      const url = `${deps.config.server.public_url}/hooks/${integration}`;
+      const r = await forge.ensureWebhook(source, url, webhookSecret(deps.db, deps.box, cfg));
+      webhook = r.created ? `installed (hook ${r.id})` : r.repaired ? `repaired (hook ${r.id})` : `ok (hook ${r.id})`;
+    } catch (e) {
+      webhook = `not installed: ${describeError(e)}`;
+      deps.log.warn({ org: orgName, integration, err: describeError(e) }, 'webhook installation failed; the scheduled sync still runs');
+    }
+  }
+  return { runId: run.id, status, plan, summary, webhook, durationMs: Date.now() - started };
+}
+
+/** The organization's last sync runs, newest first (for `org show` and the UI). */
+export function lastSyncRuns(deps: Pick<Deps, 'db'>, orgId: number, limit = 5) {
+  return deps.db.select().from(syncRuns).where(and(eq(syncRuns.orgId, orgId))).orderBy(desc(syncRuns.id)).limit(limit).all();
+}
