@@ -6,6 +6,7 @@ import { isAppError } from './domain/errors.js';
 import { composerRoutes } from './http/routes/composer.js';
 import { apiRoutes } from './http/routes/api.js';
 import { hookRoutes } from './http/routes/hooks.js';
+import { forgeHookRoutes } from './http/routes/forge-hooks.js';
 import { healthRoutes } from './http/routes/health.js';
 import { uiRoutes } from './http/routes/ui.js';
 import { metricsRoutes } from './http/routes/metrics.js';
@@ -53,6 +54,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   metricsRoutes(app, deps);
   hookRoutes(app, deps);
+  forgeHookRoutes(app, deps);
   apiRoutes(app, deps);
   uiRoutes(app, deps);
   composerRoutes(app, deps);

@@ -17,13 +17,8 @@ export function pruneJobs(sqlite: Sqlite, before: number): number {
   return sqlite.prepare(`DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < ?`).run(before).changes;
 }
 
-/**
- * Deletes webhook delivery logs received before `before` (ms). The `deliveries` table arrives
- * with webhook handling; until then there is nothing to prune.
- */
+/** Deletes webhook delivery logs (and the delivery ids kept for deduplication) received before `before` (ms). */
 export function pruneDeliveries(sqlite: Sqlite, before: number): number {
-  const table = sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'`).get();
-  if (!table) return 0;
   return sqlite.prepare(`DELETE FROM deliveries WHERE received_at < ?`).run(before).changes;
 }
 

@@ -29,14 +29,15 @@ t.test('finished jobs older than the retention are pruned', async (t) => {
   t.same(left, ['new-done', 'old-queued', 'old-running']);
 });
 
-t.test('delivery logs: nothing to do without the table, pruned by age with it', async (t) => {
+t.test('delivery logs are pruned by age', async (t) => {
   const pky = await startPackyard(t, { listen: false });
   const { sqlite } = pky.deps;
-  t.equal(pruneDeliveries(sqlite, Date.now()), 0, 'no deliveries table yet');
-  // The shape webhook delivery logs will have (step 4): received_at in ms.
-  sqlite.exec(`CREATE TABLE deliveries (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL)`);
-  sqlite.prepare(`INSERT INTO deliveries (received_at) VALUES (?), (?)`).run(Date.now() - 31 * DAY, Date.now());
+  t.equal(pruneDeliveries(sqlite, Date.now()), 0, 'nothing yet');
+  const add = sqlite.prepare(`INSERT INTO deliveries (integration, delivery_id, event, received_at, status, outcome) VALUES ('ghe', ?, 'push', ?, 'accepted', '')`);
+  add.run('old', Date.now() - 31 * DAY);
+  add.run('new', Date.now());
   t.equal(pruneDeliveries(sqlite, Date.now() - 30 * DAY), 1);
+  t.same(sqlite.prepare(`SELECT delivery_id AS d FROM deliveries`).all(), [{ d: 'new' }]);
 });
 
 t.test('mirrors of deleted packages are removed; dists and other files stay', async (t) => {

@@ -1,0 +1,109 @@
+// Forge webhooks: POST /hooks/INTEGRATION_ID. The forge verifies the delivery over the raw body
+// (GitHub: X-Hub-Signature-256, constant time); a delivery id seen before is answered and
+// ignored; the event becomes queued work (package updates, an org sync) and the answer is a 202
+// within milliseconds. Every accepted delivery is logged in `deliveries` with what it caused.
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../compose.js';
+import type { HookEvent } from '../../forges/types.js';
+import { requestSync } from '../../jobs/sync-org.js';
+import { requestUpdate } from '../../services/packages.js';
+import { webhookSecret } from '../../sync/forges.js';
+import { sendNotFound } from '../auth.js';
+
+// GitHub caps payloads at 25 MB.
+const HOOK_BODY_LIMIT = 26 * 1024 * 1024;
+
+function actionOf(body: Buffer): string | null {
+  // Only for the delivery log; the forge has validated the JSON already.
+  try {
+    const a = (JSON.parse(body.toString('utf8')) as { action?: unknown }).action;
+    return typeof a === 'string' ? a.slice(0, 64) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function forgeHookRoutes(app: FastifyInstance, deps: Deps): void {
+  const metric = deps.metrics.webhookDeliveries;
+  const insertDelivery = deps.sqlite.prepare(
+    `INSERT INTO deliveries (integration, delivery_id, event, action, received_at, status, outcome)
+     VALUES (@integration, @deliveryId, @event, @action, @at, 'accepted', '') ON CONFLICT (integration, delivery_id) DO NOTHING`,
+  );
+  const setOutcome = deps.sqlite.prepare(`UPDATE deliveries SET status = ?, outcome = ? WHERE integration = ? AND delivery_id = ?`);
+  const packagesOfRepo = deps.sqlite.prepare(
+    `SELECT fr.package_id AS packageId, fr.composer AS composer, o.name AS org FROM forge_repos fr JOIN organizations o ON o.id = fr.org_id
+     WHERE fr.integration = ? AND fr.external_id = ?`,
+  );
+  const syncedOrgs = deps.sqlite.prepare(`SELECT name FROM organizations WHERE sync_integration = ?`);
+
+  /** Queues what a verified event asks for; returns a description for the delivery log. */
+  function dispatch(integration: string, hook: HookEvent): { status: 'accepted' | 'ignored'; outcome: string } {
+    const syncAll = (why: string) => {
+      const orgs = (syncedOrgs.all(integration) as { name: string }[]).map((r) => r.name);
+      const jobs = orgs.map((o) => requestSync(deps.queue, o, `webhook:${integration}`).job.id);
+      return { status: orgs.length > 0 ? 'accepted' as const : 'ignored' as const, outcome: orgs.length > 0 ? `${why}: sync of ${orgs.join(', ')} queued (jobs ${jobs.join(', ')})` : `${why}: no organization syncs from ${integration}` };
+    };
+    switch (hook.kind) {
+      case 'ping':
+        return { status: 'accepted', outcome: 'ping' };
+      case 'push':
+      case 'ref-created':
+      case 'ref-deleted':
+      case 'release': {
+        const rows = packagesOfRepo.all(integration, hook.repo.id) as { packageId: number | null; composer: string; org: string }[];
+        const pkgs = rows.filter((r) => r.packageId !== null);
+        if (pkgs.length > 0) {
+          const jobs = pkgs.map((r) => requestUpdate(deps.queue, r.packageId as number, `webhook:${integration}`).job.id);
+          return { status: 'accepted', outcome: `${hook.kind} on ${hook.repo.fullName}: update queued (jobs ${jobs.join(', ')})` };
+        }
+        // A repository that is not a package yet may just have received its composer.json.
+        if (hook.kind === 'push') return syncAll(`push on ${hook.repo.fullName}, not a package yet`);
+        return { status: 'ignored', outcome: `${hook.kind} on ${hook.repo.fullName}: not a package` };
+      }
+      case 'repository':
+        return syncAll(`repository ${hook.repo.fullName} ${hook.action}`);
+      case 'team':
+      case 'membership':
+      case 'organization':
+      case 'member':
+        return syncAll(`${hook.kind} ${hook.action}`);
+      case 'ignored':
+        return { status: 'ignored', outcome: `event ${hook.event} is not used` };
+    }
+  }
+
+  app.register(async (scope) => {
+    // The signature covers the exact bytes: keep the body raw, whatever its content type.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: HOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    scope.post<{ Params: { integration: string } }>('/hooks/:integration', { bodyLimit: HOOK_BODY_LIMIT }, (req, reply) => {
+      const id = req.params.integration;
+      const cfg = deps.config.integrations.find((i) => i.id === id);
+      if (!cfg) {
+        metric.inc({ integration: 'unknown', outcome: 'unknown_integration' });
+        return sendNotFound(reply);
+      }
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const verified = deps.forges.get(id).verifyHook({ headers: req.headers, body }, webhookSecret(deps.db, deps.box, cfg));
+      if (!verified.ok) {
+        metric.inc({ integration: id, outcome: verified.status === 401 ? 'bad_signature' : 'bad_request' });
+        req.log.warn({ integration: id, reason: verified.reason }, 'webhook rejected');
+        return reply.code(verified.status).send({ error: verified.reason });
+      }
+      const fresh = insertDelivery.run({ integration: id, deliveryId: verified.deliveryId, event: verified.event, action: actionOf(body), at: Date.now() }).changes === 1;
+      if (!fresh) {
+        metric.inc({ integration: id, outcome: 'duplicate' });
+        return reply.code(200).send({ status: 'duplicate', delivery: verified.deliveryId });
+      }
+      let result: { status: 'accepted' | 'ignored' | 'failed'; outcome: string };
+      try {
+        result = dispatch(id, verified.hook);
+      } catch (e) {
+        result = { status: 'failed', outcome: e instanceof Error ? e.message : String(e) };
+      }
+      setOutcome.run(result.status, result.outcome.slice(0, 2000), id, verified.deliveryId);
+      metric.inc({ integration: id, outcome: result.status });
+      return reply.code(result.status === 'failed' ? 500 : 202).send({ status: result.status, delivery: verified.deliveryId, outcome: result.outcome });
+    });
+  });
+}
