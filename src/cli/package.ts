@@ -4,8 +4,9 @@ import { eq } from 'drizzle-orm';
 import { credentials } from '../db/schema.js';
 import { listHostKeys } from '../services/host-keys.js';
 import { sshHostOf } from '../vcs/url.js';
+import { requestSync } from '../jobs/sync-org.js';
 import { actor, fail, withDeps, type GlobalOptions } from './context.js';
-import { addPackage, describePackage, getPackageByName, listPackages, requestUpdate } from '../services/packages.js';
+import { addForgePackage, addPackage, describePackage, getPackageByName, listPackages, requestUpdate } from '../services/packages.js';
 import { runOrWait } from '../jobs/wait.js';
 import type { Deps } from '../compose.js';
 import type { JobRow } from '../jobs/queue.js';
@@ -34,17 +35,33 @@ export function registerPackage(program: Command): void {
   const pkg = program.command('package').description('packages (repositories served to composer)');
 
   pkg
-    .command('add <url>')
-    .description('add a repository as a package and import it (waits)')
+    .command('add [url]')
+    .description('add a repository as a package and import it (waits); --repo OWNER/NAME for a synced forge repository')
     .requiredOption('--org <org>', 'the organization')
     .option('--type <type>', 'git, hg or svn', 'git')
     .option('--credential <name>', 'stored credential to reach the repository')
+    .option('--repo <owner/name>', "a repository of the organization's forge (synced organizations): cloned with the integration's credential")
     .option('--trunk-path <path>', 'svn: the trunk directory (default trunk; "false": none)')
     .option('--branches-path <path>', 'svn: the branches directory (default branches; "false": none)')
     .option('--tags-path <path>', 'svn: the tags directory (default tags; "false": none)')
     .option('--package-path <path>', 'svn: the package\'s sub-directory inside trunk, each branch and each tag')
-    .action(async (url: string, opts: { org: string; type: string; credential?: string; trunkPath?: string; branchesPath?: string; tagsPath?: string; packagePath?: string }) => {
+    .action(async (url: string | undefined, opts: { org: string; type: string; credential?: string; repo?: string; trunkPath?: string; branchesPath?: string; tagsPath?: string; packagePath?: string }) => {
       try {
+        if ((url === undefined) === (opts.repo === undefined)) throw new Error('give a repository URL or --repo OWNER/NAME (not both)');
+        if (opts.repo !== undefined) {
+          const repo = opts.repo;
+          const ok = await withDeps(program.opts<GlobalOptions>(), async (deps) => {
+            const added = addForgePackage(deps.db, deps.queue, opts.org, repo, actor());
+            // Its read access comes from the forge: a sync right after grants it.
+            requestSync(deps.queue, opts.org, 'cli');
+            const out = describeOutcome(repo, await waitFor(deps, added.job));
+            process.stdout.write(`${out.line}\n`);
+            return out.ok;
+          });
+          if (!ok) process.exitCode = 1;
+          return;
+        }
+        if (url === undefined) return;
         if (!(VCS_TYPES as readonly string[]).includes(opts.type)) throw new Error(`--type must be git, hg or svn (got "${opts.type}")`);
         const ok = await withDeps(program.opts<GlobalOptions>(), async (deps) => {
           const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: [...deps.drivers.keys()] };

@@ -1,9 +1,9 @@
 // Packages: add a repository (checked URL, optional credential), request updates through the
 // job queue, and describe a package (versions, skipped refs, last update and error).
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { randomBytes, createHash } from 'node:crypto';
 import type { Tx } from '../db/client.js';
-import { organizations, packageRefs, packages, versions } from '../db/schema.js';
+import { forgeRepos, organizations, packageRefs, packages, versions } from '../db/schema.js';
 import { writeAudit } from '../db/repos/audit.js';
 import { AppError } from '../domain/errors.js';
 import { checkRepositoryUrl } from '../vcs/url.js';
@@ -123,4 +123,34 @@ export function describePackage(db: Tx, orgName: string, name: string): PackageD
 
 export function orgNameOf(db: Tx, orgId: number): string {
   return db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, orgId)).get()?.name ?? String(orgId);
+}
+
+/**
+ * Adds a repository of a synced organization's forge as a package (the "one click" for existing
+ * repositories when auto_add_packages is off): found by owner/name in the last sync's listing,
+ * cloned with the integration's credential, linked so later syncs keep its access and marks.
+ */
+export function addForgePackage(db: Tx, queue: JobQueue, orgName: string, fullName: string, actor: string): { pkg: PackageRow; job: JobRow; hookToken: string } {
+  const hookToken = randomBytes(24).toString('base64url');
+  const pkg = db.transaction((tx) => {
+    const org = getOrg(tx, orgName);
+    if (!org.syncIntegration) throw new AppError('BAD_REQUEST', `organization "${orgName}" is not synced with a forge; give a repository URL instead`);
+    const repo = tx.select().from(forgeRepos)
+      .where(and(eq(forgeRepos.orgId, org.id), sql`lower(${forgeRepos.fullName}) = ${fullName.toLowerCase()}`, isNull(forgeRepos.deletedAt))).get();
+    if (!repo) {
+      throw new AppError('NOT_FOUND', `no repository ${fullName} in the last sync of "${orgName}" (run: packyard sync --org ${orgName})`, { repository: fullName });
+    }
+    if (repo.packageId !== null) throw new AppError('PACKAGE_EXISTS', `${fullName} is already a package of "${orgName}"`);
+    const dup = tx.select({ id: packages.id }).from(packages).where(and(eq(packages.orgId, org.id), eq(packages.url, repo.cloneUrl))).get();
+    if (dup) throw new AppError('PACKAGE_EXISTS', `organization "${org.name}" already has a package for ${repo.cloneUrl}`);
+    const row = tx.insert(packages).values({
+      orgId: org.id, url: repo.cloneUrl, vcsType: 'git', credentialId: null, integration: org.syncIntegration,
+      forgeStatus: repo.archived ? 'archived' : 'active', hookTokenHash: hashHookToken(hookToken), status: 'new', createdAt: Date.now(),
+    }).returning().get();
+    tx.update(forgeRepos).set({ packageId: row.id, updatedAt: Date.now() }).where(eq(forgeRepos.id, repo.id)).run();
+    writeAudit(tx, { orgId: org.id, actor, action: 'package.add', target: repo.cloneUrl, details: { repository: repo.fullName, integration: org.syncIntegration } });
+    return row;
+  });
+  const { job } = requestUpdate(queue, pkg.id, actor);
+  return { pkg, job, hookToken };
 }
