@@ -13,6 +13,7 @@ import { benchP2 } from './bench-p2.js';
 import { benchImport } from './bench-import.js';
 import { benchUpdate } from './bench-update.js';
 import { benchImportVcs } from './bench-import-vcs.js';
+import { benchReconcile, benchWebhookLatency } from './bench-sync.js';
 import { createHgBenchRepo } from './hg-fixture.js';
 import { createSvnBenchRepo } from './svn-fixture.js';
 import { describeMachine, fmtMs, Teardowns } from './lib.js';
@@ -46,7 +47,7 @@ const log = (line: string): void => {
 async function main(): Promise<void> {
   const started = Date.now();
   const only = process.env.BENCH_ONLY ?? '';
-  if (!['', 'p2', 'git', 'hg', 'svn'].includes(only)) throw new Error('BENCH_ONLY must be p2, git, hg or svn');
+  if (!['', 'p2', 'git', 'hg', 'svn', 'sync'].includes(only)) throw new Error('BENCH_ONLY must be p2, git, hg, svn or sync');
   const seconds = intEnv('BENCH_WRK_SECONDS', 10, 30);
   const reps = { wrk: intEnv('BENCH_WRK_REPS', 3, 5), import: intEnv('BENCH_IMPORT_REPS', 3, 5), update: intEnv('BENCH_UPDATE_REPS', 5, 10) };
   requireTools();
@@ -81,6 +82,10 @@ async function main(): Promise<void> {
           return { url: repo.dir, name: repo.name, tags: repo.tags };
         },
       }));
+    }
+    if (only === '' || only === 'sync') {
+      results.push(await benchWebhookLatency({ td: current, trials: intEnv('BENCH_WEBHOOK_TRIALS', 50, 200), log }));
+      results.push(await benchReconcile({ td: current, log }));
     }
     if (only === '' || only === 'svn') {
       results.push(await benchImportVcs({

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFakeGhes } from '../fakes/ghes/index.js';
+import { startFakeGhes, ZERO_SHA } from '../fakes/ghes/index.js';
 import { startPackyard, type TestPackyard } from '../helpers/packyard.js';
 import { composerProject, writeAuth } from '../helpers/composer.js';
 
@@ -152,7 +152,7 @@ t.test('GitHub Enterprise sync end to end', async (t) => {
   await t.test('a signed push webhook for a new tag makes it visible in p2; bad signatures and replays are ignored', async (t) => {
     const repo = s.repo('acme', 'repo-01');
     const sha = await s.commit('acme', 'repo-01', { 'VERSION': '1.1\n' }, { tag: '1.1.0', message: '1.1.0' });
-    const payload = ghe.pushPayload('acme', 'repo-01', { ref: 'refs/tags/1.1.0', after: sha });
+    const payload = await ghe.payloads.push('acme', 'repo-01', { ref: 'refs/tags/1.1.0', before: ZERO_SHA, after: sha });
     const before = jobCount(pky);
     const bad = await ghe.deliver('acme', 'push', payload, { badSignature: true });
     t.same(bad.map((d) => d.status), [401], 'bad signature: 401');
