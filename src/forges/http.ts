@@ -69,8 +69,8 @@ export interface RequestOptions {
   /** JSON request body. */
   body?: unknown;
   headers?: Record<string, string>;
-  /** Overrides the client's token for this request (string), or sends none (null). */
-  token?: string | null;
+  /** Overrides the client's token for this request (a value or a function asked per attempt), or sends none (null). */
+  token?: string | null | (() => string | Promise<string>);
   /** Resolve a 404 as `null` instead of throwing not-found. */
   nullOn404?: boolean;
   /** POST is retried on 5xx and network errors only when the call is idempotent in effect. */
@@ -347,7 +347,8 @@ export class ForgeHttpClient {
 
     let redirects = 0;
     for (let attempt = 0; ; attempt++) {
-      const token = opts.token === null ? undefined : opts.token !== undefined ? opts.token : this.token ? await this.token() : undefined;
+      const source = opts.token === undefined ? this.token : opts.token;
+      const token = typeof source === 'function' ? await source() : (source ?? undefined);
       const h = { ...headers };
       if (token) h['authorization'] = `${this.authScheme} ${token}`;
       const cacheKey = keyOf();
