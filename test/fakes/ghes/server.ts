@@ -1,0 +1,489 @@
+// A stateful fake GitHub Enterprise Server on loopback: the REST API under /api/v3 (pagination,
+// ETags, rate limits, faults, latency) and git smart HTTP at /{owner}/{repo}.git via git http-backend.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { badCredentials, DOCS, etagMatches, HttpError, linkHeader, looksLikeJwt, parsePaging, verifyAppJwt, weakEtag, type Result } from './http-kit.js';
+import type { Urls } from './render.js';
+import { routes, type Ctx } from './routes.js';
+import { GhesState, type App, type Principal } from './state.js';
+import { deliverToHook, pingPayload, subscribedHooks, type Delivery } from './webhooks.js';
+
+export interface FakeGhesOptions {
+  /** Added to every API request (benchmarks use 20). */
+  latencyMs?: number;
+  /** Default false: GHES's default, /rate_limit answers 404 and no X-RateLimit-* headers. */
+  rateLimit?: { limit: number } | false;
+  /** ghes: X-GitHub-Enterprise-Version on every response; dotcom: same paths, no enterprise headers. */
+  flavor?: 'ghes' | 'dotcom';
+  /** Host written into Link headers (a misconfigured hostname gives cross-origin next links). */
+  linkHost?: string;
+}
+
+export interface ApiRequestRecord {
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  token: string | null;
+}
+
+export interface Fault {
+  method?: string;
+  path: RegExp;
+  page?: number;
+  status: number;
+  /** How many matching requests fail (default 1; Infinity for all). */
+  times?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface FakeGhes {
+  /** http://127.0.0.1:PORT (web root; git over http at /{owner}/{repo}.git) */
+  readonly url: string;
+  /** `${url}/api/v3` */
+  readonly apiUrl: string;
+  readonly state: GhesState;
+  /** API requests only, in arrival order. */
+  readonly requests: ApiRequestRecord[];
+  /** Git smart-HTTP requests. */
+  readonly gitRequests: Array<{ method: string; path: string; status: number; token: string | null }>;
+  /** Every webhook delivery sent (deliver(), pings). */
+  readonly deliveries: Delivery[];
+  fault(f: Fault): void;
+  clearFaults(): void;
+  deliver(org: string, event: string, payload: object, opts?: { deliveryId?: string; badSignature?: boolean }): Promise<Array<{ hookId: number; status: number; deliveryId: string }>>;
+  /** Waits for background deliveries (pings after hook creation) to finish. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A secondary-rate-limit fault: 403 with Retry-After and GitHub's message. */
+export function secondaryRateLimit(path: RegExp, retryAfterSeconds = 1, times = 1): Fault {
+  return {
+    path,
+    status: 403,
+    times,
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+    body: {
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.',
+      documentation_url: 'https://docs.github.com/enterprise-server@3.19/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      status: '403',
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The token in Authorization: `token X`, `Bearer X` or basic auth with the token as password. */
+function tokenOf(req: IncomingMessage): string | null {
+  const h = req.headers.authorization;
+  if (h === undefined) return null;
+  const m = /^(token|bearer|basic)\s+(\S+)$/i.exec(h.trim());
+  if (m === null) return '';
+  if ((m[1] ?? '').toLowerCase() !== 'basic') return m[2] ?? '';
+  const decoded = Buffer.from(m[2] ?? '', 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? decoded : decoded.slice(colon + 1);
+}
+
+function requestId(): string {
+  const h = randomBytes(10).toString('hex').toUpperCase();
+  return `${h.slice(0, 4)}:${h.slice(4, 8)}:${h.slice(8, 14)}:${h.slice(14, 20)}:${Math.floor(Date.now() / 1000).toString(16).toUpperCase()}`;
+}
+
+function splitCgiHeaders(buf: Buffer): { headers: string; body: Buffer } | null {
+  const crlf = buf.indexOf('\r\n\r\n');
+  const lf = buf.indexOf('\n\n');
+  if (crlf === -1 && lf === -1) return null;
+  const useCrlf = crlf !== -1 && (lf === -1 || crlf < lf);
+  const end = useCrlf ? crlf : lf;
+  return { headers: buf.toString('latin1', 0, end), body: buf.subarray(end + (useCrlf ? 4 : 2)) };
+}
+
+export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhes> {
+  const root = await mkdtemp(join(tmpdir(), 'packyard-fake-ghes-'));
+  const state = new GhesState(root);
+  const flavor = opts.flavor ?? 'ghes';
+  const requests: ApiRequestRecord[] = [];
+  const gitRequests: FakeGhes['gitRequests'] = [];
+  const deliveries: Delivery[] = [];
+  const faults: Array<Fault & { left: number }> = [];
+  const children = new Set<ChildProcess>();
+  const pending = new Set<Promise<unknown>>();
+  const rateWindows = new Map<string, { used: number; reset: number }>();
+  let urls: Urls = { web: '', api: '' };
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  const ping = (hookId: number, sender?: Principal | null): void => {
+    const hook = state.hooks.get(hookId);
+    if (hook === undefined) return;
+    const payload = pingPayload(state, urls, hook, sender?.kind === 'user' ? sender.user : undefined);
+    void track(deliverToHook(state, urls, hook, 'ping', payload, { flavor }).then((d) => deliveries.push(d)));
+  };
+
+  const rateWindow = (key: string): { used: number; reset: number } => {
+    const now = Math.floor(Date.now() / 1000);
+    let w = rateWindows.get(key);
+    if (w === undefined || w.reset <= now) {
+      w = { used: 0, reset: now + 3600 };
+      rateWindows.set(key, w);
+    }
+    return w;
+  };
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rel = url.pathname.slice('/api/v3'.length) || '/';
+    const query = url.searchParams;
+    const rawToken = tokenOf(req);
+    const record: ApiRequestRecord = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), status: 0, token: rawToken };
+    requests.push(record);
+    const bodyBytes = await readBody(req);
+    if (opts.latencyMs !== undefined && opts.latencyMs > 0) await sleep(opts.latencyMs);
+
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json; charset=utf-8',
+      'X-GitHub-Media-Type': 'github.v3; format=json',
+      'X-GitHub-Request-Id': requestId(),
+      'X-GitHub-Api-Version-Selected': '2022-11-28',
+      Vary: 'Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding',
+      'X-Content-Type-Options': 'nosniff',
+      'Access-Control-Expose-Headers':
+        'ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset',
+    };
+    if (flavor === 'ghes') headers['X-GitHub-Enterprise-Version'] = '3.19.0';
+
+    let rateKey: string | null = null;
+    const send = (status: number, body: Buffer | null, extra: Record<string, string> = {}): void => {
+      record.status = status;
+      if (opts.rateLimit && rateKey !== null) {
+        const w = rateWindow(rateKey);
+        // 304s are free, as on GitHub; /rate_limit itself too.
+        if (status !== 304 && rel !== '/rate_limit') w.used++;
+        Object.assign(headers, {
+          'X-RateLimit-Limit': String(opts.rateLimit.limit),
+          'X-RateLimit-Remaining': String(Math.max(0, opts.rateLimit.limit - w.used)),
+          'X-RateLimit-Used': String(w.used),
+          'X-RateLimit-Reset': String(w.reset),
+          'X-RateLimit-Resource': 'core',
+        });
+      }
+      const all = { ...headers, ...extra };
+      if (status === 304 || status === 204) delete all['Content-Type'];
+      res.writeHead(status, all);
+      res.end(method === 'HEAD' || body === null ? undefined : body);
+    };
+    const sendError = (e: HttpError): void => send(e.status, Buffer.from(JSON.stringify(e.body)), e.headers);
+
+    try {
+      const { page, perPage } = parsePaging(query);
+      // Faults first: they imitate an unhealthy server or a proxy in front of it.
+      for (const f of faults) {
+        if (f.left <= 0) continue;
+        if (f.method !== undefined && f.method.toUpperCase() !== method) continue;
+        if (!f.path.test(url.pathname)) continue;
+        if (f.page !== undefined && f.page !== page) continue;
+        f.left--;
+        const body = f.body ?? { message: f.status >= 500 ? 'Server Error' : 'Fault', documentation_url: DOCS };
+        send(f.status, Buffer.from(JSON.stringify(body)), f.headers ?? {});
+        return;
+      }
+
+      const routeMethod = method === 'HEAD' ? 'GET' : method;
+      let match: { route: (typeof routes)[number]; params: string[] } | null = null;
+      let pathKnown = false;
+      for (const route of routes) {
+        const m = route.re.exec(rel);
+        if (m === null) continue;
+        pathKnown = true;
+        if (route.method !== routeMethod) continue;
+        match = { route, params: m.slice(1).map((x) => x ?? '') };
+        break;
+      }
+
+      // Authentication.
+      let principal: Principal | null = null;
+      let app: App | null = null;
+      if (rawToken !== null) {
+        if (rawToken !== '' && looksLikeJwt(rawToken)) {
+          app = verifyAppJwt(state, rawToken);
+          rateKey = `app:${app.appId}`;
+        } else {
+          principal = rawToken === '' ? null : state.principal(rawToken);
+          if (principal === null) throw badCredentials();
+          rateKey = principal.kind === 'user' ? `user:${principal.user.id}` : `inst:${principal.installation.id}`;
+          if (principal.kind === 'user') headers['X-OAuth-Scopes'] = (principal.scopes ?? ['admin:org', 'admin:org_hook', 'repo', 'user']).join(', ');
+        }
+      } else {
+        rateKey = `ip:${req.socket.remoteAddress ?? ''}`;
+      }
+      if (match === null) {
+        if (pathKnown) throw new HttpError(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+        throw new HttpError(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+      }
+      const { route, params } = match;
+      if (route.jwt === true && app === null) {
+        throw new HttpError(401, { message: 'A JSON web token could not be decoded', documentation_url: DOCS, status: '401' });
+      }
+      if (route.jwt !== true && app !== null) {
+        throw new HttpError(403, { message: 'Resource not accessible by integration', documentation_url: DOCS, status: '403' });
+      }
+      if (route.jwt !== true && principal === null && route.anonymous !== true) {
+        throw new HttpError(401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' });
+      }
+
+      // Primary rate limit.
+      if (opts.rateLimit && rateKey !== null && rel !== '/rate_limit') {
+        const w = rateWindow(rateKey);
+        if (w.used >= opts.rateLimit.limit) {
+          const id = principal?.kind === 'user' ? principal.user.id : principal?.kind === 'installation' ? principal.installation.id : 0;
+          rateWindow(rateKey).used--; // the rejected request itself is not counted twice
+          throw new HttpError(403, {
+            message: `API rate limit exceeded for user ID ${id}. If you reach out to GitHub Support for help, please include the request ID ${headers['X-GitHub-Request-Id'] ?? ''}.`,
+            documentation_url: 'https://docs.github.com/enterprise-server@3.19/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-primary-rate-limits',
+            status: '403',
+          });
+        }
+      }
+
+      let body: unknown = undefined;
+      if (bodyBytes.length > 0) {
+        try {
+          body = JSON.parse(bodyBytes.toString('utf8'));
+        } catch {
+          throw new HttpError(400, { message: 'Problems parsing JSON', documentation_url: DOCS, status: '400' });
+        }
+      }
+      const w = opts.rateLimit && rateKey !== null ? rateWindow(rateKey) : null;
+      const ctx: Ctx = {
+        method,
+        query,
+        headers: req.headers,
+        principal,
+        app,
+        body,
+        urls,
+        state,
+        flavor,
+        rateLimit: w === null || !opts.rateLimit ? null : { limit: opts.rateLimit.limit, used: w.used, remaining: Math.max(0, opts.rateLimit.limit - w.used), reset: w.reset },
+        ping: (id) => ping(id, principal),
+      };
+      const result: Result = await route.handler(ctx, params);
+      const extra: Record<string, string> = { ...(result.headers ?? {}) };
+      let bytes: Buffer | null = null;
+      if (result.raw !== undefined) {
+        bytes = result.raw.bytes;
+        extra['Content-Type'] = result.raw.contentType;
+        extra['X-GitHub-Media-Type'] = result.raw.mediaType;
+      } else if (result.list !== undefined) {
+        const lastPage = Math.max(1, Math.ceil(result.list.length / perPage));
+        const slice = result.list.slice((page - 1) * perPage, page * perPage);
+        bytes = Buffer.from(JSON.stringify(slice));
+        const host = opts.linkHost ?? req.headers.host ?? new URL(urls.web).host;
+        const link = linkHeader(`http://${host}${url.pathname}`, query, page, lastPage);
+        if (link !== null) extra['Link'] = link;
+      } else if (result.body !== undefined) {
+        bytes = Buffer.from(JSON.stringify(result.body));
+      }
+      if (routeMethod === 'GET' && result.status === 200 && bytes !== null) {
+        const etag = weakEtag(bytes);
+        extra['ETag'] = etag;
+        extra['Cache-Control'] = 'private, max-age=60, s-maxage=60';
+        if (result.lastModified !== undefined) extra['Last-Modified'] = new Date(result.lastModified).toUTCString();
+        const inm = req.headers['if-none-match'];
+        const ims = req.headers['if-modified-since'];
+        const notModified =
+          inm !== undefined
+            ? etagMatches(inm, etag)
+            : ims !== undefined && result.lastModified !== undefined && Date.parse(result.lastModified) <= Date.parse(ims);
+        if (notModified) {
+          send(304, null, extra);
+          return;
+        }
+      }
+      send(result.status, bytes, extra);
+    } catch (e) {
+      if (e instanceof HttpError) sendError(e);
+      else {
+        record.status = 500;
+        if (!res.headersSent) send(500, Buffer.from(JSON.stringify({ message: 'Server Error', documentation_url: DOCS })));
+        else res.end();
+        throw e;
+      }
+    }
+  }
+
+  function handleGit(req: IncomingMessage, res: ServerResponse, url: URL, m: RegExpExecArray): void {
+    const [, owner = '', name = '', rest = ''] = m;
+    const token = tokenOf(req);
+    const record = { method: req.method ?? 'GET', path: url.pathname + url.search, status: 0, token };
+    gitRequests.push(record);
+    const reply = (status: number, text: string, headers: Record<string, string> = {}): void => {
+      record.status = status;
+      req.resume();
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+      res.end(text);
+    };
+    const principal = token === null || token === '' ? null : state.principal(token);
+    if (principal === null) {
+      reply(401, token === null ? 'Authentication required\n' : 'Invalid username or token. Password authentication is not supported for Git operations.\n', {
+        'WWW-Authenticate': 'Basic realm="GitHub"',
+      });
+      return;
+    }
+    const repo = state.findRepo(owner, name);
+    if (repo === undefined || state.repoRole(principal, repo) === null) {
+      reply(404, 'Repository not found.\n');
+      return;
+    }
+    if (rest.includes('git-receive-pack') || url.searchParams.get('service') === 'git-receive-pack') {
+      reply(403, 'Write access to repository not granted.\n');
+      return;
+    }
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: root,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_PROJECT_ROOT: root,
+      GIT_HTTP_EXPORT_ALL: '1',
+      REQUEST_METHOD: req.method ?? 'GET',
+      PATH_INFO: `/${repo.id}.git${rest}`,
+      QUERY_STRING: url.search.replace(/^\?/, ''),
+      CONTENT_TYPE: req.headers['content-type'] ?? '',
+      REMOTE_USER: 'x-access-token',
+      REMOTE_ADDR: '127.0.0.1',
+    };
+    if (req.headers['content-length'] !== undefined) env['CONTENT_LENGTH'] = req.headers['content-length'];
+    if (req.headers['content-encoding'] !== undefined) env['HTTP_CONTENT_ENCODING'] = req.headers['content-encoding'];
+    const protocol = req.headers['git-protocol'];
+    if (typeof protocol === 'string') env['GIT_PROTOCOL'] = protocol;
+    const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(child);
+    req.pipe(child.stdin);
+    child.stdin.on('error', () => undefined);
+    child.stderr.resume();
+    let buffered = Buffer.alloc(0);
+    let started = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (started) {
+        res.write(chunk);
+        return;
+      }
+      buffered = Buffer.concat([buffered, chunk]);
+      const split = splitCgiHeaders(buffered);
+      if (split === null) return;
+      started = true;
+      let status = 200;
+      for (const line of split.headers.split(/\r?\n/)) {
+        const colon = line.indexOf(':');
+        if (colon === -1) continue;
+        const hname = line.slice(0, colon).trim();
+        const value = line.slice(colon + 1).trim();
+        if (hname.toLowerCase() === 'status') status = Number.parseInt(value, 10) || 500;
+        else res.setHeader(hname, value);
+      }
+      record.status = status;
+      res.statusCode = status;
+      res.write(split.body);
+    });
+    child.on('close', () => {
+      children.delete(child);
+      if (!started) {
+        record.status = 502;
+        if (!res.headersSent) res.statusCode = 502;
+      }
+      res.end();
+    });
+    child.on('error', () => {
+      children.delete(child);
+      record.status = 500;
+      if (!res.headersSent) res.statusCode = 500;
+      res.end();
+    });
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/api/v3' || url.pathname.startsWith('/api/v3/')) {
+      handleApi(req, res, url).catch(() => {
+        if (!res.writableEnded) res.end();
+      });
+      return;
+    }
+    const m = /^\/([^/]+)\/([^/]+?)(?:\.git)?(\/(?:info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.+))$/.exec(url.pathname);
+    if (m !== null) {
+      handleGit(req, res, url, m);
+      return;
+    }
+    req.resume();
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('Not Found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const web = `http://127.0.0.1:${port}`;
+  urls = { web, api: `${web}/api/v3` };
+
+  return {
+    url: web,
+    apiUrl: urls.api,
+    state,
+    requests,
+    gitRequests,
+    deliveries,
+    fault(f) {
+      faults.push({ ...f, left: f.times ?? 1 });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    async deliver(org, event, payload, dopts = {}) {
+      const o = state.org(org);
+      const hooks = subscribedHooks(state, o.id, event);
+      const results = await track(
+        Promise.all(hooks.map((h) => deliverToHook(state, urls, h, event, payload, { ...dopts, flavor }))),
+      );
+      deliveries.push(...results);
+      return results.map((d) => ({ hookId: d.hookId, status: d.status, deliveryId: d.deliveryId }));
+    },
+    async idle() {
+      for (let i = 0; i < 100 && pending.size > 0; i++) await Promise.allSettled([...pending]);
+    },
+    async close() {
+      for (let i = 0; i < 100 && pending.size > 0; i++) await Promise.allSettled([...pending]);
+      const exits = [...children].map((c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('close', () => resolve()))));
+      for (const c of children) c.kill('SIGKILL');
+      await Promise.all(exits);
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
