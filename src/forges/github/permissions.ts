@@ -27,12 +27,20 @@ export function highestPermission(flags: PermissionFlags | undefined | null): Re
   return null;
 }
 
+/** GitHub's `role_name` says read/write for pull/push; Packyard keeps one vocabulary. */
+const ROLE_ALIASES: Record<string, RepoPermission> = { read: 'pull', write: 'push' };
+
+/** `role_name` in the pull…admin vocabulary; custom role names are kept as they are. */
+export function normalizeRoleName(roleName: string): string {
+  return ROLE_ALIASES[roleName] ?? roleName;
+}
+
 /** A grant as GitHub reports it: read = `permissions.pull`; role name = `role_name` or the highest flag. */
 export function grantOf(repoId: string, flags: PermissionFlags | undefined | null, roleName?: string | null): ForgeGrant {
   return {
     repoId,
     read: flags?.pull === true,
-    roleName: roleName && roleName.length > 0 ? roleName : (highestPermission(flags) ?? 'none'),
+    roleName: roleName && roleName.length > 0 ? normalizeRoleName(roleName) : (highestPermission(flags) ?? 'none'),
   };
 }
 
