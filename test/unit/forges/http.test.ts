@@ -4,7 +4,14 @@ import t, { type Test } from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { ForgeHttpClient, parseLink, type ForgeHttpOptions } from '../../../src/forges/http.js';
+import https from 'node:https';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ForgeHttpClient, createMemoryEtagStore, forgeMetricsHook, parseLink, type ForgeHttpOptions } from '../../../src/forges/http.js';
+import { createMetrics } from '../../../src/metrics.js';
 import { ForgeError } from '../../../src/forges/types.js';
 import { createLogger } from '../../../src/log.js';
 
@@ -327,4 +334,50 @@ t.test('same-origin redirects (renamed repositories) are followed', async (t) =>
   });
   const { c } = client(t, url);
   t.same(await c.json('/repos/acme/old'), { id: 7, auth: true });
+});
+
+t.test('feeds packyard_forge_api_requests_total and packyard_forge_rate_limit_remaining', async (t) => {
+  const metrics = createMetrics({ jobsByStatus: () => ({}), packagesByStatus: () => ({}), diskUsage: async () => ({ database: 0, mirrors: 0, dists: 0 }) }, { defaultMetrics: false });
+  const { url } = await serve(t, (_req, res, n) => json(res, n === 1 ? 404 : 200, {}, { 'x-ratelimit-remaining': String(100 - n) }));
+  const { c } = client(t, url, { metrics: forgeMetricsHook(metrics) });
+  await c.json('/a', { nullOn404: true });
+  await c.json('/b');
+  const text = await metrics.registry.metrics();
+  t.match(text, /packyard_forge_api_requests_total\{integration="ghe",status="404"\} 1/);
+  t.match(text, /packyard_forge_api_requests_total\{integration="ghe",status="200"\} 1/);
+  t.match(text, /packyard_forge_rate_limit_remaining\{integration="ghe"\} 98/);
+});
+
+t.test('the ETag LRU is bounded', async (t) => {
+  const store = createMemoryEtagStore(2);
+  store.set('a', '"1"', Buffer.from('A'));
+  store.set('b', '"2"', Buffer.from('B'));
+  store.get('a');
+  store.set('c', '"3"', Buffer.from('C'));
+  t.ok(store.get('a'), 'recently used kept');
+  t.equal(store.get('b'), undefined, 'least recently used evicted');
+  t.ok(store.get('c'));
+});
+
+const execFileP = promisify(execFile);
+
+t.test('a custom CA (ca_file) is trusted; without it the TLS error is "forge unavailable"', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'packyard-forge-ca-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  try {
+    await execFileP('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { timeout: 30_000 });
+  } catch {
+    t.pass('openssl is not available: skipped');
+    return;
+  }
+  const [key, cert] = await Promise.all([readFile(join(dir, 'key.pem')), readFile(join(dir, 'cert.pem'), 'utf8')]);
+  const server = https.createServer({ key, cert }, (_req, res) => json(res, 200, { tls: true }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { c } = client(t, url, { ca: cert });
+  t.same(await c.json('/x'), { tls: true });
+  const { c: plain } = client(t, url, { retries: 0 });
+  const e = await rejects(t, plain.json('/x'), 'unavailable');
+  t.match(e.message, /self.signed|certificate/i);
 });
