@@ -98,7 +98,7 @@ function header(h: http.IncomingHttpHeaders, name: string): string | undefined {
 }
 
 interface Attempt {
-  kind: 'response' | 'network';
+  kind: 'response' | 'network' | 'too-large';
   res?: ForgeResponse;
   error?: Error;
 }
@@ -269,6 +269,7 @@ export class ForgeHttpClient {
       }
 
       const last = attempt >= this.o.retries;
+      if (result.kind === 'too-large') throw this.error('invalid', result.error?.message ?? 'too large', url);
       if (result.kind === 'network') {
         this.metrics?.request(this.integration, 'error');
         const msg = result.error?.message ?? 'network error';
@@ -389,7 +390,8 @@ export class ForgeHttpClient {
         res.on('data', (c: Buffer) => {
           size += c.length;
           if (size > this.o.maxBodyBytes) {
-            fail(new Error(`response larger than ${this.o.maxBodyBytes} bytes`));
+            req.destroy();
+            done({ kind: 'too-large', error: new Error(`the response is larger than ${this.o.maxBodyBytes} bytes`) });
             return;
           }
           chunks.push(c);

@@ -20,8 +20,13 @@ import {
 import { toRepository } from './snapshot.js';
 import { Value } from 'typebox/value';
 
+/** A header by name, whatever its case in `req.headers` (Node lowercases; hand-built requests may not). */
 function headerOf(req: HookRequest, name: string): string | undefined {
-  const v = req.headers[name] ?? req.headers[name.toLowerCase()];
+  let v = req.headers[name];
+  if (v === undefined) {
+    const key = Object.keys(req.headers).find((k) => k.toLowerCase() === name);
+    v = key === undefined ? undefined : req.headers[key];
+  }
   return Array.isArray(v) ? v[0] : v;
 }
 

@@ -107,6 +107,14 @@ t.test('verifyHook: malformed deliveries are 400', async (t) => {
   t.match(forge.verifyHook(delivery('create', { ref: 'v1', ref_type: 'repository', repository: repo }), SECRET), { ok: false, status: 400, reason: /ref_type/ });
 });
 
+t.test('verifyHook: header names in any case', async (t) => {
+  const req = delivery('ping', { zen: 'z' });
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())] = String(v);
+  t.ok('X-Hub-Signature-256' in headers);
+  t.match(forge.verifyHook({ headers, body: req.body }, SECRET), { ok: true, event: 'ping' });
+});
+
 t.test('verifyHook: form-encoded deliveries', async (t) => {
   const body = Buffer.from(`payload=${encodeURIComponent(JSON.stringify({ zen: 'z' }))}`);
   const req: HookRequest = {

@@ -202,6 +202,14 @@ t.test('a body that is not JSON is invalid', async (t) => {
   t.match(e.message, /not JSON/);
 });
 
+t.test('a body over the size limit is invalid, not retried', async (t) => {
+  const { url, hits } = await serve(t, (_req, res) => json(res, 200, { blob: 'x'.repeat(5000) }));
+  const { c } = client(t, url, { maxBodyBytes: 1000 });
+  const e = await rejects(t, c.json('/big'), 'invalid');
+  t.match(e.message, /larger than 1000 bytes/);
+  t.equal(hits.length, 1);
+});
+
 t.test('pagination', async (t) => {
   t.test('follows rel="next" until absent with per_page=100', async (t) => {
     const { url, hits } = await serve(t, (req, res) => {
