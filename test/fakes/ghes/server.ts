@@ -12,6 +12,7 @@ import { badCredentials, DOCS, etagMatches, HttpError, linkHeader, looksLikeJwt,
 import type { Urls } from './render.js';
 import { routes, type Ctx } from './routes.js';
 import { GhesState, type App, type Principal } from './state.js';
+import { Payloads } from './payloads.js';
 import { deliverToHook, pingPayload, subscribedHooks, type Delivery } from './webhooks.js';
 
 export interface FakeGhesOptions {
@@ -59,6 +60,8 @@ export interface FakeGhes {
   fault(f: Fault): void;
   clearFaults(): void;
   deliver(org: string, event: string, payload: object, opts?: { deliveryId?: string; badSignature?: boolean }): Promise<Array<{ hookId: number; status: number; deliveryId: string }>>;
+  /** Webhook payload builders over this fake's state (push reads real commits). */
+  readonly payloads: Payloads;
   /** Waits for background deliveries (pings after hook creation) to finish. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -458,6 +461,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     requests,
     gitRequests,
     deliveries,
+    payloads: new Payloads(state, () => urls),
     fault(f) {
       faults.push({ ...f, left: f.times ?? 1 });
     },

@@ -428,6 +428,11 @@ export class GhesState {
     return sha;
   }
 
+  /** Runs git in the repository's bare directory and returns stdout as text. */
+  async gitOut(r: Repo, args: string[]): Promise<string> {
+    return (await git(r.gitDir, args)).toString('utf8');
+  }
+
   /** Deletes a branch or tag of the real repository. */
   async deleteRef(org: string, name: string, ref: string): Promise<void> {
     await git(this.repo(org, name).gitDir, ['update-ref', '-d', ref]);
