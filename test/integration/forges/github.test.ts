@@ -3,9 +3,10 @@
 // webhook installation and repair, signed deliveries, and failures that never yield partial data.
 import t, { type Test } from 'tap';
 import http from 'node:http';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../src/log.js';
 import type { AddressInfo } from 'node:net';
-import { startFakeGhes, secondaryRateLimit, type FakeGhes } from '../../fakes/ghes/index.js';
-import * as render from '../../fakes/ghes/render.js';
+import { startFakeGhes, secondaryRateLimit, ZERO_SHA, type FakeGhes } from '../../fakes/ghes/index.js';
 import { createGitHubForge, HOOK_EVENTS, type GitHubForge, type GitHubForgeDeps } from '../../../src/forges/github/index.js';
 import { ForgeError, type ForgeRepository, type HookRequest } from '../../../src/forges/types.js';
 import type { IntegrationConfig } from '../../../src/config/schema.js';
@@ -189,7 +190,9 @@ t.test('GitHub App: JWT -> installation -> installation token, cached, refreshed
   await seed(gh);
   const { privateKeyPem } = gh.state.addApp({ appId: 4242 });
   const installationId = gh.state.installApp(4242, 'acme');
-  const forge = forgeFor(t, gh, { token: undefined, app: { app_id: '4242', private_key: privateKeyPem } } as Partial<IntegrationConfig>);
+  const lines: string[] = [];
+  const log = createLogger('trace', new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
+  const forge = forgeFor(t, gh, { token: undefined, app: { app_id: '4242', private_key: privateKeyPem } } as Partial<IntegrationConfig>, { log });
 
   const snap = await forge.snapshot('acme');
   t.equal(snap.members.length, 26);
@@ -199,6 +202,12 @@ t.test('GitHub App: JWT -> installation -> installation token, cached, refreshed
   t.equal(gh.requests.filter((r) => r.path === '/api/v3/orgs/acme/installation').length, 1, 'installation looked up once');
   t.equal(gh.requests.filter((r) => r.path.endsWith('/access_tokens')).length, 1, 'one token for the whole snapshot');
   t.ok(gh.requests.filter((r) => r.path.startsWith('/api/v3/orgs/acme/') && !r.path.endsWith('/installation')).every((r) => r.token === cred.password));
+
+  const logged = lines.join('');
+  t.ok(logged.includes('forge request'), 'requests are logged');
+  t.notOk(logged.includes(cred.password), 'the installation token is not logged');
+  t.notOk(/eyJ[\w-]+\.eyJ/.test(logged), 'no JWT is logged');
+  t.notOk(logged.includes('PRIVATE KEY'), 'the private key is not logged');
 
   // A configured installation id skips the lookup; tokens living less than the 5-minute
   // margin are renewed on every use, long-lived ones are reused.
@@ -287,25 +296,36 @@ t.test('verifyHook on deliveries from the fake: every event, bad and missing sig
   await gh.idle();
   got.length = 0;
 
-  const urls = { web: gh.url, api: gh.apiUrl };
+  // Payloads built by the fake from its state, shaped as GHES 3.19's x-webhooks schemas.
   const s = gh.state;
+  const P = gh.payloads;
   const lib = s.repo('acme', 'lib');
-  const repo = render.fullRepo(urls, s, lib);
   const libRef = { id: String(lib.id), fullName: 'acme/lib' };
-  const user = render.simpleUser(urls, s.user('dev3'));
-  const team = render.team(urls, s, s.team('acme', 'platform'));
+  const before = (await s.gitOut(lib, ['rev-parse', 'refs/heads/main'])).trim();
+  const after = await s.commit('acme', 'lib', { 'composer.json': '{"name":"acme/lib","description":"x"}\n' }, { tag: 'v1.0.0' });
+  const dev3 = String(s.user('dev3').id);
+  const platform = String(s.team('acme', 'platform').id);
   const cases: [string, object, object][] = [
-    ['push', { ref: 'refs/tags/v1.0.0', before: '0'.repeat(40), after: 'a'.repeat(40), created: true, deleted: false, repository: repo }, { kind: 'push', ref: 'refs/tags/v1.0.0', deleted: false, repo: { id: libRef.id, fullName: 'acme/lib', visibility: 'private', defaultBranch: 'main' } }],
-    ['push', { ref: 'refs/heads/feature', deleted: true, repository: repo }, { kind: 'push', ref: 'refs/heads/feature', deleted: true }],
-    ['create', { ref: 'v1.0.0', ref_type: 'tag', repository: repo }, { kind: 'ref-created', refType: 'tag', ref: 'v1.0.0', repo: libRef }],
-    ['delete', { ref: 'v1.0.0', ref_type: 'tag', repository: repo }, { kind: 'ref-deleted', refType: 'tag', ref: 'v1.0.0', repo: libRef }],
-    ['release', { action: 'published', release: { tag_name: 'v1.0.0' }, repository: repo }, { kind: 'release', action: 'published', repo: libRef }],
-    ['repository', { action: 'archived', repository: repo }, { kind: 'repository', action: 'archived', repo: { id: libRef.id } }],
-    ['team', { action: 'added_to_repository', team, repository: repo }, { kind: 'team', action: 'added_to_repository', teamId: String(team.id) }],
-    ['membership', { action: 'added', scope: 'team', member: user, team }, { kind: 'membership', action: 'added', teamId: String(team.id), userId: String(user.id) }],
-    ['member', { action: 'added', member: user, repository: repo }, { kind: 'member', action: 'added', repo: libRef, userId: String(user.id) }],
-    ['organization', { action: 'member_removed', membership: { user, role: 'member', state: 'active' } }, { kind: 'organization', action: 'member_removed', userId: String(user.id) }],
+    [
+      'push',
+      await P.push('acme', 'lib', { ref: 'refs/heads/main', before, after }),
+      { kind: 'push', ref: 'refs/heads/main', deleted: false, repo: { id: libRef.id, fullName: 'acme/lib', visibility: 'private', defaultBranch: 'main', archived: false, pushedAt: /^\d{4}-/ } },
+    ],
+    ['push', await P.push('acme', 'lib', { ref: 'refs/tags/v1.0.0', before: ZERO_SHA, after }), { kind: 'push', ref: 'refs/tags/v1.0.0', deleted: false }],
+    ['push', await P.push('acme', 'lib', { ref: 'refs/tags/v0.9', before: after, after: ZERO_SHA }), { kind: 'push', ref: 'refs/tags/v0.9', deleted: true }],
+    ['create', P.ref('create', 'acme', 'lib', 'v1.0.0', 'tag'), { kind: 'ref-created', refType: 'tag', ref: 'v1.0.0', repo: libRef }],
+    ['delete', P.ref('delete', 'acme', 'lib', 'feature', 'branch'), { kind: 'ref-deleted', refType: 'branch', ref: 'feature', repo: libRef }],
+    ['release', P.releasePublished('acme', 'lib', 'v1.0.0'), { kind: 'release', action: 'published', repo: libRef }],
+    ['repository', P.repository('archived', 'acme', 'lib'), { kind: 'repository', action: 'archived', repo: { id: libRef.id } }],
+    ['repository', P.repository('renamed', 'acme', 'lib', { from: 'library' }), { kind: 'repository', action: 'renamed', repo: { id: libRef.id } }],
+    ['repository', P.repository('privatized', 'acme', 'lib'), { kind: 'repository', action: 'other' }],
+    ['team', P.team('added_to_repository', 'acme', 'platform', { repo: 'lib' }), { kind: 'team', action: 'added_to_repository', teamId: platform }],
+    ['team', P.team('edited', 'acme', 'platform'), { kind: 'team', action: 'edited', teamId: platform }],
+    ['membership', P.membership('added', 'acme', 'platform', 'dev3'), { kind: 'membership', action: 'added', teamId: platform, userId: dev3 }],
+    ['member', P.memberAdded('acme', 'lib', 'dev3', 'push'), { kind: 'member', action: 'added', repo: libRef, userId: dev3 }],
+    ['organization', P.organization('member_removed', 'acme', 'dev3'), { kind: 'organization', action: 'member_removed', userId: dev3 }],
   ];
+  const repo = P.ref('create', 'acme', 'lib', 'x', 'tag').repository;
   for (const [event, payload] of cases) await gh.deliver('acme', event, payload);
   t.equal(got.length, cases.length, 'every delivery arrived');
   cases.forEach(([event, , hook], i) => {
