@@ -38,7 +38,9 @@ export class AppAuth {
     private readonly now: () => number = Date.now,
   ) {
     try {
-      this.key = createPrivateKey(creds.privateKey);
+      // A PEM pasted into an environment variable often arrives with literal \n escapes.
+      const pem = creds.privateKey.includes('\n') ? creds.privateKey : creds.privateKey.replace(/\\n/g, '\n');
+      this.key = createPrivateKey(pem);
     } catch (e) {
       throw new ForgeError('invalid', `forge ${client.integration}: app.private_key is not a usable PEM private key (${(e as Error).message})`, {
         integration: client.integration,

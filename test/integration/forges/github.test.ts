@@ -185,6 +185,18 @@ t.test('errors: bad token, unknown org, secondary rate limit, cross-origin next 
   await rejects(t, forgeFor(t, bad).snapshot('acme'), 'incomplete');
 });
 
+t.test('primary rate limit: the reset is too far away, so the snapshot stops with rate-limited', async (t) => {
+  const gh = await startFakeGhes({ rateLimit: { limit: 4 } });
+  t.teardown(() => gh.close());
+  await seed(gh);
+  const remaining: number[] = [];
+  const forge = forgeFor(t, gh, {}, { metrics: { request: () => undefined, rateLimitRemaining: (_i, r) => remaining.push(r) } });
+  const e = await rejects(t, forge.snapshot('acme'), 'rate-limited');
+  t.match(e.message, /forge ghe: rate limited/);
+  t.ok(remaining.includes(0), 'the remaining quota reached the metrics hook');
+  t.ok(gh.requests.filter((r) => r.status === 403).length <= 8, 'no hammering while limited');
+});
+
 t.test('GitHub App: JWT -> installation -> installation token, cached, refreshed before expiry', async (t) => {
   const gh = await fake(t);
   await seed(gh);

@@ -73,6 +73,15 @@ t.test('App JWT: RS256, iat 60 s in the past, exp within 10 minutes, iss = app i
   t.ok(verify('sha256', Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s, 'base64url')), 'signature verifies with the public key');
 });
 
+t.test('an App private key with literal \\n escapes (from an environment variable) is accepted', async (t) => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString().trim().replace(/\n/g, '\\n');
+  t.notOk(pem.includes('\n'));
+  const f = createGitHubForge({ id: 'app', type: 'github', url: 'https://github.com', app: { app_id: 1, private_key: pem } } as IntegrationConfig);
+  t.equal(f.apiUrl, 'https://api.github.com');
+  f.close();
+});
+
 t.test('a bad App private key is a clear error', async (t) => {
   t.throws(
     () => createGitHubForge({ id: 'app', type: 'github', url: 'https://github.com', app: { app_id: 1, private_key: 'not a pem' } } as IntegrationConfig),
