@@ -56,6 +56,8 @@ export interface RequestOptions {
   token?: string | null | (() => string | Promise<string>);
   /** Resolve a 404 as `null` instead of throwing not-found. */
   nullOn404?: boolean;
+  /** Stops the request (before each attempt and while waiting) with the signal's reason. */
+  signal?: AbortSignal;
   /** POST is retried on 5xx and network errors only when the call is idempotent in effect. */
   retryUnsafe?: boolean;
 }
@@ -261,6 +263,10 @@ export class ForgeHttpClient {
       if (cached) h['if-none-match'] = cached.etag;
 
       await this.sem.acquire();
+      if (opts.signal?.aborted) {
+        this.sem.release();
+        throw opts.signal.reason;
+      }
       let result: Attempt;
       try {
         result = await this.once(method, url, h, payload);

@@ -17,8 +17,15 @@ function checked<T>(client: ForgeHttpClient, schema: TSchema, value: unknown, pa
   return value as T;
 }
 
-async function list<T>(client: ForgeHttpClient, schema: TSchema, path: string, token: Token, query: RequestOptions['query'] = {}): Promise<T[]> {
-  const items = await client.paginate<unknown>(path, { query, token });
+async function list<T>(
+  client: ForgeHttpClient,
+  schema: TSchema,
+  path: string,
+  token: Token,
+  query: RequestOptions['query'] = {},
+  signal?: AbortSignal,
+): Promise<T[]> {
+  const items = await client.paginate<unknown>(path, { query, token, ...(signal ? { signal } : {}) });
   return items.map((item, i) => {
     const problem = firstProblem(schema, item);
     if (problem) throw client.error('invalid', `unexpected response shape at item ${i}: ${problem}`, client.url(path, query));
@@ -50,14 +57,28 @@ function toUser(u: GhUser): { id: string; login: string; name?: string | null; e
   return out;
 }
 
+/**
+ * A snapshot stops at its first failure: the requests still queued or paginating see the aborted
+ * signal and end, so a failed snapshot does not go on spending the forge's rate limit.
+ */
 export async function githubSnapshot(client: ForgeHttpClient, org: string, token: Token, webUrl: string): Promise<OrgSnapshot> {
+  const stop = new AbortController();
+  try {
+    return await snapshotWith(client, org, token, webUrl, stop.signal);
+  } catch (e) {
+    stop.abort(e);
+    throw e;
+  }
+}
+
+async function snapshotWith(client: ForgeHttpClient, org: string, token: Token, webUrl: string, signal: AbortSignal): Promise<OrgSnapshot> {
   const o = `/orgs/${enc(org)}`;
   const [orgBody, owners, everyone, teamsRaw, reposRaw] = await Promise.all([
-    client.json<unknown>(o, { token }),
-    list<GhUser>(client, UserSchema, `${o}/members`, token, { role: 'admin', filter: 'all' }),
-    list<GhUser>(client, UserSchema, `${o}/members`, token, { role: 'all', filter: 'all' }),
-    list<GhTeam>(client, TeamSchema, `${o}/teams`, token),
-    list<GhRepo>(client, RepoSchema, `${o}/repos`, token, { type: 'all', sort: 'full_name' }),
+    client.json<unknown>(o, { token, signal }),
+    list<GhUser>(client, UserSchema, `${o}/members`, token, { role: 'admin', filter: 'all' }, signal),
+    list<GhUser>(client, UserSchema, `${o}/members`, token, { role: 'all', filter: 'all' }, signal),
+    list<GhTeam>(client, TeamSchema, `${o}/teams`, token, {}, signal),
+    list<GhRepo>(client, RepoSchema, `${o}/repos`, token, { type: 'all', sort: 'full_name' }, signal),
   ]);
   const ghOrg = checked<{ id: number; login: string; default_repository_permission?: string | null }>(client, OrgSchema, orgBody, o);
 
@@ -75,9 +96,9 @@ export async function githubSnapshot(client: ForgeHttpClient, org: string, token
     teamsRaw.map(async (t) => {
       const base = `${o}/teams/${enc(t.slug)}`;
       const [maintainers, all, repos] = await Promise.all([
-        list<GhUser>(client, UserSchema, `${base}/members`, token, { role: 'maintainer' }),
-        list<GhUser>(client, UserSchema, `${base}/members`, token, { role: 'all' }),
-        list<GhRepo>(client, RepoSchema, `${base}/repos`, token),
+        list<GhUser>(client, UserSchema, `${base}/members`, token, { role: 'maintainer' }, signal),
+        list<GhUser>(client, UserSchema, `${base}/members`, token, { role: 'all' }, signal),
+        list<GhRepo>(client, RepoSchema, `${base}/repos`, token, {}, signal),
       ]);
       const maintainerIds = new Set(maintainers.map((u) => String(u.id)));
       // GHES listings already include child-team members once each; keep one entry per user.

@@ -329,6 +329,29 @@ t.test('at most `concurrency` requests are in flight', async (t) => {
   t.equal(max, 3);
 });
 
+t.test('an aborted signal stops the requests still queued', async (t) => {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((r) => (release = r));
+  const { url, hits } = await serve(t, (_req, res, n) => {
+    if (n === 1) void held.then(() => json(res, 500, {}));
+    else json(res, 200, {});
+  });
+  const { c } = client(t, url, { concurrency: 1, retries: 0 });
+  const stop = new AbortController();
+  const first = c.json('/first', { signal: stop.signal }).catch((e: unknown) => {
+    stop.abort(e);
+    throw e;
+  });
+  const queued = Array.from({ length: 5 }, (_, i) => c.json(`/queued/${i}`, { signal: stop.signal }));
+  release();
+  await rejects(t, first, 'unavailable');
+  const results = await Promise.allSettled(queued);
+  // The request that takes the freed slot may start before the failure reaches the abort.
+  const stopped = results.filter((r) => r.status === 'rejected' && (r.reason as ForgeError).kind === 'unavailable').length;
+  t.ok(stopped >= 4, `the queued ones end with the first error (${stopped} of 5)`);
+  t.ok(hits.length <= 2, `at most one more reached the forge (${hits.length})`);
+});
+
 t.test('requests to another origin than the API are refused', async (t) => {
   const { url } = await serve(t, (_req, res) => json(res, 200, {}));
   const { c } = client(t, url);
