@@ -24,7 +24,21 @@ export class Payloads {
   private repo(r: Repo): Record<string, unknown> {
     const out = render.minimalRepo(this.urls(), this.state, r);
     delete out['permissions'];
-    return { ...out, stargazers: 0, master_branch: r.defaultBranch, organization: this.state.orgOf(r).login, custom_properties: {} };
+    return { ...out, organization: out['owner'], custom_properties: {} };
+  }
+  /** The older repository shape push and team events carry: unix times, the org login, master_branch. */
+  private legacyRepo(r: Repo): Record<string, unknown> {
+    const org = this.state.orgOf(r);
+    const repo = this.repo(r);
+    return {
+      ...repo,
+      owner: { ...(repo['owner'] as object), name: org.login, email: null },
+      organization: org.login,
+      stargazers: 0,
+      master_branch: r.defaultBranch,
+      created_at: Math.floor(Date.parse(r.createdAt) / 1000),
+      pushed_at: Math.floor(Date.parse(r.pushedAt) / 1000),
+    };
   }
   private teamObj(t: Team) {
     const simple = render.teamSimple(this.urls(), this.state, t);
@@ -70,17 +84,11 @@ export class Payloads {
         modified: pick('M'),
       });
     }
-    const repo = this.repo(r);
     return {
       ref: opts.ref,
       before: opts.before,
       after: opts.after,
-      repository: {
-        ...repo,
-        owner: { ...(repo['owner'] as object), name: org.login, email: null },
-        created_at: Math.floor(Date.parse(r.createdAt) / 1000),
-        pushed_at: Math.floor(Date.parse(r.pushedAt) / 1000),
-      },
+      repository: this.legacyRepo(r),
       pusher: { name: sender.login, email: `${sender.login}@users.noreply.example.test` },
       organization: this.org(org),
       sender,
@@ -159,7 +167,7 @@ export class Payloads {
     if (opts.repo !== undefined) {
       const r = this.state.repo(orgLogin, opts.repo);
       const role = t.grants.get(r.id);
-      out['repository'] = { ...this.repo(r), permissions: render.permissionsOf(role === undefined ? null : this.state.customRoleBase(o, role)) };
+      out['repository'] = { ...this.legacyRepo(r), permissions: render.permissionsOf(role === undefined ? null : this.state.customRoleBase(o, role)) };
     }
     return out;
   }

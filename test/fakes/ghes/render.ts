@@ -101,10 +101,8 @@ export function orgFull(u: Urls, state: GhesState, org: Org, owner: boolean) {
   const base = {
     ...orgSimple(u, org),
     name: org.name,
-    company: null,
-    blog: null,
-    location: null,
-    email: null,
+    // company, blog, location and email are omitted when unset: the description types them as
+    // non-nullable strings.
     twitter_username: null,
     is_verified: false,
     has_organization_projects: true,
