@@ -239,6 +239,11 @@ t.test('GitHub App: JWT -> installation -> installation token, cached, refreshed
   t.equal(issued(), n);
   t.equal(gh.requests.filter((r) => r.path.endsWith('/installation')).length, lookups, 'no installation lookup with installation_id');
 
+  // Org hooks need an owner's token (or an App with the organization hooks permission, which the
+  // fake does not model): the refusal is a forbidden ForgeError naming the integration.
+  const e = await rejects(t, forge.ensureWebhook('acme', 'https://packyard.example/hooks/ghe', 's'), 'forbidden');
+  t.match(e.message, /forge ghe: forbidden .*orgs\/acme\/hooks/);
+
   // Not installed on the org: not-found.
   gh.state.addOrg('other');
   await rejects(t, forge.snapshot('other'), 'not-found');
