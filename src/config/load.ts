@@ -192,10 +192,15 @@ function semanticProblems(cfg: Record<string, unknown>): { path: Path; message: 
     out.push({ path: ['server', 'listen'], message: `must be HOST:PORT, e.g. 0.0.0.0:8080 (got "${server.listen}")` });
   }
   const ids = new Set<string>();
+  const credentialed = new Set<string>();
   const integrations = Array.isArray(cfg.integrations) ? cfg.integrations : [];
   integrations.forEach((integ: unknown, i) => {
     const id = isPlainObject(integ) ? integ.id : undefined;
     if (typeof id !== 'string') return;
+    if (isPlainObject(integ) && (integ.token !== undefined || integ.app !== undefined)) credentialed.add(id);
+    if (isPlainObject(integ) && integ.token !== undefined && integ.app !== undefined) {
+      out.push({ path: ['integrations', i, 'app'], message: 'set either token or app, not both' });
+    }
     if (id === 'generic') out.push({ path: ['integrations', i, 'id'], message: '"generic" is reserved for the generic hook URL' });
     if (ids.has(id)) out.push({ path: ['integrations', i, 'id'], message: `duplicate integration id "${id}"` });
     ids.add(id);
@@ -218,6 +223,12 @@ function semanticProblems(cfg: Record<string, unknown>): { path: Path; message: 
     if (!sync) return;
     if (typeof sync.integration === 'string' && !ids.has(sync.integration)) {
       out.push({ path: ['organizations', i, 'sync', 'integration'], message: `no integration with id "${sync.integration}" is configured` });
+    } else if (typeof sync.integration === 'string' && !credentialed.has(sync.integration)) {
+      const at = integrations.findIndex((x: unknown) => isPlainObject(x) && x.id === sync.integration);
+      out.push({
+        path: ['integrations', at, 'token'],
+        message: `integration "${sync.integration}" needs token or app: organization "${String(org.name)}" syncs from it (organizations[${i}].sync.integration)`,
+      });
     }
     if (typeof sync.schedule === 'string' && !cron.validate(sync.schedule)) {
       out.push({ path: ['organizations', i, 'sync', 'schedule'], message: `"${sync.schedule}" is not a valid cron expression` });

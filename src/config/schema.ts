@@ -54,11 +54,22 @@ export const IntegrationConfig = Type.Object(
     url: Type.String({ pattern: '^https?://' }),
     api_url: Type.Optional(Type.String({ pattern: '^https?://' })),
     token: Type.Optional(Type.String({ minLength: 1 })),
+    app: Type.Optional(
+      Type.Object(
+        {
+          app_id: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+$' })], { description: 'GitHub App id' }),
+          private_key: Type.String({ minLength: 1, description: 'the App private key (PEM)' }),
+          installation_id: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+$' })])),
+        },
+        Strict,
+      ),
+    ),
     oauth: Type.Optional(
       Type.Object({ client_id: Type.String({ minLength: 1 }), client_secret: Type.String({ minLength: 1 }) }, Strict),
     ),
     webhook_secret: Type.Optional(Type.String({ minLength: 1 })),
     ca_file: Type.Optional(Type.String({ minLength: 1 })),
+    api_concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'forge API requests in flight at once (default 8)' })),
   },
   Strict,
 );

@@ -118,8 +118,16 @@ export interface Forge {
   codeCredential(source: string): Promise<CodeCredential>;
   /** Verifies a webhook delivery with `secret` (constant time) and reduces it to a HookEvent. */
   verifyHook(req: HookRequest, secret: string): HookVerification;
-  /** Installs or repairs the org webhook pointing at `url`; returns its id. */
-  ensureWebhook(source: string, url: string, secret: string): Promise<{ id: string; created: boolean; repaired: boolean }>;
+  /**
+   * Installs or repairs the org webhook pointing at `url`; returns its id. Forges never return
+   * a hook's secret: pass `secretChanged` when it may differ, so the hook gets it again.
+   */
+  ensureWebhook(
+    source: string,
+    url: string,
+    secret: string,
+    opts?: { secretChanged?: boolean },
+  ): Promise<{ id: string; created: boolean; repaired: boolean }>;
 }
 
 /** Why a forge call failed: reconciliation refuses to remove anything after any of these. */

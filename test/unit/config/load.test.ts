@@ -39,10 +39,11 @@ t.test('no file: the embedded defaults', async (t) => {
 t.test('config.example.yaml documents every key and loads', async (t) => {
   const c = loadConfig({
     file: resolve('config.example.yaml'),
-    env: { PACKYARD_SECRET_KEY: 'x'.repeat(32), GHE_TOKEN: 't', GHE_OAUTH_SECRET: 's', GHE_WEBHOOK_SECRET: 'w' },
+    env: { PACKYARD_SECRET_KEY: 'x'.repeat(32), GHE_TOKEN: 't', GHE_OAUTH_SECRET: 's', GHE_WEBHOOK_SECRET: 'w', GITHUB_APP_PRIVATE_KEY: 'pem' },
   });
   t.equal(c.organizations[0]?.sync?.schedule, '*/15 * * * *');
   t.equal(c.integrations[0]?.token, 't');
+  t.equal(c.integrations[1]?.app?.private_key, 'pem');
   // Every key of the schema appears in the example (so the example cannot fall behind).
   const text = (await import('node:fs')).readFileSync('config.example.yaml', 'utf8');
   const { Config } = await import('../../../src/config/schema.js');
@@ -96,6 +97,7 @@ t.test('every unknown key, wrong type and missing value is listed with its path'
   );
   const got = problems(() => loadConfig({ file, env: {} }));
   t.same(got.sort(), [
+    'integrations[0].token: integration "ghe" needs token or app: organization "Acme" syncs from it (organizations[0].sync.integration)',
     'integrations[0].type: required key is missing',
     'log_level: must be one of: fatal, error, warn, info, debug, trace, silent',
     'organizations[0].name: organization name "Acme" must be 1 to 39 lowercase letters, digits or dashes, starting with a letter or digit',
@@ -140,4 +142,36 @@ t.test('messages carry line numbers and YAML syntax errors are reported', async 
   const bad = write('server:\n  listen: [\n');
   t.throws(() => loadConfig({ file: bad, env: {} }), { code: 'CONFIG_INVALID' });
   t.throws(() => loadConfig({ file: '/nonexistent/packyard.yaml', env: {} }), { code: 'CONFIG_INVALID', message: /cannot read config file/ });
+});
+
+t.test('a synced organization needs an integration with token or app; app keys are checked', async (t) => {
+  const file = write(
+    [
+      'integrations:',
+      '  - { id: bare, type: github, url: "https://ghe.example" }',
+      '  - id: both',
+      '    type: github',
+      '    url: "https://ghe.example"',
+      '    token: t',
+      '    app: { app_id: 12, private_key: pem }',
+      '  - id: app',
+      '    type: github',
+      '    url: "https://github.com"',
+      '    app: { app_id: "12a", private_key: "${KEY}", installation_id: 5 }',
+      'organizations:',
+      '  - { name: a, sync: { integration: bare, source: a } }',
+      '  - { name: b, sync: { integration: app, source: b } }',
+    ].join('\n'),
+  );
+  const got = problems(() => loadConfig({ file, env: { KEY: 'pem' } }));
+  t.same(got.sort(), [
+    'integrations[0].token: integration "bare" needs token or app: organization "a" syncs from it (organizations[0].sync.integration)',
+    'integrations[1].app: set either token or app, not both',
+    'integrations[2].app.app_id: must be integer',
+  ].sort());
+  const ok = write(
+    ['integrations:', '  - id: app', '    type: github', '    url: "https://github.com"', '    app: { app_id: "12", private_key: "${KEY}" }', 'organizations:', '  - { name: b, sync: { integration: app, source: b } }'].join('\n'),
+  );
+  const c = loadConfig({ file: ok, env: { KEY: 'pem' } });
+  t.equal(c.integrations[0]?.app?.app_id, '12');
 });

@@ -1,0 +1,137 @@
+// The GitHub and GitHub Enterprise Server forge: a token or a GitHub App, the REST API through
+// the one forge HTTP client, webhooks verified with X-Hub-Signature-256.
+import { readFileSync } from 'node:fs';
+import type { IntegrationConfig } from '../../config/schema.js';
+import type { Logger } from '../../log.js';
+import { ForgeHttpClient, type EtagStore, type ForgeHttpOptions, type ForgeMetricsHook, type RequestOptions } from '../http.js';
+import { ForgeError, type CodeCredential, type Forge, type ForgeRepository, type HookRequest } from '../types.js';
+import { githubApiUrl } from './api-url.js';
+import { AppAuth } from './app-auth.js';
+import { verifyGitHubHook } from './hooks.js';
+import { githubCollaborators, githubRepository, githubSnapshot, repoPath } from './snapshot.js';
+import { ensureGitHubWebhook, type EnsureWebhookOptions } from './webhook.js';
+
+export { githubApiUrl } from './api-url.js';
+export { appJwt } from './app-auth.js';
+export { signBody } from './hooks.js';
+export { HOOK_EVENTS } from './webhook.js';
+export * from './permissions.js';
+
+export interface GitHubForgeDeps {
+  log?: Logger;
+  metrics?: ForgeMetricsHook;
+  /** ETag cache (default: in-memory LRU per integration; null: none). */
+  etagStore?: EtagStore | null;
+  /** Reads ca_file (injectable for tests). */
+  readFile?: (path: string) => string;
+  /** Client tuning (timeouts, retries, backoff, rate-limit cap, page cap, sleep): tests pass small values. */
+  http?: Partial<Omit<ForgeHttpOptions, 'integration' | 'baseUrl' | 'token' | 'ca' | 'headers' | 'metrics' | 'log' | 'etagStore'>>;
+  now?: () => number;
+}
+
+export interface GitHubForge extends Forge {
+  readonly type: 'github';
+  readonly apiUrl: string;
+  readonly client: ForgeHttpClient;
+  /** Releases keep-alive sockets. */
+  close(): void;
+}
+
+const RAW = 'application/vnd.github.raw+json';
+
+export function createGitHubForge(config: IntegrationConfig, deps: GitHubForgeDeps = {}): GitHubForge {
+  const apiUrl = githubApiUrl(config.url, config.api_url);
+  const webUrl = config.url.replace(/\/+$/, '').replace(/\/api\/v3$/, '');
+  let ca: string | undefined;
+  if (config.ca_file) {
+    try {
+      ca = (deps.readFile ?? ((p) => readFileSync(p, 'utf8')))(config.ca_file);
+    } catch (e) {
+      throw new ForgeError('invalid', `forge ${config.id}: cannot read ca_file ${config.ca_file}: ${(e as Error).message}`, { integration: config.id });
+    }
+  }
+  const client = new ForgeHttpClient({
+    concurrency: config.api_concurrency ?? 8,
+    ...deps.http,
+    integration: config.id,
+    baseUrl: apiUrl,
+    headers: { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' },
+    ...(ca !== undefined ? { ca } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.etagStore !== undefined ? { etagStore: deps.etagStore } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+
+  const app = config.app
+    ? new AppAuth(
+        {
+          appId: String(config.app.app_id),
+          privateKey: config.app.private_key,
+          installationId: config.app.installation_id !== undefined ? String(config.app.installation_id) : undefined,
+        },
+        client,
+        deps.now,
+      )
+    : null;
+  const staticToken = config.token;
+
+  /** The credential for calls about `owner` (an org login): the PAT, or that org's installation token. */
+  const tokenFor = (owner: string): RequestOptions['token'] => {
+    if (app) return () => app.token(owner);
+    if (staticToken) return staticToken;
+    return null;
+  };
+  const ownerOf = (repo: ForgeRepository) => repo.fullName.split('/')[0] ?? repo.fullName;
+  const needCredential = () => {
+    if (!app && !staticToken) throw new ForgeError('unauthorized', `forge ${config.id}: no token or app is configured`, { integration: config.id });
+  };
+
+  return {
+    type: 'github',
+    integrationId: config.id,
+    apiUrl,
+    client,
+    close: () => client.close(),
+
+    async snapshot(source) {
+      needCredential();
+      return githubSnapshot(client, source, tokenFor(source), webUrl);
+    },
+
+    async collaborators(repo) {
+      needCredential();
+      return githubCollaborators(client, repo, tokenFor(ownerOf(repo)));
+    },
+
+    async composerJson(repo) {
+      needCredential();
+      return client.raw(`/repos/${repoPath(repo.fullName)}/contents/composer.json`, {
+        query: { ref: repo.defaultBranch },
+        headers: { accept: RAW },
+        token: tokenFor(ownerOf(repo)),
+        nullOn404: true,
+      });
+    },
+
+    async repository(source, repoId, _fullName) {
+      needCredential();
+      return githubRepository(client, repoId, tokenFor(source), webUrl);
+    },
+
+    async codeCredential(source): Promise<CodeCredential> {
+      needCredential();
+      const password = app ? await app.token(source) : (staticToken as string);
+      return { username: 'x-access-token', password };
+    },
+
+    verifyHook(req: HookRequest, secret: string) {
+      return verifyGitHubHook(req, secret, webUrl);
+    },
+
+    async ensureWebhook(source, url, secret, opts?: EnsureWebhookOptions) {
+      needCredential();
+      return ensureGitHubWebhook(client, source, url, secret, tokenFor(source), opts);
+    },
+  };
+}

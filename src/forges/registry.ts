@@ -1,0 +1,25 @@
+// The forge registry: builds the Forge of an integration from its `type`. The only place that
+// knows which forges exist; everything else talks to the Forge interface.
+import type { IntegrationConfig } from '../config/schema.js';
+import { createGitHubForge, type GitHubForgeDeps } from './github/index.js';
+import { ForgeError, type Forge } from './types.js';
+
+export type ForgeDeps = GitHubForgeDeps;
+
+type Factory = (config: IntegrationConfig, deps: ForgeDeps) => Forge & { close?: () => void };
+
+const FACTORIES: Record<string, Factory | undefined> = {
+  github: createGitHubForge,
+};
+
+export function createForge(config: IntegrationConfig, deps: ForgeDeps = {}): Forge & { close?: () => void } {
+  const factory: Factory | undefined = FACTORIES[String(config.type)];
+  if (!factory) {
+    throw new ForgeError('invalid', `forge type "${config.type}" (integration ${config.id}) is not supported yet`, { integration: config.id });
+  }
+  return factory(config, deps);
+}
+
+export function supportedForgeTypes(): string[] {
+  return Object.keys(FACTORIES);
+}
