@@ -238,9 +238,12 @@ export const forgeHttpCache = sqliteTable(
   'forge_http_cache',
   {
     integration: text('integration').notNull(),
+    /** The client's cache key (accept header and URL). */
     url: text('url').notNull(),
     etag: text('etag').notNull(),
-    body: text('body').notNull(),
+    body: blob('body', { mode: 'buffer' }).notNull(),
+    /** The Link header of a cached page (pagination continues after a 304). */
+    link: text('link'),
     storedAt: ms('stored_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.integration, t.url] })],

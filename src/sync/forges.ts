@@ -1,10 +1,12 @@
 // One Forge per configured integration, built on first use and kept for the process; and the
 // webhook secret of each integration (the configured one, or one generated and stored sealed).
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import type { IntegrationConfig } from '../config/schema.js';
 import type { Db } from '../db/client.js';
-import { integrationState } from '../db/schema.js';
+import { forgeHttpCache, integrationState } from '../db/schema.js';
+import { forgeMetricsHook, type EtagStore } from '../forges/http-support.js';
+import { createForge } from '../forges/registry.js';
 import { AppError } from '../domain/errors.js';
 import type { Forge } from '../forges/types.js';
 import type { Logger } from '../log.js';
@@ -19,10 +21,30 @@ export interface ForgeContext {
 
 export type ForgeFactory = (integration: IntegrationConfig, ctx: ForgeContext) => Forge;
 
-/** Replaced by the forge registry (src/forges/registry.ts) once the GitHub forge lands. */
-export const defaultForgeFactory: ForgeFactory = (integration) => {
-  throw new AppError('FORGE_UNAVAILABLE', `integrations of type ${integration.type} are not supported yet`, { integration: integration.id });
-};
+/**
+ * Conditional-request cache in SQLite: shared by the CLI and the server, so a `packyard sync`
+ * after the scheduled one revalidates with ETags (304s do not count against GitHub's rate limit).
+ */
+export function sqliteEtagStore(db: Db, integration: string): EtagStore {
+  return {
+    get(url) {
+      const row = db.select().from(forgeHttpCache).where(and(eq(forgeHttpCache.integration, integration), eq(forgeHttpCache.url, url))).get();
+      return row ? { etag: row.etag, body: row.body, link: row.link } : undefined;
+    },
+    set(url, etag, body, link) {
+      const values = { integration, url, etag, body, link: link ?? null, storedAt: Date.now() };
+      try {
+        db.insert(forgeHttpCache).values(values).onConflictDoUpdate({ target: [forgeHttpCache.integration, forgeHttpCache.url], set: values }).run();
+      } catch {
+        // A busy database only costs a full response next time.
+      }
+    },
+  };
+}
+
+/** The forge registry's forge, with metrics and the SQLite ETag cache. */
+export const defaultForgeFactory: ForgeFactory = (integration, ctx) =>
+  createForge(integration, { log: ctx.log, metrics: forgeMetricsHook(ctx.metrics), etagStore: sqliteEtagStore(ctx.db, integration.id) });
 
 export class ForgeProvider {
   private readonly built = new Map<string, Forge>();

@@ -15,7 +15,8 @@ CREATE TABLE `forge_http_cache` (
 	`integration` text NOT NULL,
 	`url` text NOT NULL,
 	`etag` text NOT NULL,
-	`body` text NOT NULL,
+	`body` blob NOT NULL,
+	`link` text,
 	`stored_at` integer NOT NULL,
 	PRIMARY KEY(`integration`, `url`)
 );
