@@ -204,3 +204,69 @@ t.test('deliver() signs the exact body; pings follow hook creation', async (t) =
   t.not(got.at(-1)?.headers['x-hub-signature-256'], `sha256=${createHmac('sha256', 's3cret').update(got.at(-1)?.body ?? Buffer.alloc(0)).digest('hex')}`);
   t.same(await gh.deliver('acme', 'team', {}), [], 'not subscribed');
 });
+
+t.test('latency is added to API requests; dotcom flavor has no enterprise headers', async (t) => {
+  const gh = await startFakeGhes({ latencyMs: 40, flavor: 'dotcom' });
+  t.teardown(() => gh.close());
+  await seed(gh);
+  const started = performance.now();
+  const res = await api(gh, '/user', 'tok-owner');
+  t.ok(performance.now() - started >= 35, 'took at least the latency');
+  t.equal(res.headers.get('x-github-enterprise-version'), null);
+  const meta = (await (await api(gh, '/meta', 'tok-owner')).json()) as Record<string, unknown>;
+  t.notOk('installed_version' in meta);
+});
+
+t.test('renames: a renamed repository redirects, a renamed user keeps its id', async (t) => {
+  const gh = await startFakeGhes();
+  t.teardown(() => gh.close());
+  await seed(gh);
+  const id = gh.state.repo('acme', 'lib').id;
+  gh.state.renameRepo('acme', 'lib', 'library');
+  const moved = await api(gh, '/repos/acme/lib', 'tok-owner', { redirect: 'manual' });
+  t.equal(moved.status, 301);
+  t.equal(moved.headers.get('location'), `${gh.apiUrl}/repositories/${id}`);
+  t.match(await (await api(gh, '/repos/acme/library', 'tok-owner')).json(), { id, name: 'library' });
+  const before = gh.state.user('dev1').id;
+  gh.state.renameUser('dev1', 'dev-one');
+  const m = await api(gh, '/orgs/acme/memberships/dev-one', 'tok-owner');
+  t.match(await m.json(), { user: { id: before, login: 'dev-one' } });
+  t.equal((await api(gh, '/orgs/acme/memberships/dev1', 'tok-owner')).status, 404);
+});
+
+t.test('strict: close() fails when a client called an endpoint the fake does not implement', async (t) => {
+  const gh = await startFakeGhes();
+  await seed(gh);
+  const res = await api(gh, '/orgs/acme/outside_collaborators', 'tok-owner');
+  t.equal(res.status, 404);
+  t.same(gh.unexpected, [{ method: 'GET', path: '/api/v3/orgs/acme/outside_collaborators' }]);
+  await t.rejects(gh.close(), /does not implement: GET \/api\/v3\/orgs\/acme\/outside_collaborators/);
+  const lax = await startFakeGhes({ strict: false });
+  await fetch(`${lax.apiUrl}/nope`);
+  await t.resolves(lax.close());
+});
+
+t.test('form-encoded hooks get payload=<json>, signed over the form body', async (t) => {
+  const got: Buffer[] = [];
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      got.push(Buffer.concat(chunks));
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => receiver.close(() => r())));
+  const gh = await startFakeGhes();
+  t.teardown(() => gh.close());
+  await seed(gh);
+  gh.state.addHook('acme', { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, secret: 'k', contentType: 'form', events: ['*'] });
+  const payload = gh.payloads.organization('member_added', 'acme', 'dev2');
+  const [r] = await gh.deliver('acme', 'organization', payload);
+  t.equal(r?.status, 200);
+  const body = got[0]?.toString() ?? '';
+  t.match(body, /^payload=/);
+  t.same(JSON.parse(decodeURIComponent(body.slice('payload='.length))), payload);
+  t.equal(gh.deliveries[0]?.headers['X-Hub-Signature-256'], `sha256=${createHmac('sha256', 'k').update(body).digest('hex')}`);
+});

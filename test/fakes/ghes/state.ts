@@ -1,11 +1,10 @@
 // The fake GitHub Enterprise Server's model: users, orgs, teams, repositories (each a real bare
 // git repository on disk), grants, tokens, org hooks and GitHub Apps. Ids are numeric and stable.
 
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isolatedGitEnv } from '../../helpers/git-repo.js';
+import { git, gitCommit, gitReadDir, gitReadFile, gitRefs, type DirEntry } from './git-store.js';
 
 export const REPO_ROLES = ['pull', 'triage', 'push', 'maintain', 'admin'] as const;
 export type RepoRole = (typeof REPO_ROLES)[number];
@@ -110,18 +109,6 @@ export function isoNow(ms = Date.now()): string {
 
 export function slugify(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-}
-
-function git(cwd: string, args: string[], input?: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      args,
-      { cwd, env: isolatedGitEnv(cwd), encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
 }
 
 export class GhesState {
@@ -394,35 +381,7 @@ export class GhesState {
     opts: { message?: string; tag?: string; branch?: string } = {},
   ): Promise<string> {
     const r = this.repo(org, name);
-    const branch = opts.branch ?? r.defaultBranch;
-    const parent = await git(r.gitDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).then(
-      (b) => b.toString().trim(),
-      () => '',
-    );
-    const base = parent === '' && branch !== r.defaultBranch
-      ? await git(r.gitDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${r.defaultBranch}`]).then((b) => b.toString().trim(), () => '')
-      : parent;
-    this.commitClock += 60_000;
-    const when = `${Math.floor(this.commitClock / 1000)} +0000`;
-    const chunks: Buffer[] = [];
-    const data = (content: string | Buffer): void => {
-      const bytes = Buffer.from(content);
-      chunks.push(Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n'));
-    };
-    chunks.push(Buffer.from(`commit refs/heads/${branch}\nmark :1\n`));
-    chunks.push(Buffer.from(`author Octo Cat <octocat@example.test> ${when}\ncommitter Octo Cat <octocat@example.test> ${when}\n`));
-    data(opts.message ?? 'Update files');
-    if (base !== '') chunks.push(Buffer.from(`from ${base}\n`));
-    for (const [path, content] of Object.entries(files)) {
-      if (content === null) chunks.push(Buffer.from(`D ${path}\n`));
-      else {
-        chunks.push(Buffer.from(`M 100644 inline ${path}\n`));
-        data(content);
-      }
-    }
-    if (opts.tag !== undefined) chunks.push(Buffer.from(`reset refs/tags/${opts.tag}\nfrom :1\n`));
-    await git(r.gitDir, ['fast-import', '--quiet', '--force'], Buffer.concat(chunks));
-    const sha = (await git(r.gitDir, ['rev-parse', `refs/heads/${branch}`])).toString().trim();
+    const sha = await gitCommit(r.gitDir, opts.branch ?? r.defaultBranch, r.defaultBranch, files, { message: opts.message ?? 'Update files', tag: opts.tag, when: (this.commitClock += 60_000) });
     r.pushedAt = isoNow();
     r.updatedAt = r.pushedAt;
     return sha;
@@ -440,38 +399,18 @@ export class GhesState {
   }
 
   /** A file's bytes and blob sha at `ref` (branch, tag or sha), or null when missing or not a file. */
-  async readFile(r: Repo, ref: string, path: string): Promise<{ content: Buffer; sha: string } | null> {
-    const spec = `${ref}:${path.replace(/^\/+/, '')}`;
-    try {
-      const type = (await git(r.gitDir, ['cat-file', '-t', spec])).toString().trim();
-      if (type !== 'blob') return null;
-      const sha = (await git(r.gitDir, ['rev-parse', spec])).toString().trim();
-      const content = await git(r.gitDir, ['cat-file', 'blob', sha]);
-      return { content, sha };
-    } catch {
-      return null;
-    }
+  readFile(r: Repo, ref: string, path: string): Promise<{ content: Buffer; sha: string } | null> {
+    return gitReadFile(r.gitDir, ref, path);
   }
 
   /** Directory entries at `ref:path`, or null when it is not a directory. */
-  async readDir(r: Repo, ref: string, path: string): Promise<Array<{ name: string; path: string; sha: string; size: number; type: 'file' | 'dir' }> | null> {
-    const clean = path.replace(/^\/+|\/+$/g, '');
-    try {
-      const type = (await git(r.gitDir, ['cat-file', '-t', `${ref}:${clean}`])).toString().trim();
-      if (type !== 'tree') return null;
-      const out = (await git(r.gitDir, ['ls-tree', '-l', '-z', `${ref}:${clean}`])).toString();
-      return out
-        .split('\0')
-        .filter((l) => l !== '')
-        .map((line) => {
-          const tab = line.indexOf('\t');
-          const [, kind, sha, size] = line.slice(0, tab).split(/\s+/);
-          const name = line.slice(tab + 1);
-          return { name, path: clean === '' ? name : `${clean}/${name}`, sha: sha ?? '', size: kind === 'blob' ? Number(size) : 0, type: kind === 'blob' ? ('file' as const) : ('dir' as const) };
-        });
-    } catch {
-      return null;
-    }
+  readDir(r: Repo, ref: string, path: string): Promise<DirEntry[] | null> {
+    return gitReadDir(r.gitDir, ref, path);
+  }
+
+  /** Branches or tags of the real repository with the commit each points to, sorted by name. */
+  refs(r: Repo, kind: 'heads' | 'tags'): Promise<Array<{ name: string; sha: string }>> {
+    return gitRefs(r.gitDir, kind);
   }
 
   archiveRepo(org: string, name: string, archived = true): void {
