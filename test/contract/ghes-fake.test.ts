@@ -131,6 +131,7 @@ async function checked(
     return res;
   }
   tt.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+  tt.equal(res.headers.get('x-github-media-type'), 'github.v3; format=json');
   const { ptr, documented } = responseSchema(specPathName, method, res.status);
   if (!documented) counts.undocumentedStatus++;
   tt.not(ptr, null, `${method} ${specPathName} ${res.status} has a JSON schema`);
@@ -482,6 +483,48 @@ t.test('GitHub App: installation lookup and access token', async (t) => {
   await checked(t, '/installation/repositories', '/installation/repositories', ghs, 200);
 });
 
+t.test('every GET endpoint: 304 on a matching ETag, 401 without valid credentials', async (t) => {
+  const id = gh.state.repo('acme', 'billing').id;
+  const gets: Array<[string, string]> = [
+    ['/meta', '/meta'],
+    ['/user', '/user'],
+    ['/user/memberships/orgs/{org}', '/user/memberships/orgs/acme'],
+    ['/orgs/{org}', '/orgs/acme'],
+    ['/orgs/{org}/members', '/orgs/acme/members?role=member&page=2'],
+    ['/orgs/{org}/memberships/{username}', '/orgs/acme/memberships/dev-01'],
+    ['/orgs/{org}/teams', '/orgs/acme/teams'],
+    ['/orgs/{org}/teams/{team_slug}', '/orgs/acme/teams/platform'],
+    ['/orgs/{org}/teams/{team_slug}/teams', '/orgs/acme/teams/platform/teams'],
+    ['/orgs/{org}/teams/{team_slug}/members', '/orgs/acme/teams/platform/members?role=all'],
+    ['/orgs/{org}/teams/{team_slug}/memberships/{username}', '/orgs/acme/teams/platform/memberships/dev-01'],
+    ['/orgs/{org}/teams/{team_slug}/repos', '/orgs/acme/teams/platform/repos'],
+    ['/orgs/{org}/repos', '/orgs/acme/repos?type=all&sort=full_name'],
+    ['/repos/{owner}/{repo}', '/repos/acme/billing'],
+    ['/repos/{owner}/{repo}', `/repositories/${id}`],
+    ['/repos/{owner}/{repo}/collaborators', '/repos/acme/billing/collaborators?affiliation=direct'],
+    ['/repos/{owner}/{repo}/contents/{path}', '/repos/acme/billing/contents/composer.json'],
+    ['/repos/{owner}/{repo}/teams', '/repos/acme/billing/teams'],
+    ['/repos/{owner}/{repo}/branches', '/repos/acme/billing/branches'],
+    ['/repos/{owner}/{repo}/tags', '/repos/acme/billing/tags'],
+    ['/orgs/{org}/hooks', '/orgs/acme/hooks'],
+  ];
+  for (const [specName, url] of gets) {
+    const first = await call(url, 'tok-owner');
+    t.equal(first.status, 200, `GET ${url}`);
+    const etag = first.headers.get('etag');
+    t.match(etag, /^W\/"[0-9a-f]{64}"$/, `weak ETag on ${url}`);
+    await checked(t, specName, url, 'tok-owner', 304, { headers: { 'If-None-Match': etag ?? '' } });
+    counts.notModified++;
+    const changed = await call(url, 'tok-owner', { headers: { 'If-None-Match': 'W/"0000"' } });
+    t.equal(changed.status, 200, 'a stale ETag gets the full body');
+    if (specName !== '/meta') {
+      const bad = await checked(t, specName, url, 'ghp_invalid', 401);
+      t.match(bad.json, { message: 'Bad credentials' });
+      await checked(t, specName, url, null, 401);
+    }
+  }
+});
+
 t.test('rate limits when enabled: headers, 403 when exhausted, /rate_limit', async (t) => {
   const limited = await startFakeGhes({ rateLimit: { limit: 2 } });
   t.teardown(() => limited.close());
@@ -507,6 +550,7 @@ t.test('rate limits when enabled: headers, 403 when exhausted, /rate_limit', asy
 
 t.test('summary', async (t) => {
   t.comment(JSON.stringify(counts));
-  t.ok(counts.validated >= 60, `validated ${counts.validated} responses against the description`);
-  t.ok(counts.webhooks >= 18, `validated ${counts.webhooks} webhook payloads`);
+  t.ok(counts.validated >= 100, `validated ${counts.validated} responses against the description`);
+  t.ok(counts.webhooks >= 20, `validated ${counts.webhooks} webhook payloads`);
+  t.ok(counts.notModified >= 20, `${counts.notModified} conditional requests answered 304`);
 });
