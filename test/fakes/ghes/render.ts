@@ -1,7 +1,8 @@
 // JSON representations the fake returns, shaped as the GHES 3.19 OpenAPI description's schemas
 // (simple-user, organization-full, team-full, minimal/full-repository, org-hook …).
 
-import type { GhesState, Hook, Installation, Org, Repo, RepoRole, Team, User } from './state.js';
+import { LEVEL, type Hook, type Installation, type Org, type Repo, type RepoRole, type Team, type User } from './model.js';
+import type { GhesState } from './state.js';
 
 export interface Urls {
   /** http://host:port (web root) */
@@ -9,8 +10,6 @@ export interface Urls {
   /** http://host:port/api/v3 */
   api: string;
 }
-
-const LEVEL: Record<RepoRole, number> = { pull: 1, triage: 2, push: 3, maintain: 4, admin: 5 };
 
 export function nodeId(kind: string, id: number): string {
   return Buffer.from(`0${kind.length}:${kind}${id}`).toString('base64');
