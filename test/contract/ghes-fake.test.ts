@@ -473,6 +473,12 @@ t.test('GitHub App: installation lookup and access token', async (t) => {
   t.equal(inst.status, 200);
   t.match(inst.json, { id: instId, app_id: 4242, target_type: 'Organization', account: { login: 'acme' }, access_tokens_url: `${gh.apiUrl}/app/installations/${instId}/access_tokens` });
   t.equal((await call('/orgs/acme/installation', 'tok-owner')).status, 401, 'a PAT is no JWT');
+  const appRes = await call('/app', token);
+  const appSchema = validatorAt(pointer('components', 'schemas', 'integration'));
+  t.ok(appSchema(appRes.json), 'GET /app is an integration', { errors: appSchema.errors });
+  counts.responses++;
+  counts.validated++;
+  t.match(appRes.json, { id: 4242, owner: { login: 'acme' } });
   const created = await checked(t, '/app/installations/{installation_id}/access_tokens', `/app/installations/${instId}/access_tokens`, token, 201, { method: 'POST' });
   const ghs = (created.json as Json)['token'] as string;
   t.match(ghs, /^ghs_/);

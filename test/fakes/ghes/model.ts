@@ -79,7 +79,12 @@ export interface Hook {
 
 export interface App {
   readonly appId: number;
+  /** GitHub accepts the client id as the JWT's `iss` too. */
+  readonly clientId: string;
   slug: string;
+  /** The org that owns the app registration (null: the first org). */
+  owner: string | null;
+  createdAt: string;
   publicKey: KeyObject;
   privateKeyPem: string;
 }

@@ -123,6 +123,15 @@ export const hookRoutes: Route[] = [
   },
   {
     method: 'GET',
+    re: /^\/app$/,
+    jwt: true,
+    handler: (ctx) => {
+      if (ctx.app === null) throw notFound();
+      return { status: 200, body: render.app(ctx.urls, ctx.state, ctx.app) };
+    },
+  },
+  {
+    method: 'GET',
     re: /^\/orgs\/([^/]+)\/installation$/,
     jwt: true,
     handler: (ctx, [o = '']) => {

@@ -138,9 +138,9 @@ t.test('git clone over HTTP with a token; commits and tags are real', async (t) 
   t.equal((await api(gh, '/repos/acme/lib/contents/missing.json', 'tok-owner')).status, 404);
 });
 
-function jwt(appId: number, pem: string, iat: number, exp: number): string {
+function jwt(iss: number | string, pem: string, iat: number, exp: number): string {
   const enc = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const head = `${enc({ alg: 'RS256', typ: 'JWT' })}.${enc({ iat, exp, iss: String(appId) })}`;
+  const head = `${enc({ alg: 'RS256', typ: 'JWT' })}.${enc({ iat, exp, iss: String(iss) })}`;
   return `${head}.${createSign('RSA-SHA256').update(head).sign(pem, 'base64url')}`;
 }
 
@@ -148,13 +148,18 @@ t.test('GitHub App: JWT -> installation -> token that reads the org and clones',
   const gh = await startFakeGhes();
   t.teardown(() => gh.close());
   await seed(gh);
-  const { privateKeyPem } = gh.state.addApp({ appId: 42 });
+  const { privateKeyPem, clientId } = gh.state.addApp({ appId: 42 });
   const instId = gh.state.installApp(42, 'acme');
   const now = Math.floor(Date.now() / 1000);
   const good = jwt(42, privateKeyPem, now - 60, now + 540);
   const inst = await fetch(`${gh.apiUrl}/orgs/acme/installation`, { headers: { Authorization: `Bearer ${good}` } });
   t.equal(inst.status, 200);
   t.match(await inst.json(), { id: instId, app_id: 42 });
+  const byClientId = jwt(clientId, privateKeyPem, now - 60, now + 540);
+  t.equal((await fetch(`${gh.apiUrl}/app`, { headers: { Authorization: `Bearer ${byClientId}` } })).status, 200, 'iss may be the client id');
+  const otherKey = gh.state.addApp({ appId: 43 }).privateKeyPem;
+  t.equal((await fetch(`${gh.apiUrl}/app`, { headers: { Authorization: `Bearer ${jwt(42, otherKey, now - 60, now + 540)}` } })).status, 401, 'wrong key');
+  t.equal((await fetch(`${gh.apiUrl}/app`, { headers: { Authorization: `Bearer ${jwt(42, privateKeyPem, now + 120, now + 540)}` } })).status, 401, 'iat in the future');
   const tooLong = jwt(42, privateKeyPem, now - 60, now + 3600);
   t.equal((await fetch(`${gh.apiUrl}/orgs/acme/installation`, { headers: { Authorization: `Bearer ${tooLong}` } })).status, 401);
   const tokRes = await fetch(`${gh.apiUrl}/app/installations/${instId}/access_tokens`, { method: 'POST', headers: { Authorization: `Bearer ${good}` } });

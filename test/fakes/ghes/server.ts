@@ -228,6 +228,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
       // Authentication.
       let principal: Principal | null = null;
       let app: App | null = null;
+      rateKey = `ip:${req.socket.remoteAddress ?? ''}`;
       if (rawToken !== null) {
         if (rawToken !== '' && looksLikeJwt(rawToken)) {
           app = verifyAppJwt(state, rawToken);
@@ -238,8 +239,6 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
           rateKey = principal.kind === 'user' ? `user:${principal.user.id}` : `inst:${principal.installation.id}`;
           if (principal.kind === 'user') headers['X-OAuth-Scopes'] = (principal.scopes ?? ['admin:org', 'admin:org_hook', 'repo', 'user']).join(', ');
         }
-      } else {
-        rateKey = `ip:${req.socket.remoteAddress ?? ''}`;
       }
       if (match === null) {
         unexpected.push({ method, path: url.pathname });

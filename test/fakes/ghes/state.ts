@@ -439,15 +439,16 @@ export class GhesState {
   // ---- GitHub Apps ---------------------------------------------------------------------------
 
   /** Registers a GitHub App; generates an RSA key pair unless one is given. Returns the private key PEM. */
-  addApp(opts: { appId: number; slug?: string; privateKeyPem?: string }): { appId: number; privateKeyPem: string } {
+  addApp(opts: { appId: number; slug?: string; owner?: string; privateKeyPem?: string }): { appId: number; clientId: string; privateKeyPem: string } {
     let privateKeyPem = opts.privateKeyPem;
     if (privateKeyPem === undefined) {
       const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
       privateKeyPem = pair.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     }
     const publicKey = createPublicKey(privateKeyPem);
-    this.apps.set(opts.appId, { appId: opts.appId, slug: opts.slug ?? `packyard-app-${opts.appId}`, publicKey, privateKeyPem });
-    return { appId: opts.appId, privateKeyPem };
+    const clientId = `Iv1.${opts.appId.toString(16).padStart(16, '0')}`;
+    this.apps.set(opts.appId, { appId: opts.appId, clientId, slug: opts.slug ?? `packyard-app-${opts.appId}`, owner: opts.owner ?? null, createdAt: isoNow(), publicKey, privateKeyPem });
+    return { appId: opts.appId, clientId, privateKeyPem };
   }
   installApp(appId: number, org: string): number {
     if (!this.apps.has(appId)) throw new Error(`fake ghes: no app ${appId}`);
