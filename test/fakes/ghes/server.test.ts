@@ -169,6 +169,11 @@ t.test('GitHub App: JWT -> installation -> token that reads the org and clones',
   t.ok(Date.parse(expires_at) > Date.now() + 3500_000);
   t.equal((await api(gh, '/repos/acme/lib', token)).status, 200);
   t.equal((await api(gh, '/orgs/acme/teams', token)).status, 200);
+  const work = await makeTempDir('fake-ghes-app-');
+  t.teardown(() => removeDir(work));
+  const remote = `${gh.url.replace('http://', `http://x-access-token:${token}@`)}/acme/lib.git`;
+  const { stdout } = await execFileP('git', ['ls-remote', remote, 'refs/heads/main'], { env: isolatedGitEnv(work), timeout: 30_000 });
+  t.match(stdout, /^[0-9a-f]{40}\trefs\/heads\/main/, 'an installation token clones over git');
   gh.state.installationTokenTtlSeconds = -1;
   const expired = gh.state.createInstallationToken(instId).token;
   t.equal((await api(gh, '/repos/acme/lib', expired)).status, 401);
