@@ -131,6 +131,7 @@ async function checked(
     return res;
   }
   tt.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+  tt.equal(res.headers.get('x-github-media-type'), 'github.v3; format=json');
   const { ptr, documented } = responseSchema(specPathName, method, res.status);
   if (!documented) counts.undocumentedStatus++;
   tt.not(ptr, null, `${method} ${specPathName} ${res.status} has a JSON schema`);
@@ -347,6 +348,13 @@ t.test('repositories: each visibility, by name and id, collaborators, contents',
   await checked(t, '/repos/{owner}/{repo}/contents/{path}', '/repos/acme/billing/contents/composer.json?ref=main', 'tok-owner', 304, { headers: { 'If-None-Match': etag } });
   counts.notModified++;
   await checked(t, '/repos/{owner}/{repo}/teams', '/repos/acme/billing/teams', 'tok-owner', 200);
+
+  await gh.state.commit('acme', 'billing', { 'CHANGELOG.md': '1.0\n' }, { tag: 'v1.0.0' });
+  await gh.state.commit('acme', 'billing', { 'x.txt': 'x\n' }, { branch: 'feature/x' });
+  const branches = await checked(t, '/repos/{owner}/{repo}/branches', '/repos/acme/billing/branches', 'tok-owner', 200);
+  t.same((branches.json as Json[]).map((b) => b['name']), ['feature/x', 'main']);
+  const tags = await checked(t, '/repos/{owner}/{repo}/tags', '/repos/acme/billing/tags', 'tok-owner', 200);
+  t.same((tags.json as Json[]).map((b) => b['name']), ['v1.0.0']);
 });
 
 t.test('org hooks: create (422s), list, get, patch, ping, delete; 403 without owner', async (t) => {
@@ -447,7 +455,7 @@ t.test('org hooks: create (422s), list, get, patch, ping, delete; 403 without ow
     t.ok(v(body), `${key} payload matches x-webhooks`, { errors: v.errors?.slice(0, 8) });
     counts.webhooks++;
     t.match(d.headers['x-github-delivery'], /^[0-9a-f-]{36}$|^replayed-id$/);
-    t.equal(d.headers['x-github-hook-id'], String(d.headers['x-github-hook-id'] ?? ''));
+    t.ok(gh.deliveries.some((x) => String(x.hookId) === d.headers['x-github-hook-id']), 'X-GitHub-Hook-ID names the hook');
     t.equal(d.headers['x-github-enterprise-version'], '3.19.0');
     t.equal(d.headers['x-github-enterprise-host'], new URL(gh.url).host);
     t.match(d.headers['user-agent'], /^GitHub-Hookshot\//);
@@ -465,6 +473,12 @@ t.test('GitHub App: installation lookup and access token', async (t) => {
   t.equal(inst.status, 200);
   t.match(inst.json, { id: instId, app_id: 4242, target_type: 'Organization', account: { login: 'acme' }, access_tokens_url: `${gh.apiUrl}/app/installations/${instId}/access_tokens` });
   t.equal((await call('/orgs/acme/installation', 'tok-owner')).status, 401, 'a PAT is no JWT');
+  const appRes = await call('/app', token);
+  const appSchema = validatorAt(pointer('components', 'schemas', 'integration'));
+  t.ok(appSchema(appRes.json), 'GET /app is an integration', { errors: appSchema.errors });
+  counts.responses++;
+  counts.validated++;
+  t.match(appRes.json, { id: 4242, owner: { login: 'acme' } });
   const created = await checked(t, '/app/installations/{installation_id}/access_tokens', `/app/installations/${instId}/access_tokens`, token, 201, { method: 'POST' });
   const ghs = (created.json as Json)['token'] as string;
   t.match(ghs, /^ghs_/);
@@ -473,6 +487,48 @@ t.test('GitHub App: installation lookup and access token', async (t) => {
   const repos = await checked(t, '/orgs/{org}/repos', '/orgs/acme/repos', ghs, 200);
   t.equal((repos.json as unknown[]).length, 4, 'an installation token reads every repository of the org');
   await checked(t, '/installation/repositories', '/installation/repositories', ghs, 200);
+});
+
+t.test('every GET endpoint: 304 on a matching ETag, 401 without valid credentials', async (t) => {
+  const id = gh.state.repo('acme', 'billing').id;
+  const gets: Array<[string, string]> = [
+    ['/meta', '/meta'],
+    ['/user', '/user'],
+    ['/user/memberships/orgs/{org}', '/user/memberships/orgs/acme'],
+    ['/orgs/{org}', '/orgs/acme'],
+    ['/orgs/{org}/members', '/orgs/acme/members?role=member&page=2'],
+    ['/orgs/{org}/memberships/{username}', '/orgs/acme/memberships/dev-01'],
+    ['/orgs/{org}/teams', '/orgs/acme/teams'],
+    ['/orgs/{org}/teams/{team_slug}', '/orgs/acme/teams/platform'],
+    ['/orgs/{org}/teams/{team_slug}/teams', '/orgs/acme/teams/platform/teams'],
+    ['/orgs/{org}/teams/{team_slug}/members', '/orgs/acme/teams/platform/members?role=all'],
+    ['/orgs/{org}/teams/{team_slug}/memberships/{username}', '/orgs/acme/teams/platform/memberships/dev-01'],
+    ['/orgs/{org}/teams/{team_slug}/repos', '/orgs/acme/teams/platform/repos'],
+    ['/orgs/{org}/repos', '/orgs/acme/repos?type=all&sort=full_name'],
+    ['/repos/{owner}/{repo}', '/repos/acme/billing'],
+    ['/repos/{owner}/{repo}', `/repositories/${id}`],
+    ['/repos/{owner}/{repo}/collaborators', '/repos/acme/billing/collaborators?affiliation=direct'],
+    ['/repos/{owner}/{repo}/contents/{path}', '/repos/acme/billing/contents/composer.json'],
+    ['/repos/{owner}/{repo}/teams', '/repos/acme/billing/teams'],
+    ['/repos/{owner}/{repo}/branches', '/repos/acme/billing/branches'],
+    ['/repos/{owner}/{repo}/tags', '/repos/acme/billing/tags'],
+    ['/orgs/{org}/hooks', '/orgs/acme/hooks'],
+  ];
+  for (const [specName, url] of gets) {
+    const first = await call(url, 'tok-owner');
+    t.equal(first.status, 200, `GET ${url}`);
+    const etag = first.headers.get('etag');
+    t.match(etag, /^W\/"[0-9a-f]{64}"$/, `weak ETag on ${url}`);
+    await checked(t, specName, url, 'tok-owner', 304, { headers: { 'If-None-Match': etag ?? '' } });
+    counts.notModified++;
+    const changed = await call(url, 'tok-owner', { headers: { 'If-None-Match': 'W/"0000"' } });
+    t.equal(changed.status, 200, 'a stale ETag gets the full body');
+    if (specName !== '/meta') {
+      const bad = await checked(t, specName, url, 'ghp_invalid', 401);
+      t.match(bad.json, { message: 'Bad credentials' });
+      await checked(t, specName, url, null, 401);
+    }
+  }
 });
 
 t.test('rate limits when enabled: headers, 403 when exhausted, /rate_limit', async (t) => {
@@ -500,6 +556,7 @@ t.test('rate limits when enabled: headers, 403 when exhausted, /rate_limit', asy
 
 t.test('summary', async (t) => {
   t.comment(JSON.stringify(counts));
-  t.ok(counts.validated >= 60, `validated ${counts.validated} responses against the description`);
-  t.ok(counts.webhooks >= 18, `validated ${counts.webhooks} webhook payloads`);
+  t.ok(counts.validated >= 100, `validated ${counts.validated} responses against the description`);
+  t.ok(counts.webhooks >= 20, `validated ${counts.webhooks} webhook payloads`);
+  t.ok(counts.notModified >= 20, `${counts.notModified} conditional requests answered 304`);
 });

@@ -87,7 +87,8 @@ export function verifyAppJwt(state: GhesState, token: string, nowMs = Date.now()
   const payload = p === undefined ? null : b64urlJson(p);
   if (header === null || payload === null || s === undefined) throw new HttpError(401, { message: 'A JSON web token could not be decoded', documentation_url: DOCS, status: '401' });
   if (header['alg'] !== 'RS256') throw new HttpError(401, { message: "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires", documentation_url: DOCS, status: '401' });
-  const app = state.apps.get(Number(payload['iss']));
+  const iss = payload['iss'];
+  const app = state.apps.get(Number(iss)) ?? [...state.apps.values()].find((a) => a.clientId === iss);
   if (app === undefined) throw new HttpError(401, { message: `Integration not found`, documentation_url: DOCS, status: '401' });
   const ok = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(app.publicKey, Buffer.from(s, 'base64url'));
   if (!ok) throw new HttpError(401, { message: 'A JSON web token could not be decoded', documentation_url: DOCS, status: '401' });

@@ -46,7 +46,7 @@ export class Payloads {
     return { ...simple, parent: parent === undefined ? null : render.teamSimple(this.urls(), this.state, parent) };
   }
   private userObj(u: User) {
-    return { ...render.simpleUser(this.urls(), u), name: u.name ?? undefined, email: u.email };
+    return { ...render.simpleUser(this.urls(), u), ...(u.name !== null ? { name: u.name } : {}), email: u.email };
   }
 
   /**

@@ -1,7 +1,8 @@
 // JSON representations the fake returns, shaped as the GHES 3.19 OpenAPI description's schemas
 // (simple-user, organization-full, team-full, minimal/full-repository, org-hook …).
 
-import type { GhesState, Hook, Installation, Org, Repo, RepoRole, Team, User } from './state.js';
+import { LEVEL, type App, type Hook, type Installation, type Org, type Repo, type RepoRole, type Team, type User } from './model.js';
+import type { GhesState } from './state.js';
 
 export interface Urls {
   /** http://host:port (web root) */
@@ -9,8 +10,6 @@ export interface Urls {
   /** http://host:port/api/v3 */
   api: string;
 }
-
-const LEVEL: Record<RepoRole, number> = { pull: 1, triage: 2, push: 3, maintain: 4, admin: 5 };
 
 export function nodeId(kind: string, id: number): string {
   return Buffer.from(`0${kind.length}:${kind}${id}`).toString('base64');
@@ -323,7 +322,7 @@ export function installation(u: Urls, state: GhesState, inst: Installation) {
   const app = state.apps.get(inst.appId);
   return {
     id: inst.id,
-    client_id: `Iv1.${inst.appId.toString(16).padStart(16, '0')}`,
+    client_id: app?.clientId ?? '',
     account: org === undefined ? null : account(u, org.login, org.id, 'Organization', false),
     repository_selection: 'all',
     access_tokens_url: `${u.api}/app/installations/${inst.id}/access_tokens`,
@@ -342,6 +341,27 @@ export function installation(u: Urls, state: GhesState, inst: Installation) {
     single_file_paths: [],
     suspended_by: null,
     suspended_at: null,
+  };
+}
+
+/** The `integration` schema: GET /app with the app's JWT. */
+export function app(u: Urls, state: GhesState, a: App) {
+  const org = (a.owner === null ? undefined : state.findOrg(a.owner)) ?? [...state.orgs.values()][0];
+  return {
+    id: a.appId,
+    slug: a.slug,
+    node_id: nodeId('Integration', a.appId),
+    client_id: a.clientId,
+    owner: org === undefined ? null : account(u, org.login, org.id, 'Organization', false),
+    name: a.slug,
+    description: 'Packyard sync',
+    external_url: 'https://packages.example.test',
+    html_url: `${u.web}/github-apps/${a.slug}`,
+    created_at: a.createdAt,
+    updated_at: a.createdAt,
+    permissions: { contents: 'read', metadata: 'read', members: 'read' },
+    events: ['push', 'create', 'delete', 'repository', 'team', 'membership', 'member', 'organization'],
+    installations_count: [...state.installations.values()].filter((i) => i.appId === a.appId).length,
   };
 }
 

@@ -138,9 +138,9 @@ t.test('git clone over HTTP with a token; commits and tags are real', async (t) 
   t.equal((await api(gh, '/repos/acme/lib/contents/missing.json', 'tok-owner')).status, 404);
 });
 
-function jwt(appId: number, pem: string, iat: number, exp: number): string {
+function jwt(iss: number | string, pem: string, iat: number, exp: number): string {
   const enc = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const head = `${enc({ alg: 'RS256', typ: 'JWT' })}.${enc({ iat, exp, iss: String(appId) })}`;
+  const head = `${enc({ alg: 'RS256', typ: 'JWT' })}.${enc({ iat, exp, iss: String(iss) })}`;
   return `${head}.${createSign('RSA-SHA256').update(head).sign(pem, 'base64url')}`;
 }
 
@@ -148,13 +148,18 @@ t.test('GitHub App: JWT -> installation -> token that reads the org and clones',
   const gh = await startFakeGhes();
   t.teardown(() => gh.close());
   await seed(gh);
-  const { privateKeyPem } = gh.state.addApp({ appId: 42 });
+  const { privateKeyPem, clientId } = gh.state.addApp({ appId: 42 });
   const instId = gh.state.installApp(42, 'acme');
   const now = Math.floor(Date.now() / 1000);
   const good = jwt(42, privateKeyPem, now - 60, now + 540);
   const inst = await fetch(`${gh.apiUrl}/orgs/acme/installation`, { headers: { Authorization: `Bearer ${good}` } });
   t.equal(inst.status, 200);
   t.match(await inst.json(), { id: instId, app_id: 42 });
+  const byClientId = jwt(clientId, privateKeyPem, now - 60, now + 540);
+  t.equal((await fetch(`${gh.apiUrl}/app`, { headers: { Authorization: `Bearer ${byClientId}` } })).status, 200, 'iss may be the client id');
+  const otherKey = gh.state.addApp({ appId: 43 }).privateKeyPem;
+  t.equal((await fetch(`${gh.apiUrl}/app`, { headers: { Authorization: `Bearer ${jwt(42, otherKey, now - 60, now + 540)}` } })).status, 401, 'wrong key');
+  t.equal((await fetch(`${gh.apiUrl}/app`, { headers: { Authorization: `Bearer ${jwt(42, privateKeyPem, now + 120, now + 540)}` } })).status, 401, 'iat in the future');
   const tooLong = jwt(42, privateKeyPem, now - 60, now + 3600);
   t.equal((await fetch(`${gh.apiUrl}/orgs/acme/installation`, { headers: { Authorization: `Bearer ${tooLong}` } })).status, 401);
   const tokRes = await fetch(`${gh.apiUrl}/app/installations/${instId}/access_tokens`, { method: 'POST', headers: { Authorization: `Bearer ${good}` } });
@@ -164,6 +169,11 @@ t.test('GitHub App: JWT -> installation -> token that reads the org and clones',
   t.ok(Date.parse(expires_at) > Date.now() + 3500_000);
   t.equal((await api(gh, '/repos/acme/lib', token)).status, 200);
   t.equal((await api(gh, '/orgs/acme/teams', token)).status, 200);
+  const work = await makeTempDir('fake-ghes-app-');
+  t.teardown(() => removeDir(work));
+  const remote = `${gh.url.replace('http://', `http://x-access-token:${token}@`)}/acme/lib.git`;
+  const { stdout } = await execFileP('git', ['ls-remote', remote, 'refs/heads/main'], { env: isolatedGitEnv(work), timeout: 30_000 });
+  t.match(stdout, /^[0-9a-f]{40}\trefs\/heads\/main/, 'an installation token clones over git');
   gh.state.installationTokenTtlSeconds = -1;
   const expired = gh.state.createInstallationToken(instId).token;
   t.equal((await api(gh, '/repos/acme/lib', expired)).status, 401);
@@ -203,4 +213,70 @@ t.test('deliver() signs the exact body; pings follow hook creation', async (t) =
   await gh.deliver('acme', 'push', { ref: 'refs/heads/main' }, { badSignature: true });
   t.not(got.at(-1)?.headers['x-hub-signature-256'], `sha256=${createHmac('sha256', 's3cret').update(got.at(-1)?.body ?? Buffer.alloc(0)).digest('hex')}`);
   t.same(await gh.deliver('acme', 'team', {}), [], 'not subscribed');
+});
+
+t.test('latency is added to API requests; dotcom flavor has no enterprise headers', async (t) => {
+  const gh = await startFakeGhes({ latencyMs: 40, flavor: 'dotcom' });
+  t.teardown(() => gh.close());
+  await seed(gh);
+  const started = performance.now();
+  const res = await api(gh, '/user', 'tok-owner');
+  t.ok(performance.now() - started >= 35, 'took at least the latency');
+  t.equal(res.headers.get('x-github-enterprise-version'), null);
+  const meta = (await (await api(gh, '/meta', 'tok-owner')).json()) as Record<string, unknown>;
+  t.notOk('installed_version' in meta);
+});
+
+t.test('renames: a renamed repository redirects, a renamed user keeps its id', async (t) => {
+  const gh = await startFakeGhes();
+  t.teardown(() => gh.close());
+  await seed(gh);
+  const id = gh.state.repo('acme', 'lib').id;
+  gh.state.renameRepo('acme', 'lib', 'library');
+  const moved = await api(gh, '/repos/acme/lib', 'tok-owner', { redirect: 'manual' });
+  t.equal(moved.status, 301);
+  t.equal(moved.headers.get('location'), `${gh.apiUrl}/repositories/${id}`);
+  t.match(await (await api(gh, '/repos/acme/library', 'tok-owner')).json(), { id, name: 'library' });
+  const before = gh.state.user('dev1').id;
+  gh.state.renameUser('dev1', 'dev-one');
+  const m = await api(gh, '/orgs/acme/memberships/dev-one', 'tok-owner');
+  t.match(await m.json(), { user: { id: before, login: 'dev-one' } });
+  t.equal((await api(gh, '/orgs/acme/memberships/dev1', 'tok-owner')).status, 404);
+});
+
+t.test('strict: close() fails when a client called an endpoint the fake does not implement', async (t) => {
+  const gh = await startFakeGhes();
+  await seed(gh);
+  const res = await api(gh, '/orgs/acme/outside_collaborators', 'tok-owner');
+  t.equal(res.status, 404);
+  t.same(gh.unexpected, [{ method: 'GET', path: '/api/v3/orgs/acme/outside_collaborators' }]);
+  await t.rejects(gh.close(), /does not implement: GET \/api\/v3\/orgs\/acme\/outside_collaborators/);
+  const lax = await startFakeGhes({ strict: false });
+  await fetch(`${lax.apiUrl}/nope`);
+  await t.resolves(lax.close());
+});
+
+t.test('form-encoded hooks get payload=<json>, signed over the form body', async (t) => {
+  const got: Buffer[] = [];
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      got.push(Buffer.concat(chunks));
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => receiver.close(() => r())));
+  const gh = await startFakeGhes();
+  t.teardown(() => gh.close());
+  await seed(gh);
+  gh.state.addHook('acme', { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, secret: 'k', contentType: 'form', events: ['*'] });
+  const payload = gh.payloads.organization('member_added', 'acme', 'dev2');
+  const [r] = await gh.deliver('acme', 'organization', payload);
+  t.equal(r?.status, 200);
+  const body = got[0]?.toString() ?? '';
+  t.match(body, /^payload=/);
+  t.same(JSON.parse(decodeURIComponent(body.slice('payload='.length))), payload);
+  t.equal(gh.deliveries[0]?.headers['X-Hub-Signature-256'], `sha256=${createHmac('sha256', 'k').update(body).digest('hex')}`);
 });

@@ -1,7 +1,7 @@
 // A stateful fake GitHub Enterprise Server on loopback: the REST API under /api/v3 (pagination,
 // ETags, rate limits, faults, latency) and git smart HTTP at /{owner}/{repo}.git via git http-backend.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,6 +12,7 @@ import { badCredentials, DOCS, etagMatches, HttpError, linkHeader, looksLikeJwt,
 import type { Urls } from './render.js';
 import { routes, type Ctx } from './routes.js';
 import { GhesState, type App, type Principal } from './state.js';
+import { GIT_PATH, serveGit } from './git-http.js';
 import { Payloads } from './payloads.js';
 import { deliverToHook, pingPayload, subscribedHooks, type Delivery } from './webhooks.js';
 
@@ -24,6 +25,11 @@ export interface FakeGhesOptions {
   flavor?: 'ghes' | 'dotcom';
   /** Host written into Link headers (a misconfigured hostname gives cross-origin next links). */
   linkHost?: string;
+  /**
+   * Default true: close() rejects when an API request matched no endpoint the fake implements
+   * (the request itself gets GitHub's 404), so a client calling something unexpected fails its test.
+   */
+  strict?: boolean;
 }
 
 export interface ApiRequestRecord {
@@ -53,6 +59,8 @@ export interface FakeGhes {
   readonly state: GhesState;
   /** API requests only, in arrival order. */
   readonly requests: ApiRequestRecord[];
+  /** API requests that matched no endpoint of the fake (answered 404). */
+  readonly unexpected: Array<{ method: string; path: string }>;
   /** Git smart-HTTP requests. */
   readonly gitRequests: Array<{ method: string; path: string; status: number; token: string | null }>;
   /** Every webhook delivery sent (deliver(), pings). */
@@ -112,15 +120,6 @@ function requestId(): string {
   return `${h.slice(0, 4)}:${h.slice(4, 8)}:${h.slice(8, 14)}:${h.slice(14, 20)}:${Math.floor(Date.now() / 1000).toString(16).toUpperCase()}`;
 }
 
-function splitCgiHeaders(buf: Buffer): { headers: string; body: Buffer } | null {
-  const crlf = buf.indexOf('\r\n\r\n');
-  const lf = buf.indexOf('\n\n');
-  if (crlf === -1 && lf === -1) return null;
-  const useCrlf = crlf !== -1 && (lf === -1 || crlf < lf);
-  const end = useCrlf ? crlf : lf;
-  return { headers: buf.toString('latin1', 0, end), body: buf.subarray(end + (useCrlf ? 4 : 2)) };
-}
-
 export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhes> {
   const root = await mkdtemp(join(tmpdir(), 'packyard-fake-ghes-'));
   const state = new GhesState(root);
@@ -128,6 +127,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
   const requests: ApiRequestRecord[] = [];
   const gitRequests: FakeGhes['gitRequests'] = [];
   const deliveries: Delivery[] = [];
+  const unexpected: Array<{ method: string; path: string }> = [];
   const faults: Array<Fault & { left: number }> = [];
   const children = new Set<ChildProcess>();
   const pending = new Set<Promise<unknown>>();
@@ -217,11 +217,9 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
 
       const routeMethod = method === 'HEAD' ? 'GET' : method;
       let match: { route: (typeof routes)[number]; params: string[] } | null = null;
-      let pathKnown = false;
       for (const route of routes) {
         const m = route.re.exec(rel);
         if (m === null) continue;
-        pathKnown = true;
         if (route.method !== routeMethod) continue;
         match = { route, params: m.slice(1).map((x) => x ?? '') };
         break;
@@ -230,6 +228,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
       // Authentication.
       let principal: Principal | null = null;
       let app: App | null = null;
+      rateKey = `ip:${req.socket.remoteAddress ?? ''}`;
       if (rawToken !== null) {
         if (rawToken !== '' && looksLikeJwt(rawToken)) {
           app = verifyAppJwt(state, rawToken);
@@ -240,11 +239,9 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
           rateKey = principal.kind === 'user' ? `user:${principal.user.id}` : `inst:${principal.installation.id}`;
           if (principal.kind === 'user') headers['X-OAuth-Scopes'] = (principal.scopes ?? ['admin:org', 'admin:org_hook', 'repo', 'user']).join(', ');
         }
-      } else {
-        rateKey = `ip:${req.socket.remoteAddress ?? ''}`;
       }
       if (match === null) {
-        if (pathKnown) throw new HttpError(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+        unexpected.push({ method, path: url.pathname });
         throw new HttpError(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
       }
       const { route, params } = match;
@@ -339,96 +336,6 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     }
   }
 
-  function handleGit(req: IncomingMessage, res: ServerResponse, url: URL, m: RegExpExecArray): void {
-    const [, owner = '', name = '', rest = ''] = m;
-    const token = tokenOf(req);
-    const record = { method: req.method ?? 'GET', path: url.pathname + url.search, status: 0, token };
-    gitRequests.push(record);
-    const reply = (status: number, text: string, headers: Record<string, string> = {}): void => {
-      record.status = status;
-      req.resume();
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
-      res.end(text);
-    };
-    const principal = token === null || token === '' ? null : state.principal(token);
-    if (principal === null) {
-      reply(401, token === null ? 'Authentication required\n' : 'Invalid username or token. Password authentication is not supported for Git operations.\n', {
-        'WWW-Authenticate': 'Basic realm="GitHub"',
-      });
-      return;
-    }
-    const repo = state.findRepo(owner, name);
-    if (repo === undefined || state.repoRole(principal, repo) === null) {
-      reply(404, 'Repository not found.\n');
-      return;
-    }
-    if (rest.includes('git-receive-pack') || url.searchParams.get('service') === 'git-receive-pack') {
-      reply(403, 'Write access to repository not granted.\n');
-      return;
-    }
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      HOME: root,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_PROJECT_ROOT: root,
-      GIT_HTTP_EXPORT_ALL: '1',
-      REQUEST_METHOD: req.method ?? 'GET',
-      PATH_INFO: `/${repo.id}.git${rest}`,
-      QUERY_STRING: url.search.replace(/^\?/, ''),
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_USER: 'x-access-token',
-      REMOTE_ADDR: '127.0.0.1',
-    };
-    if (req.headers['content-length'] !== undefined) env['CONTENT_LENGTH'] = req.headers['content-length'];
-    if (req.headers['content-encoding'] !== undefined) env['HTTP_CONTENT_ENCODING'] = req.headers['content-encoding'];
-    const protocol = req.headers['git-protocol'];
-    if (typeof protocol === 'string') env['GIT_PROTOCOL'] = protocol;
-    const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    children.add(child);
-    req.pipe(child.stdin);
-    child.stdin.on('error', () => undefined);
-    child.stderr.resume();
-    let buffered = Buffer.alloc(0);
-    let started = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (started) {
-        res.write(chunk);
-        return;
-      }
-      buffered = Buffer.concat([buffered, chunk]);
-      const split = splitCgiHeaders(buffered);
-      if (split === null) return;
-      started = true;
-      let status = 200;
-      for (const line of split.headers.split(/\r?\n/)) {
-        const colon = line.indexOf(':');
-        if (colon === -1) continue;
-        const hname = line.slice(0, colon).trim();
-        const value = line.slice(colon + 1).trim();
-        if (hname.toLowerCase() === 'status') status = Number.parseInt(value, 10) || 500;
-        else res.setHeader(hname, value);
-      }
-      record.status = status;
-      res.statusCode = status;
-      res.write(split.body);
-    });
-    child.on('close', () => {
-      children.delete(child);
-      if (!started) {
-        record.status = 502;
-        if (!res.headersSent) res.statusCode = 502;
-      }
-      res.end();
-    });
-    child.on('error', () => {
-      children.delete(child);
-      record.status = 500;
-      if (!res.headersSent) res.statusCode = 500;
-      res.end();
-    });
-  }
-
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/api/v3' || url.pathname.startsWith('/api/v3/')) {
@@ -437,9 +344,9 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
       });
       return;
     }
-    const m = /^\/([^/]+)\/([^/]+?)(?:\.git)?(\/(?:info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.+))$/.exec(url.pathname);
+    const m = GIT_PATH.exec(url.pathname);
     if (m !== null) {
-      handleGit(req, res, url, m);
+      serveGit({ root, state, children, gitRequests, tokenOf }, req, res, url, m);
       return;
     }
     req.resume();
@@ -460,6 +367,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     state,
     requests,
     gitRequests,
+    unexpected,
     deliveries,
     payloads: new Payloads(state, () => urls),
     fault(f) {
@@ -488,6 +396,10 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       await rm(root, { recursive: true, force: true });
+      if (opts.strict !== false && unexpected.length > 0) {
+        const list = unexpected.map((u) => `${u.method} ${u.path}`).join(', ');
+        throw new Error(`fake GHES received requests it does not implement: ${list}`);
+      }
     },
   };
 }

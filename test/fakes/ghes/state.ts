@@ -1,128 +1,32 @@
 // The fake GitHub Enterprise Server's model: users, orgs, teams, repositories (each a real bare
 // git repository on disk), grants, tokens, org hooks and GitHub Apps. Ids are numeric and stable.
 
-import { execFile } from 'node:child_process';
-import { generateKeyPairSync, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isolatedGitEnv } from '../../helpers/git-repo.js';
+import { git, gitCommit, gitReadDir, gitReadFile, gitRefs, type DirEntry } from './git-store.js';
+import {
+  DEFAULT_TO_ROLE,
+  LEVEL,
+  REPO_ROLES,
+  isoNow,
+  slugify,
+  type App,
+  type DefaultPermission,
+  type Hook,
+  type Installation,
+  type Org,
+  type OrgRole,
+  type Principal,
+  type Repo,
+  type RepoRole,
+  type Team,
+  type TeamRole,
+  type User,
+  type Visibility,
+} from './model.js';
 
-export const REPO_ROLES = ['pull', 'triage', 'push', 'maintain', 'admin'] as const;
-export type RepoRole = (typeof REPO_ROLES)[number];
-export type OrgRole = 'admin' | 'member';
-export type TeamRole = 'member' | 'maintainer';
-export type Visibility = 'private' | 'internal' | 'public';
-export type DefaultPermission = 'read' | 'write' | 'admin' | 'none';
-
-export interface User {
-  readonly id: number;
-  login: string;
-  name: string | null;
-  email: string | null;
-  siteAdmin: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Org {
-  readonly id: number;
-  login: string;
-  name: string;
-  description: string | null;
-  defaultRepositoryPermission: DefaultPermission;
-  /** user id -> role */
-  members: Map<number, OrgRole>;
-  /** custom repository role name -> base role */
-  customRoles: Map<string, RepoRole>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Team {
-  readonly id: number;
-  readonly orgId: number;
-  slug: string;
-  name: string;
-  description: string | null;
-  privacy: 'closed' | 'secret';
-  parentId: number | null;
-  /** user id -> role (direct membership only) */
-  members: Map<number, TeamRole>;
-  /** repo id -> role name (pull … admin or a custom role) */
-  grants: Map<number, string>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Repo {
-  readonly id: number;
-  readonly orgId: number;
-  name: string;
-  description: string | null;
-  visibility: Visibility;
-  archived: boolean;
-  defaultBranch: string;
-  /** The bare repository on disk (named by id, so renames keep the path). */
-  readonly gitDir: string;
-  /** user id -> role name */
-  collaborators: Map<number, string>;
-  createdAt: string;
-  updatedAt: string;
-  pushedAt: string;
-}
-
-export interface Hook {
-  readonly id: number;
-  readonly orgId: number;
-  name: string;
-  active: boolean;
-  events: string[];
-  config: { url: string; content_type: string; insecure_ssl: string; secret?: string };
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface App {
-  readonly appId: number;
-  slug: string;
-  publicKey: KeyObject;
-  privateKeyPem: string;
-}
-
-export interface Installation {
-  readonly id: number;
-  readonly appId: number;
-  readonly orgId: number;
-  createdAt: string;
-}
-
-export type Principal =
-  | { kind: 'user'; user: User; scopes: string[] | null; token: string }
-  | { kind: 'installation'; installation: Installation; token: string };
-
-const LEVEL: Record<RepoRole, number> = { pull: 1, triage: 2, push: 3, maintain: 4, admin: 5 };
-const DEFAULT_TO_ROLE: Record<DefaultPermission, RepoRole | null> = { read: 'pull', write: 'push', admin: 'admin', none: null };
-
-/** GitHub's timestamps: ISO 8601 in UTC without milliseconds. */
-export function isoNow(ms = Date.now()): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-export function slugify(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-}
-
-function git(cwd: string, args: string[], input?: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      args,
-      { cwd, env: isolatedGitEnv(cwd), encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
+export * from './model.js';
 
 export class GhesState {
   readonly users = new Map<number, User>();
@@ -394,35 +298,7 @@ export class GhesState {
     opts: { message?: string; tag?: string; branch?: string } = {},
   ): Promise<string> {
     const r = this.repo(org, name);
-    const branch = opts.branch ?? r.defaultBranch;
-    const parent = await git(r.gitDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).then(
-      (b) => b.toString().trim(),
-      () => '',
-    );
-    const base = parent === '' && branch !== r.defaultBranch
-      ? await git(r.gitDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${r.defaultBranch}`]).then((b) => b.toString().trim(), () => '')
-      : parent;
-    this.commitClock += 60_000;
-    const when = `${Math.floor(this.commitClock / 1000)} +0000`;
-    const chunks: Buffer[] = [];
-    const data = (content: string | Buffer): void => {
-      const bytes = Buffer.from(content);
-      chunks.push(Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n'));
-    };
-    chunks.push(Buffer.from(`commit refs/heads/${branch}\nmark :1\n`));
-    chunks.push(Buffer.from(`author Octo Cat <octocat@example.test> ${when}\ncommitter Octo Cat <octocat@example.test> ${when}\n`));
-    data(opts.message ?? 'Update files');
-    if (base !== '') chunks.push(Buffer.from(`from ${base}\n`));
-    for (const [path, content] of Object.entries(files)) {
-      if (content === null) chunks.push(Buffer.from(`D ${path}\n`));
-      else {
-        chunks.push(Buffer.from(`M 100644 inline ${path}\n`));
-        data(content);
-      }
-    }
-    if (opts.tag !== undefined) chunks.push(Buffer.from(`reset refs/tags/${opts.tag}\nfrom :1\n`));
-    await git(r.gitDir, ['fast-import', '--quiet', '--force'], Buffer.concat(chunks));
-    const sha = (await git(r.gitDir, ['rev-parse', `refs/heads/${branch}`])).toString().trim();
+    const sha = await gitCommit(r.gitDir, opts.branch ?? r.defaultBranch, r.defaultBranch, files, { message: opts.message ?? 'Update files', tag: opts.tag, when: (this.commitClock += 60_000) });
     r.pushedAt = isoNow();
     r.updatedAt = r.pushedAt;
     return sha;
@@ -440,38 +316,18 @@ export class GhesState {
   }
 
   /** A file's bytes and blob sha at `ref` (branch, tag or sha), or null when missing or not a file. */
-  async readFile(r: Repo, ref: string, path: string): Promise<{ content: Buffer; sha: string } | null> {
-    const spec = `${ref}:${path.replace(/^\/+/, '')}`;
-    try {
-      const type = (await git(r.gitDir, ['cat-file', '-t', spec])).toString().trim();
-      if (type !== 'blob') return null;
-      const sha = (await git(r.gitDir, ['rev-parse', spec])).toString().trim();
-      const content = await git(r.gitDir, ['cat-file', 'blob', sha]);
-      return { content, sha };
-    } catch {
-      return null;
-    }
+  readFile(r: Repo, ref: string, path: string): Promise<{ content: Buffer; sha: string } | null> {
+    return gitReadFile(r.gitDir, ref, path);
   }
 
   /** Directory entries at `ref:path`, or null when it is not a directory. */
-  async readDir(r: Repo, ref: string, path: string): Promise<Array<{ name: string; path: string; sha: string; size: number; type: 'file' | 'dir' }> | null> {
-    const clean = path.replace(/^\/+|\/+$/g, '');
-    try {
-      const type = (await git(r.gitDir, ['cat-file', '-t', `${ref}:${clean}`])).toString().trim();
-      if (type !== 'tree') return null;
-      const out = (await git(r.gitDir, ['ls-tree', '-l', '-z', `${ref}:${clean}`])).toString();
-      return out
-        .split('\0')
-        .filter((l) => l !== '')
-        .map((line) => {
-          const tab = line.indexOf('\t');
-          const [, kind, sha, size] = line.slice(0, tab).split(/\s+/);
-          const name = line.slice(tab + 1);
-          return { name, path: clean === '' ? name : `${clean}/${name}`, sha: sha ?? '', size: kind === 'blob' ? Number(size) : 0, type: kind === 'blob' ? ('file' as const) : ('dir' as const) };
-        });
-    } catch {
-      return null;
-    }
+  readDir(r: Repo, ref: string, path: string): Promise<DirEntry[] | null> {
+    return gitReadDir(r.gitDir, ref, path);
+  }
+
+  /** Branches or tags of the real repository with the commit each points to, sorted by name. */
+  refs(r: Repo, kind: 'heads' | 'tags'): Promise<Array<{ name: string; sha: string }>> {
+    return gitRefs(r.gitDir, kind);
   }
 
   archiveRepo(org: string, name: string, archived = true): void {
@@ -583,15 +439,16 @@ export class GhesState {
   // ---- GitHub Apps ---------------------------------------------------------------------------
 
   /** Registers a GitHub App; generates an RSA key pair unless one is given. Returns the private key PEM. */
-  addApp(opts: { appId: number; slug?: string; privateKeyPem?: string }): { appId: number; privateKeyPem: string } {
+  addApp(opts: { appId: number; slug?: string; owner?: string; privateKeyPem?: string }): { appId: number; clientId: string; privateKeyPem: string } {
     let privateKeyPem = opts.privateKeyPem;
     if (privateKeyPem === undefined) {
       const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
       privateKeyPem = pair.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     }
     const publicKey = createPublicKey(privateKeyPem);
-    this.apps.set(opts.appId, { appId: opts.appId, slug: opts.slug ?? `packyard-app-${opts.appId}`, publicKey, privateKeyPem });
-    return { appId: opts.appId, privateKeyPem };
+    const clientId = `Iv1.${opts.appId.toString(16).padStart(16, '0')}`;
+    this.apps.set(opts.appId, { appId: opts.appId, clientId, slug: opts.slug ?? `packyard-app-${opts.appId}`, owner: opts.owner ?? null, createdAt: isoNow(), publicKey, privateKeyPem });
+    return { appId: opts.appId, clientId, privateKeyPem };
   }
   installApp(appId: number, org: string): number {
     if (!this.apps.has(appId)) throw new Error(`fake ghes: no app ${appId}`);
