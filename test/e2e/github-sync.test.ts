@@ -136,8 +136,22 @@ t.test('GitHub Enterprise sync end to end', async (t) => {
     t.ok(audit.n >= 2, 'audited');
   });
 
+  await t.test('a renamed login keeps its access; archived and deleted repositories are marked, not dropped', async (t) => {
+    s.renameUser('bob', 'robert');
+    s.archiveRepo('acme', 'repo-02');
+    await s.deleteRepo('acme', 'repo-03');
+    const r = await cli(['sync', '--org', 'acme']);
+    t.match(r.stdout, /applied/);
+    t.equal(await p2Status(pky, bob, 'acme/repo-05'), 200, "bob's token still reads after his login became robert");
+    const login = pky.deps.sqlite.prepare(`SELECT u.login FROM users u JOIN identities i ON i.user_id = u.id WHERE i.login = 'robert'`).get() as { login: string } | undefined;
+    t.equal(login?.login, 'robert', 'the Packyard user follows the rename');
+    const marks = Object.fromEntries((pky.deps.sqlite.prepare(`SELECT name, forge_status AS s FROM packages WHERE name IN ('acme/repo-02', 'acme/repo-03')`).all() as { name: string; s: string }[]).map((x) => [x.name, x.s]));
+    t.same(marks, { 'acme/repo-02': 'archived', 'acme/repo-03': 'deleted' });
+    t.equal(await p2Status(pky, owner, 'acme/repo-03'), 200, 'a deleted repository\'s package still serves what lock files pin');
+  });
+
   await t.test('a 500 on page 2 of the members listing revokes nobody and reports the failure', async (t) => {
-    s.removeTeamMember('acme', 'frontend', 'bob');
+    s.removeTeamMember('acme', 'frontend', 'robert');
     ghe.fault({ path: /\/orgs\/acme\/members/, page: 2, status: 500, times: 50 });
     const r = await cli(['sync', '--org', 'acme'], 1);
     t.match(r.stderr, /failed, nothing was changed/);
