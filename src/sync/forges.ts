@@ -72,11 +72,15 @@ export class ForgeProvider {
 }
 
 /** The secret webhooks of `integration` are signed with: from the config, else generated once and stored sealed. */
-export function webhookSecret(db: Db, box: SecretBox, integration: IntegrationConfig): string {
-  if (integration.webhook_secret !== undefined) return integration.webhook_secret;
+export function webhookSecret(db: Db, box: SecretBox, integration: IntegrationConfig): string;
+/** With `report`: also whether this call generated it (the forge's hook must then get the new secret). */
+export function webhookSecret(db: Db, box: SecretBox, integration: IntegrationConfig, opts: { report: true }): { value: string; generated: boolean };
+export function webhookSecret(db: Db, box: SecretBox, integration: IntegrationConfig, opts?: { report: true }): string | { value: string; generated: boolean } {
+  const out = (value: string, generated: boolean) => (opts?.report ? { value, generated } : value);
+  if (integration.webhook_secret !== undefined) return out(integration.webhook_secret, false);
   const purpose = `webhook-secret:${integration.id}`;
   const row = db.select().from(integrationState).where(eq(integrationState.integration, integration.id)).get();
-  if (row?.webhookSecret) return box.open(row.webhookSecret, purpose);
+  if (row?.webhookSecret) return out(box.open(row.webhookSecret, purpose), false);
   const secret = randomBytes(32).toString('base64url');
   const sealed = box.seal(secret, purpose);
   const now = Date.now();
@@ -84,5 +88,5 @@ export function webhookSecret(db: Db, box: SecretBox, integration: IntegrationCo
     .onConflictDoNothing().run();
   // Another process may have won the race: use whatever is stored now.
   const stored = db.select().from(integrationState).where(eq(integrationState.integration, integration.id)).get();
-  return stored?.webhookSecret ? box.open(stored.webhookSecret, purpose) : secret;
+  return out(stored?.webhookSecret ? box.open(stored.webhookSecret, purpose) : secret, true);
 }

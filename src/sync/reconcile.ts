@@ -99,15 +99,23 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
   let plan!: Plan;
   let newPackageIds: number[] = [];
   let movedPackageIds: number[] = [];
-  deps.db.transaction((tx) => {
-    // Computed inside the write transaction, so a concurrent change cannot slip in between.
-    const current = loadCurrentState(tx, org.id, integration);
-    plan = computePlan(integration, snapshot, current, { composer, collaborators, autoAddPackages: settings.autoAddPackages });
-    if (opts.dryRun || planIsEmpty(plan)) return;
-    const applied = applyPlan(tx, { id: org.id, name: org.name }, integration, plan, current, `sync:${integration}`);
-    newPackageIds = applied.newPackageIds;
-    movedPackageIds = applied.movedPackageIds;
-  }, { behavior: 'immediate' });
+  try {
+    deps.db.transaction((tx) => {
+      // Computed inside the write transaction, so a concurrent change cannot slip in between.
+      const current = loadCurrentState(tx, org.id, integration);
+      plan = computePlan(integration, snapshot, current, { composer, collaborators, autoAddPackages: settings.autoAddPackages });
+      if (opts.dryRun || planIsEmpty(plan)) return;
+      const applied = applyPlan(tx, { id: org.id, name: org.name }, integration, plan, current, `sync:${integration}`);
+      newPackageIds = applied.newPackageIds;
+      movedPackageIds = applied.movedPackageIds;
+    }, { behavior: 'immediate' });
+  } catch (e) {
+    // The transaction rolled back: nothing of the plan was applied.
+    const error = `sync of ${orgName} could not apply its plan, nothing was changed: ${describeError(e)}`;
+    deps.log.error({ org: orgName, integration, err: e }, 'sync apply failed; rolled back');
+    finish('failed', {}, error);
+    return { runId: run.id, status: 'failed', plan: null, summary: {}, error, webhook: null, durationMs: Date.now() - started };
+  }
   const summary = planSummary(plan);
   const status: SyncOutcome['status'] = opts.dryRun ? 'dry-run' : planIsEmpty(plan) ? 'unchanged' : 'applied';
   finish(status, summary);
@@ -118,7 +126,8 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
     try {
       const cfg = deps.forges.config(integration);
       const url = `${deps.config.server.public_url}/hooks/${integration}`;
-      const r = await forge.ensureWebhook(source, url, webhookSecret(deps.db, deps.box, cfg));
+      const secret = webhookSecret(deps.db, deps.box, cfg, { report: true });
+      const r = await forge.ensureWebhook(source, url, secret.value, { secretChanged: secret.generated });
       webhook = r.created ? `installed (hook ${r.id})` : r.repaired ? `repaired (hook ${r.id})` : `ok (hook ${r.id})`;
     } catch (e) {
       webhook = `not installed: ${describeError(e)}`;

@@ -84,7 +84,14 @@ export function forgeHookRoutes(app: FastifyInstance, deps: Deps): void {
         return sendNotFound(reply);
       }
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const verified = deps.forges.get(id).verifyHook({ headers: req.headers, body }, webhookSecret(deps.db, deps.box, cfg));
+      let forge;
+      try {
+        forge = deps.forges.get(id);
+      } catch (e) {
+        metric.inc({ integration: id, outcome: 'unsupported' });
+        return reply.code(501).send({ error: e instanceof Error ? e.message : String(e) });
+      }
+      const verified = forge.verifyHook({ headers: req.headers, body }, webhookSecret(deps.db, deps.box, cfg));
       if (!verified.ok) {
         metric.inc({ integration: id, outcome: verified.status === 401 ? 'bad_signature' : 'bad_request' });
         req.log.warn({ integration: id, reason: verified.reason }, 'webhook rejected');
