@@ -106,6 +106,7 @@ export async function createHgBenchRepo(dir: string, opts: HgBenchRepoOptions): 
       },
       (err, _stdout, stderr) => (err ? reject(new Error(`hg fixture generation failed: ${stderr || err.message}`)) : resolve()),
     );
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(JSON.stringify(spec));
   });
   return { dir, name: opts.name, tags: opts.tags, branches: ['default', ...Object.keys(opts.branches ?? {})] };

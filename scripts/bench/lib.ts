@@ -51,6 +51,7 @@ export function runTimed(
         done({ code, stdout, stderr, ms });
       },
     );
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(opts.stdin ?? '');
   });
 }

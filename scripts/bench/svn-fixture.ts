@@ -91,6 +91,7 @@ export async function createSvnBenchRepo(dir: string, opts: SvnBenchRepoOptions)
     child.stderr.on('data', (c: string) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`svnadmin load failed: ${stderr.trim()}`))));
+    child.stdin?.on('error', () => undefined);
     child.stdin.end(svnBenchDump(opts));
   });
   return { url: `file://${dir}`, dir, firstTagRevision: 2 };

@@ -73,6 +73,8 @@ export async function runGit(cwd: string, args: string[], env: Record<string, st
     const child = execFile('git', args, { cwd, env: isolatedGitEnv(home, env), maxBuffer: 256 * 1024 * 1024 }, (err, stdout) =>
       err ? reject(err) : resolve(stdout),
     );
+    // The child may exit without reading its input (EPIPE): that is its answer, not a crash.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input);
   });
 }

@@ -62,6 +62,8 @@ export function runHg(cwd: string, args: string[], input?: string | Buffer): Pro
       { cwd, env: hgFixtureEnv(cwd), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => (err ? reject(new Error(`hg ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)),
     );
+    // The child may exit without reading its input (EPIPE): that is its answer, not a crash.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }

@@ -51,6 +51,7 @@ export function runCli(configFile: string, args: string[], opts: { stdin?: strin
         done({ code, stdout, stderr });
       },
     );
+    child.stdin?.on('error', () => undefined);
     if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
     else child.stdin?.end();
   });

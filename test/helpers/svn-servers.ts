@@ -259,6 +259,7 @@ export async function startApacheSvn(
   const htpasswd = join(dir, 'htpasswd');
   await new Promise<void>((resolve, reject) => {
     const child = execFile('htpasswd', ['-i', '-c', '-B', htpasswd, auth.username], (err) => (err ? reject(err) : resolve()));
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(`${auth.password}\n`);
   });
   const asRoot = process.getuid?.() === 0;

@@ -20,6 +20,7 @@ export function git(cwd: string, args: string[], input?: Buffer): Promise<Buffer
       { cwd, env: isolatedGitEnv(cwd), encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
       (err, stdout) => (err ? reject(err) : resolve(stdout)),
     );
+    child.stdin?.on('error', () => undefined);
     if (input !== undefined) child.stdin?.end(input);
   });
 }
