@@ -1,0 +1,75 @@
+// A package's page, "Update now" (enqueues an update job) and the job status fragment it polls.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { can } from '../../../domain/policy.js';
+import { requestUpdate } from '../../../services/packages.js';
+import type { JobRow } from '../../../jobs/queue.js';
+import type { PackageDetail } from '../../../services/ui-reads.js';
+import { jobStatus, packagePage, type JobView } from '../../../../views/package.js';
+import { packageHref } from '../../../../views/orgs.js';
+import { notFound, resolveOrg, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
+
+type PkgParams = { org: string; vendor: string; name: string };
+
+const jobView = (j: JobRow): JobView => ({ id: j.id, status: j.status, error: j.error, finishedAt: j.finishedAt });
+
+export function packageRoutes(app: FastifyInstance, ui: Ui): void {
+  /** The organization and the package, when the user may read it; replies itself otherwise. */
+  function resolvePackage(req: FastifyRequest<{ Params: PkgParams }>, reply: FastifyReply): { r: OrgScope; pkg: PackageDetail } | null {
+    const r = resolveOrg(ui, req, reply, req.params.org);
+    if (!r) return null;
+    const pkg = ui.deps.uiReads.package(r.org.id, `${req.params.vendor}/${req.params.name}`);
+    if (!pkg || !can(r.principal, 'package:read', { org: r.facts, packageId: pkg.id })) {
+      notFound(ui, req, reply);
+      return null;
+    }
+    return { r, pkg };
+  }
+
+  app.get<{ Params: PkgParams }>('/:org/-/packages/:vendor/:name', (req, reply) => {
+    const found = resolvePackage(req, reply);
+    if (!found) return reply;
+    const { r, pkg } = found;
+    const activeId = ui.deps.uiReads.activeUpdateJob(pkg.id);
+    const active = activeId !== null ? ui.deps.queue.get(activeId) : null;
+    return sendHtml(
+      reply,
+      packagePage(viewContext(ui, req), {
+        org: r.org.name,
+        name: pkg.name as string,
+        url: pkg.url,
+        vcsType: pkg.vcsType,
+        description: pkg.description,
+        status: pkg.status,
+        forgeStatus: pkg.forgeStatus,
+        lastUpdatedAt: pkg.lastUpdatedAt,
+        lastError: pkg.lastError,
+        lastErrorAt: pkg.lastErrorAt,
+        versions: pkg.versions,
+        skipped: pkg.skipped,
+        hasHook: pkg.hasHook,
+        canUpdate: can(r.principal, 'package:update', { org: r.facts, packageId: pkg.id }),
+        activeJob: active ? jobView(active) : null,
+      }),
+    );
+  });
+
+  app.post<{ Params: PkgParams }>('/:org/-/packages/:vendor/:name/update', (req, reply) => {
+    const found = resolvePackage(req, reply);
+    if (!found) return reply;
+    const { r, pkg } = found;
+    if (!can(r.principal, 'package:update', { org: r.facts, packageId: pkg.id })) return notFound(ui, req, reply);
+    const { job } = requestUpdate(ui.deps.queue, pkg.id, `ui:${req.session?.login ?? 'unknown'}`);
+    if (req.headers['hx-request']) return sendHtml(reply.code(202), jobStatus(viewContext(ui, req), r.org.name, pkg.name as string, jobView(job)), 202);
+    return reply.redirect(packageHref(viewContext(ui, req), r.org.name, pkg.name as string), 303);
+  });
+
+  app.get<{ Params: PkgParams & { id: string } }>('/:org/-/packages/:vendor/:name/jobs/:id', (req, reply) => {
+    const found = resolvePackage(req, reply);
+    if (!found) return reply;
+    const { r, pkg } = found;
+    const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
+    const job = Number.isNaN(id) ? null : ui.deps.queue.get(id);
+    if (!job || job.lockKey !== `package:${pkg.id}`) return notFound(ui, req, reply);
+    return sendHtml(reply, jobStatus(viewContext(ui, req), r.org.name, pkg.name as string, jobView(job)));
+  });
+}
