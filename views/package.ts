@@ -30,6 +30,10 @@ export interface PackagePageView {
   skipped: readonly { kind: string; name: string; commit: string; reason: string }[];
   hasHook: boolean;
   canUpdate: boolean;
+  /** May replace the hook URL (package:manage). */
+  canManage: boolean;
+  /** A hook URL just made: shown this once. */
+  newHookUrl?: string | undefined;
   /** A job still queued or running for this package, shown polling on load. */
   activeJob: JobView | null;
 }
@@ -71,9 +75,13 @@ ${v.description ? html`<p class="lead">${v.description}</p>` : ''}
   <dt>Status</dt><dd><span class="badge ${v.status}">${v.status === 'new' ? 'importing' : v.status}</span></dd>
   <dt>Last update</dt><dd>${formatTime(v.lastUpdatedAt)}</dd>
   ${v.lastError ? html`<dt>Last error</dt><dd><pre class="error">${v.lastError}</pre><span class="muted">${formatTime(v.lastErrorAt)}</span></dd>` : ''}
-  <dt>Generic hook URL</dt><dd>${v.hasHook
-    ? html`Set. Its token is stored hashed, so it cannot be shown again; it was printed once when the package was added. To get a new one, an owner removes and adds the package again (<code>packyard package add</code>).`
-    : html`<span class="muted">none</span>`}</dd>
+  <dt>Generic hook URL</dt><dd>${v.newHookUrl
+    ? html`<p>New hook URL (copy it now, it is shown only once; the old one no longer works):</p><pre id="hook-url">${v.newHookUrl}</pre>
+      <button type="button" class="copy" data-copy="hook-url">Copy</button>`
+    : html`${v.hasHook ? 'Set. Its secret is stored hashed, so it cannot be shown again.' : html`<span class="muted">none</span>`}
+      ${v.canManage
+        ? html`<form method="post" action="${href}/hook" class="inline">${csrfField(ctx)}<button type="submit" class="copy">${v.hasHook ? 'Replace with a new hook URL' : 'Create a hook URL'}</button></form>`
+        : ' An owner of the organization can make a new one.'}`}</dd>
 </dl>
 ${v.canUpdate
   ? html`<form method="post" action="${href}/update" hx-post="${href}/update" hx-target="#job-status" hx-swap="outerHTML" class="inline">

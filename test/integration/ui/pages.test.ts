@@ -121,6 +121,25 @@ t.test('web UI pages', async (t) => {
     t.equal(form.statusCode, 303, 'without htmx: back to the package page');
   });
 
+  await t.test('hook URL: only its existence is shown; those who manage the package replace it (shown once)', async (t) => {
+    const page = await alice.get('/acme/-/packages/acme/foo');
+    t.notMatch(page.body, /\/hooks\/generic\//, 'no hook URL on the page');
+    t.match(page.body, /action="\/acme\/-\/packages\/acme\/foo\/hook"/);
+    t.equal((await alice.post('/acme/-/packages/acme/foo/hook', {})).statusCode, 403, 'CSRF token needed');
+    const r = await alice.post('/acme/-/packages/acme/foo/hook', { _csrf: alice.csrf });
+    t.equal(r.statusCode, 201);
+    const url = /<pre id="hook-url">([^<]+)<\/pre>/.exec(r.body)?.[1] ?? '';
+    t.match(url, `${pky.url}/hooks/generic/`);
+    const hook = await app.inject({ method: 'POST', url: new URL(url).pathname, payload: {} });
+    t.equal(hook.statusCode, 202, 'the new hook URL works');
+    const carolPage = await carol.get('/corp/-/packages/corp/shared');
+    t.notMatch(carolPage.body, /\/hook"/, 'a member of a synced org gets no button');
+    t.match(carolPage.body, 'An owner of the organization can make a new one.');
+    t.equal((await carol.post('/corp/-/packages/corp/shared/hook', { _csrf: carol.csrf })).statusCode, 403);
+    t.equal((await eve.post('/acme/-/packages/acme/foo/hook', { _csrf: eve.csrf })).statusCode, 404);
+    t.equal((await frank.post('/corp/-/packages/corp/shared/hook', { _csrf: frank.csrf })).statusCode, 201, 'the owner may');
+  });
+
   await t.test('tokens: create (shown once), use, revoke; CSRF and ownership', async (t) => {
     const page = await alice.get('/acme/-/tokens');
     t.equal(page.statusCode, 200);
@@ -156,7 +175,7 @@ t.test('web UI pages', async (t) => {
   });
 
   await t.test('every state-changing route refuses a missing, wrong or cross-site CSRF token', async (t) => {
-    const routes = ['/logout', '/acme/-/packages/acme/foo/update', '/acme/-/tokens', '/acme/-/tokens/1/revoke'];
+    const routes = ['/logout', '/acme/-/packages/acme/foo/update', '/acme/-/packages/acme/foo/hook', '/acme/-/tokens', '/acme/-/tokens/1/revoke'];
     for (const url of routes) {
       const missing = await alice.post(url, { name: 'x' });
       t.equal(missing.statusCode, 403, `${url}: missing`);

@@ -1,12 +1,12 @@
 // A package's page, "Update now" (enqueues an update job) and the job status fragment it polls.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../../../domain/policy.js';
-import { requestUpdate } from '../../../services/packages.js';
+import { requestUpdate, rotateHookToken } from '../../../services/packages.js';
 import type { JobRow } from '../../../jobs/queue.js';
 import type { PackageDetail } from '../../../services/ui-reads.js';
 import { jobStatus, packagePage, type JobView } from '../../../../views/package.js';
 import { packageHref } from '../../../../views/orgs.js';
-import { notFound, resolveOrg, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
+import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
 
 type PkgParams = { org: string; vendor: string; name: string };
 
@@ -25,10 +25,7 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
     return { r, pkg };
   }
 
-  app.get<{ Params: PkgParams }>('/:org/-/packages/:vendor/:name', (req, reply) => {
-    const found = resolvePackage(req, reply);
-    if (!found) return reply;
-    const { r, pkg } = found;
+  function renderPage(req: FastifyRequest, reply: FastifyReply, r: OrgScope, pkg: PackageDetail, newHookUrl?: string): FastifyReply {
     const activeId = ui.deps.uiReads.activeUpdateJob(pkg.id);
     const active = activeId !== null ? ui.deps.queue.get(activeId) : null;
     return sendHtml(
@@ -48,9 +45,30 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
         skipped: pkg.skipped,
         hasHook: pkg.hasHook,
         canUpdate: can(r.principal, 'package:update', { org: r.facts, packageId: pkg.id }),
+        canManage: can(r.principal, 'package:manage', { org: r.facts, packageId: pkg.id }),
+        newHookUrl,
         activeJob: active ? jobView(active) : null,
       }),
+      newHookUrl ? 201 : 200,
     );
+  }
+
+  app.get<{ Params: PkgParams }>('/:org/-/packages/:vendor/:name', (req, reply) => {
+    const found = resolvePackage(req, reply);
+    return found ? renderPage(req, reply, found.r, found.pkg) : reply;
+  });
+
+  // A new generic hook URL (the secret is stored hashed, so the old one cannot be shown).
+  app.post<{ Params: PkgParams }>('/:org/-/packages/:vendor/:name/hook', (req, reply) => {
+    const found = resolvePackage(req, reply);
+    if (!found) return reply;
+    const { r, pkg } = found;
+    if (!can(r.principal, 'package:manage', { org: r.facts, packageId: pkg.id })) {
+      return sendError(ui, req, reply, 403, 'Not allowed', 'Only owners of the organization can replace the hook URL.');
+    }
+    const secret = rotateHookToken(ui.deps.db, pkg.id, `ui:${req.session?.login ?? 'unknown'}`);
+    reply.header('Cache-Control', 'no-store');
+    return renderPage(req, reply, r, { ...pkg, hasHook: true }, `${ui.publicUrl}/hooks/generic/${secret}`);
   });
 
   app.post<{ Params: PkgParams }>('/:org/-/packages/:vendor/:name/update', (req, reply) => {
