@@ -174,6 +174,26 @@ t.test('web UI pages', async (t) => {
     t.equal((await alice.post(`/acme/-/tokens/${id}/revoke`, { _csrf: alice.csrf })).statusCode, 404, 'already revoked');
   });
 
+  await t.test('organization (CI) tokens: only those who manage the organization', async (t) => {
+    const carolPage = await carol.get('/corp/-/tokens');
+    t.equal(carolPage.statusCode, 200);
+    t.notMatch(carolPage.body, 'Organization tokens', 'a member sees only her own');
+    t.notMatch(carolPage.body, 'name="owner"');
+    t.equal((await carol.post('/corp/-/tokens', { _csrf: carol.csrf, owner: 'org', scope: 'read' })).statusCode, 403);
+    const franksPage = await frank.get('/corp/-/tokens');
+    t.match(franksPage.body, 'Organization tokens (CI)');
+    const created = await frank.post('/corp/-/tokens', { _csrf: frank.csrf, owner: 'org', scope: 'read', name: 'corp CI' });
+    t.equal(created.statusCode, 201);
+    const token = /<pre id="new-token">(pky_o_[A-Za-z0-9]+)<\/pre>/.exec(created.body)?.[1] ?? '';
+    t.ok(token, 'an organization token');
+    const listing = await app.inject({ method: 'GET', url: '/corp/packages.json', headers: { authorization: `Bearer ${token}` } });
+    t.same(listing.json()['available-packages'], ['corp/secret', 'corp/shared'], 'an organization token reads every package');
+    const id = /action="\/corp\/-\/tokens\/(\d+)\/revoke"/.exec((await frank.get('/corp/-/tokens')).body)?.[1] ?? '';
+    t.equal((await carol.post(`/corp/-/tokens/${id}/revoke`, { _csrf: carol.csrf })).statusCode, 404, 'a member cannot revoke it');
+    t.equal((await root.post(`/corp/-/tokens/${id}/revoke`, { _csrf: root.csrf })).statusCode, 303, 'an admin can');
+    t.equal((await app.inject({ method: 'GET', url: '/corp/packages.json', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
+  });
+
   await t.test('every state-changing route refuses a missing, wrong or cross-site CSRF token', async (t) => {
     const routes = ['/logout', '/acme/-/packages/acme/foo/update', '/acme/-/packages/acme/foo/hook', '/acme/-/tokens', '/acme/-/tokens/1/revoke'];
     for (const url of routes) {

@@ -1,16 +1,18 @@
-// The signed-in user's tokens for one organization: list (last used), create with scope and
-// expiry (the secret is shown once, in the response to the POST), revoke.
+// Tokens for one organization: the signed-in user's own, and (for those who manage the
+// organization) its CI tokens. List with last use, create with scope and expiry (the secret is
+// shown once, in the response to the POST), revoke.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../../../domain/policy.js';
 import { isAppError } from '../../../domain/errors.js';
 import { createToken, revokeToken } from '../../../services/tokens.js';
 import { tokensPage, type TokensPageView } from '../../../../views/tokens.js';
-import { notFound, resolveOrg, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
+import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
 
 interface CreateBody {
   name?: string;
   scope?: string;
   expires?: string;
+  owner?: string;
 }
 
 export function tokenRoutes(app: FastifyInstance, ui: Ui): void {
@@ -25,9 +27,12 @@ export function tokenRoutes(app: FastifyInstance, ui: Ui): void {
     return r;
   }
 
+  const manages = (r: OrgScope) => can(r.principal, 'org:manage', { org: r.facts });
+
   function render(req: FastifyRequest, reply: FastifyReply, r: OrgScope, extra: Partial<TokensPageView> = {}, status = 200): FastifyReply {
     const userId = req.session?.userId as number;
-    return sendHtml(reply, tokensPage(viewContext(ui, req), { org: r.org.name, tokens: ui.deps.uiReads.tokens(userId, r.org.id), ...extra }), status);
+    const orgTokens = manages(r) ? ui.deps.uiReads.orgTokens(r.org.id) : null;
+    return sendHtml(reply, tokensPage(viewContext(ui, req), { org: r.org.name, tokens: ui.deps.uiReads.tokens(userId, r.org.id), orgTokens, ...extra }), status);
   }
 
   app.get<{ Params: { org: string } }>('/:org/-/tokens', (req, reply) => {
@@ -43,17 +48,22 @@ export function tokenRoutes(app: FastifyInstance, ui: Ui): void {
       name: typeof body.name === 'string' ? body.name.trim().slice(0, 100) : '',
       scope: body.scope === 'update' ? 'update' : 'read',
       expires: typeof body.expires === 'string' ? body.expires.trim() : '',
+      owner: body.owner === 'org' ? 'org' : 'me',
     } as const;
+    if (form.owner === 'org' && !manages(r)) {
+      return sendError(ui, req, reply, 403, 'Not allowed', 'Only owners of the organization create its CI tokens.');
+    }
     if (body.scope !== undefined && body.scope !== 'read' && body.scope !== 'update') {
       return render(req, reply, r, { error: 'The scope must be read or update.', form }, 400);
     }
     try {
       const created = createToken(
         ui.deps.db,
-        { user: req.session?.login, org: r.org.name, scope: form.scope, name: form.name || undefined, expires: form.expires || undefined },
+        { user: form.owner === 'org' ? undefined : req.session?.login, org: r.org.name, scope: form.scope, name: form.name || undefined, expires: form.expires || undefined },
         `ui:${req.session?.login ?? 'unknown'}`,
       );
-      const name = ui.deps.uiReads.tokens(req.session?.userId as number, r.org.id).find((t) => t.id === created.id)?.name ?? form.name;
+      const all = [...ui.deps.uiReads.tokens(req.session?.userId as number, r.org.id), ...ui.deps.uiReads.orgTokens(r.org.id)];
+      const name = all.find((t) => t.id === created.id)?.name ?? form.name;
       return render(req, reply.header('Cache-Control', 'no-store'), r, { created: { token: created.token, name } }, 201);
     } catch (err) {
       // Expected input errors (a bad or past expiry date) go back to the form.
@@ -66,8 +76,10 @@ export function tokenRoutes(app: FastifyInstance, ui: Ui): void {
     const r = resolve(req, reply);
     if (!r) return reply;
     const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
-    const userId = req.session?.userId as number;
-    if (Number.isNaN(id) || !ui.deps.uiReads.ownsToken(id, userId, r.org.id)) return notFound(ui, req, reply);
+    const token = Number.isNaN(id) ? null : ui.deps.uiReads.liveToken(id);
+    const mine = token?.kind === 'user' && token.userId === req.session?.userId && token.orgId === r.org.id;
+    const orgs = token?.kind === 'org' && token.orgId === r.org.id && manages(r);
+    if (!mine && !orgs) return notFound(ui, req, reply);
     revokeToken(ui.deps.db, id, `ui:${req.session?.login ?? 'unknown'}`);
     return reply.redirect(`${ui.base}/${r.org.name}/-/tokens`, 303);
   });
