@@ -43,6 +43,8 @@ export interface JobView {
   status: 'queued' | 'running' | 'done' | 'failed';
   error: string | null;
   finishedAt: number | null;
+  /** What a finished update changed. */
+  summary: string | null;
 }
 
 const short = (commit: string) => (/^[0-9a-f]{40}$/.test(commit) ? commit.slice(0, 12) : commit);
@@ -52,7 +54,7 @@ export function jobStatus(ctx: ViewContext, org: string, name: string, job: JobV
   const live = job.status === 'queued' || job.status === 'running';
   const poll = `${packageHref(ctx, org, name)}/jobs/${job.id}`;
   return html`<div id="job-status" class="job ${job.status}" role="status"${live ? html` hx-get="${poll}" hx-trigger="every 500ms" hx-swap="outerHTML"` : ''}>
-  Update #${job.id}: <strong>${job.status}</strong>${job.status === 'done' ? html` · <a href="${packageHref(ctx, org, name)}">reload the page</a>` : ''}
+  Update #${job.id}: <strong>${job.status}</strong>${job.summary ? html` (${job.summary})` : ''}${job.status === 'done' ? html` · <a href="${packageHref(ctx, org, name)}">reload the page</a>` : ''}
   ${job.error ? html`<pre class="error">${job.error}</pre>` : ''}
 </div>`;
 }

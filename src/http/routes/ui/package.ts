@@ -10,7 +10,16 @@ import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, 
 
 type PkgParams = { org: string; vendor: string; name: string };
 
-const jobView = (j: JobRow): JobView => ({ id: j.id, status: j.status, error: j.error, finishedAt: j.finishedAt });
+/** "2 versions added, 1 removed" from an update job's result; null while it runs. */
+function summaryOf(j: JobRow): string | null {
+  if (j.status !== 'done' || !j.result) return null;
+  const added = Array.isArray(j.result.added) ? j.result.added.length : 0;
+  const removed = Array.isArray(j.result.removed) ? j.result.removed.length : 0;
+  if (added === 0 && removed === 0) return j.result.changed === true ? 'versions refreshed' : 'no change';
+  return `${added} version${added === 1 ? '' : 's'} added, ${removed} removed`;
+}
+
+const jobView = (j: JobRow): JobView => ({ id: j.id, status: j.status, error: j.error, finishedAt: j.finishedAt, summary: summaryOf(j) });
 
 export function packageRoutes(app: FastifyInstance, ui: Ui): void {
   /** The organization and the package, when the user may read it; replies itself otherwise. */
