@@ -3,7 +3,7 @@
 // "Update now" with its polling job fragment, tokens, and CSRF on every write.
 import t from 'tap';
 import { browser, csrfOf, signIn, type Browser } from '../../helpers/ui.js';
-import { PASSWORD, uiFixture, XSS } from './fixture.js';
+import { PASSWORD, uiFixture, XSS } from '../../helpers/ui-fixture.js';
 
 const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
 

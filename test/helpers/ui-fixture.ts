@@ -3,10 +3,10 @@
 // the synced "corp": frank (owner), carol (member, in the team that may read corp/shared),
 // dave (member in no team). acme/foo is a real git import with a hostile description.
 import { join } from 'node:path';
-import { startPackyard } from '../../helpers/packyard.js';
-import { createGitRepo, makeTempDir, removeDir } from '../../helpers/git-repo.js';
-import { createUser } from '../../../src/services/users.js';
-import { addOrgMember, createOrg } from '../../../src/services/orgs.js';
+import { startPackyard } from './packyard.js';
+import { createGitRepo, makeTempDir, removeDir } from './git-repo.js';
+import { createUser } from '../../src/services/users.js';
+import { addOrgMember, createOrg } from '../../src/services/orgs.js';
 
 export const PASSWORD = 'correct horse battery';
 export const XSS = '<script>alert(1)</script>';
