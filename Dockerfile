@@ -17,6 +17,7 @@ COPY package.json package-lock.json ./
 COPY scripts/build.mjs scripts/build.mjs
 COPY tsconfig.json ./
 COPY src src
+COPY views views
 RUN npm ci --no-audit --no-fund \
  && test -f dist/packyard.mjs \
  && npm prune --omit=dev --no-audit --no-fund \
@@ -24,6 +25,7 @@ RUN npm ci --no-audit --no-fund \
  && mkdir -p /out/src/db \
  && cp -a package.json node_modules dist /out/ \
  && cp -a src/db/migrations /out/src/db/ \
+ && mkdir -p /out/views && cp -a views/static /out/views/ \
  && rm -rf /root/.npm /tmp/*
 
 # ---- runtime
@@ -38,7 +40,7 @@ RUN apt-get update \
  && chmod 2775 /data \
  && chmod 775 /home/packyard
 # What runs: package.json (packageRoot() finds it), the production node_modules (better-sqlite3,
-# ssh2 and their dependencies stay outside the bundle), dist/packyard.mjs and the migrations.
+# ssh2 and their dependencies stay outside the bundle), dist/packyard.mjs, the migrations and the UI's static files (views/static).
 COPY --from=build /out /app
 WORKDIR /app
 # The default configuration; an admin's bind mount of /etc/packyard/packyard.yaml replaces it.

@@ -8,7 +8,7 @@ import { apiRoutes } from './http/routes/api.js';
 import { hookRoutes } from './http/routes/hooks.js';
 import { forgeHookRoutes } from './http/routes/forge-hooks.js';
 import { healthRoutes } from './http/routes/health.js';
-import { uiRoutes } from './http/routes/ui.js';
+import { uiRoutes } from './http/routes/ui/index.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {

@@ -25,6 +25,8 @@ import { createMetrics, jobOutcome, type Metrics } from './metrics.js';
 import { createSyncOrgHandler, SYNC_ORG } from './jobs/sync-org.js';
 import { defaultForgeFactory, ForgeProvider, type ForgeFactory } from './sync/forges.js';
 import { DiskUsage } from './services/disk-usage.js';
+import { SessionStore } from './services/sessions.js';
+import { UiReads } from './services/ui-reads.js';
 
 export interface Paths {
   dataDir: string;
@@ -55,6 +57,9 @@ export interface Deps {
   metrics: Metrics;
   /** The forge of each configured integration (built on first use). */
   forges: ForgeProvider;
+  /** Web UI sessions and the UI pages' reads. */
+  sessions: SessionStore;
+  uiReads: UiReads;
   close(): void;
 }
 
@@ -132,6 +137,8 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     locks,
     metrics,
     forges: new ForgeProvider(config.integrations, opts.forgeFactory ?? defaultForgeFactory, { log: log.child({ module: 'forge' }), metrics, db }),
+    sessions: new SessionStore(sqlite),
+    uiReads: new UiReads(sqlite),
     close() {
       sqlite.close();
     },

@@ -420,3 +420,23 @@ export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/**
+ * Web UI sessions. The cookie holds a random value; only its sha256 is stored, so a leaked
+ * database does not hand out live sessions. Ends at expires_at or after an idle period.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    /** sha256 hex of the cookie value. */
+    id: text('id').primaryKey(),
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    /** The per-session CSRF token carried by every form and htmx request that changes state. */
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: ms('created_at').notNull(),
+    lastSeenAt: ms('last_seen_at').notNull(),
+    /** Absolute end of the session, whatever its activity. */
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [index('sessions_user').on(t.userId), index('sessions_expires').on(t.expiresAt)],
+);

@@ -154,3 +154,15 @@ export function addForgePackage(db: Tx, queue: JobQueue, orgName: string, fullNa
   const { job } = requestUpdate(queue, pkg.id, actor);
   return { pkg, job, hookToken };
 }
+
+/** Replaces a package's generic hook URL secret; the old URL stops working. Returns the new secret (shown once). */
+export function rotateHookToken(db: Tx, packageId: number, actor: string): string {
+  const hookToken = randomBytes(24).toString('base64url');
+  db.transaction((tx) => {
+    const pkg = tx.select().from(packages).where(eq(packages.id, packageId)).get();
+    if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} does not exist`);
+    tx.update(packages).set({ hookTokenHash: hashHookToken(hookToken) }).where(eq(packages.id, packageId)).run();
+    writeAudit(tx, { orgId: pkg.orgId, actor, action: 'package.hook-rotate', target: pkg.name ?? pkg.url });
+  });
+  return hookToken;
+}

@@ -1,0 +1,102 @@
+// The server-rendered web UI (htmx): one encapsulated scope with its own form parser, session
+// lookup, CSRF check, security headers and HTML error pages; the screens register inside it.
+import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Deps } from '../../../compose.js';
+import { isAppError } from '../../../domain/errors.js';
+import { packageRoot } from '../../../db/client.js';
+import { parseCookies, safeEqual, sendError, SESSION_COOKIE, type Ui } from './support.js';
+import { loginRoutes } from './login.js';
+import { orgRoutes } from './orgs.js';
+import { packageRoutes } from './package.js';
+import { tokenRoutes } from './tokens.js';
+
+export const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+
+/** htmx from node_modules (the pinned dependency), found from this file in the checkout and in the bundle. */
+function loadHtmx(): { version: string; js: Buffer } {
+  const require = createRequire(import.meta.url);
+  const pkgFile = require.resolve('htmx.org/package.json');
+  const version = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { version: string }).version;
+  return { version, js: readFileSync(join(dirname(pkgFile), 'dist', 'htmx.min.js')) };
+}
+
+export function uiRoutes(app: FastifyInstance, deps: Deps): void {
+  const publicUrl = deps.config.server.public_url.replace(/\/+$/, '');
+  const parsed = new URL(publicUrl);
+  const htmx = loadHtmx();
+  const staticDir = join(packageRoot(), 'views', 'static');
+  const css = readFileSync(join(staticDir, 'app.css'));
+  const js = readFileSync(join(staticDir, 'app.js'));
+  const ui: Ui = {
+    deps,
+    base: parsed.pathname.replace(/\/+$/, ''),
+    publicUrl,
+    publicOrigin: parsed.origin,
+    secureCookies: parsed.protocol === 'https:',
+    htmxPath: `/static/htmx-${htmx.version}.min.js`,
+  };
+
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    scope.decorateRequest('session', null);
+
+    scope.addHook('onRequest', (req, _reply, done) => {
+      const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+      req.session = cookie ? deps.sessions.resolve(cookie) : null;
+      done();
+    });
+
+    scope.addHook('onSend', (_req, reply, payload, done) => {
+      const type = String(reply.getHeader('content-type') ?? '');
+      if (type.startsWith('text/html') || reply.statusCode === 303 || reply.statusCode === 401) {
+        reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+        reply.header('X-Frame-Options', 'DENY');
+        reply.header('Referrer-Policy', 'same-origin');
+        if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
+      }
+      done(null, payload);
+    });
+
+    // Every state-changing UI request carries the session's CSRF token (form field or htmx
+    // header) and, when the browser sends an Origin, comes from this site. /login has its own
+    // pre-session check (login.ts).
+    scope.addHook('preHandler', (req, reply, done) => {
+      if (req.method === 'GET' || req.method === 'HEAD' || req.routeOptions.config.csrf === false) return done();
+      const origin = req.headers.origin;
+      const sameOrigin = origin === undefined || origin === ui.publicOrigin || origin === `${req.protocol}://${req.host}`;
+      const body = req.body as Record<string, unknown> | undefined;
+      const sent = req.headers['x-csrf-token'] ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
+      if (!sameOrigin || !req.session || typeof sent !== 'string' || !safeEqual(sent, req.session.csrf)) {
+        sendError(ui, req, reply, 403, 'Request refused', req.session
+          ? 'The form was missing its security token or came from another site. Reload the page and try again.'
+          : 'Your session has ended. Sign in again and repeat the action.');
+        return;
+      }
+      done();
+    });
+
+    scope.setErrorHandler((err, req, reply) => {
+      if (isAppError(err) && err.httpStatus < 500) return sendError(ui, req, reply, err.httpStatus, 'Something is not right', err.message);
+      const e = err as { statusCode?: number; validation?: unknown; message?: string };
+      if (e.validation || (e.statusCode && e.statusCode < 500)) return sendError(ui, req, reply, e.statusCode ?? 400, 'Bad request', e.message ?? 'Bad request');
+      deps.log.error({ err, reqId: req.id, url: req.routeOptions.url }, 'unexpected UI error');
+      return sendError(ui, req, reply, 500, 'Internal error', 'Something went wrong on our side; the details are in the server log.');
+    });
+
+    scope.get(ui.htmxPath, (_req, reply) =>
+      reply.type('application/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=31536000, immutable').send(htmx.js),
+    );
+    scope.get('/static/app.css', (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(css));
+    scope.get('/static/app.js', (_req, reply) => reply.type('application/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(js));
+
+    loginRoutes(scope, ui);
+    orgRoutes(scope, ui);
+    packageRoutes(scope, ui);
+    tokenRoutes(scope, ui);
+  });
+}

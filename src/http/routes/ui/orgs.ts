@@ -1,0 +1,61 @@
+// The home page (organizations the user may read; all for admins) and an organization's page
+// with its packages; /ORG/-/packages answers the search box with just the rows.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { can, type OrgFacts, type Principal } from '../../../domain/policy.js';
+import type { PackageSummary } from '../../../services/ui-reads.js';
+import { homePage, orgPage, packageRows, type OrgListItem } from '../../../../views/orgs.js';
+import { requireUser, resolveOrg, sendHtml, viewContext, type Ui } from './support.js';
+
+function visiblePackages(ui: Ui, principal: Principal, facts: OrgFacts, q: string): PackageSummary[] {
+  return ui.deps.uiReads.packages(facts.orgId, q).filter((p) => can(principal, 'package:read', { org: facts, packageId: p.id }));
+}
+
+const queryOf = (req: FastifyRequest) => {
+  const q = (req.query as { q?: unknown }).q;
+  return typeof q === 'string' ? q.slice(0, 100) : '';
+};
+
+export function orgRoutes(app: FastifyInstance, ui: Ui): void {
+  app.get('/', (req, reply) => {
+    const principal = requireUser(ui, req, reply);
+    if (!principal) return reply;
+    const items: OrgListItem[] = [];
+    for (const o of ui.deps.uiReads.orgs()) {
+      const facts = ui.deps.access.facts(principal, o);
+      if (!can(principal, 'org:read', { org: facts })) continue;
+      items.push({ name: o.name, role: facts.role, synced: o.syncIntegration !== null, packages: visiblePackages(ui, principal, facts, '').length });
+    }
+    return sendHtml(reply, homePage(viewContext(ui, req), items));
+  });
+
+  app.get<{ Params: { org: string } }>('/:org', (req, reply) => {
+    const r = resolveOrg(ui, req, reply, req.params.org);
+    if (!r) return reply;
+    const q = queryOf(req);
+    return sendHtml(
+      reply,
+      orgPage(viewContext(ui, req), {
+        org: r.org.name,
+        synced: r.org.syncIntegration !== null,
+        rows: visiblePackages(ui, r.principal, r.facts, q),
+        q,
+        publicUrl: ui.publicUrl,
+        canCreateTokens: can(r.principal, 'token:create', { org: r.facts }),
+      }),
+    );
+  });
+
+  // The search box's fragment; without htmx (a plain form submit) the whole page, filtered.
+  app.get<{ Params: { org: string } }>('/:org/-/packages', (req, reply) => {
+    const r = resolveOrg(ui, req, reply, req.params.org);
+    if (!r) return reply;
+    const q = queryOf(req);
+    const ctx = viewContext(ui, req);
+    const rows = visiblePackages(ui, r.principal, r.facts, q);
+    if (req.headers['hx-request']) return sendHtml(reply.header('Vary', 'HX-Request'), packageRows(ctx, r.org.name, rows, q));
+    return sendHtml(
+      reply.header('Vary', 'HX-Request'),
+      orgPage(ctx, { org: r.org.name, synced: r.org.syncIntegration !== null, rows, q, publicUrl: ui.publicUrl, canCreateTokens: can(r.principal, 'token:create', { org: r.facts }) }),
+    );
+  });
+}

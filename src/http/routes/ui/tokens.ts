@@ -1,0 +1,86 @@
+// Tokens for one organization: the signed-in user's own, and (for those who manage the
+// organization) its CI tokens. List with last use, create with scope and expiry (the secret is
+// shown once, in the response to the POST), revoke.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { can } from '../../../domain/policy.js';
+import { isAppError } from '../../../domain/errors.js';
+import { createToken, revokeToken } from '../../../services/tokens.js';
+import { tokensPage, type TokensPageView } from '../../../../views/tokens.js';
+import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
+
+interface CreateBody {
+  name?: string;
+  scope?: string;
+  expires?: string;
+  owner?: string;
+}
+
+export function tokenRoutes(app: FastifyInstance, ui: Ui): void {
+  /** The organization, when the user may hold tokens for it (members and admins). */
+  function resolve(req: FastifyRequest<{ Params: { org: string } }>, reply: FastifyReply): OrgScope | null {
+    const r = resolveOrg(ui, req, reply, req.params.org);
+    if (!r) return null;
+    if (!can(r.principal, 'token:create', { org: r.facts })) {
+      notFound(ui, req, reply);
+      return null;
+    }
+    return r;
+  }
+
+  const manages = (r: OrgScope) => can(r.principal, 'org:manage', { org: r.facts });
+
+  function render(req: FastifyRequest, reply: FastifyReply, r: OrgScope, extra: Partial<TokensPageView> = {}, status = 200): FastifyReply {
+    const userId = req.session?.userId as number;
+    const orgTokens = manages(r) ? ui.deps.uiReads.orgTokens(r.org.id) : null;
+    return sendHtml(reply, tokensPage(viewContext(ui, req), { org: r.org.name, tokens: ui.deps.uiReads.tokens(userId, r.org.id), orgTokens, ...extra }), status);
+  }
+
+  app.get<{ Params: { org: string } }>('/:org/-/tokens', (req, reply) => {
+    const r = resolve(req, reply);
+    return r ? render(req, reply, r) : reply;
+  });
+
+  app.post<{ Params: { org: string }; Body: CreateBody }>('/:org/-/tokens', (req, reply) => {
+    const r = resolve(req, reply);
+    if (!r) return reply;
+    const body = (req.body ?? {}) as CreateBody;
+    const form = {
+      name: typeof body.name === 'string' ? body.name.trim().slice(0, 100) : '',
+      scope: body.scope === 'update' ? 'update' : 'read',
+      expires: typeof body.expires === 'string' ? body.expires.trim() : '',
+      owner: body.owner === 'org' ? 'org' : 'me',
+    } as const;
+    if (form.owner === 'org' && !manages(r)) {
+      return sendError(ui, req, reply, 403, 'Not allowed', 'Only owners of the organization create its CI tokens.');
+    }
+    if (body.scope !== undefined && body.scope !== 'read' && body.scope !== 'update') {
+      return render(req, reply, r, { error: 'The scope must be read or update.', form }, 400);
+    }
+    try {
+      const created = createToken(
+        ui.deps.db,
+        { user: form.owner === 'org' ? undefined : req.session?.login, org: r.org.name, scope: form.scope, name: form.name || undefined, expires: form.expires || undefined },
+        `ui:${req.session?.login ?? 'unknown'}`,
+      );
+      const all = [...ui.deps.uiReads.tokens(req.session?.userId as number, r.org.id), ...ui.deps.uiReads.orgTokens(r.org.id)];
+      const name = all.find((t) => t.id === created.id)?.name ?? form.name;
+      return render(req, reply.header('Cache-Control', 'no-store'), r, { created: { token: created.token, name } }, 201);
+    } catch (err) {
+      // Expected input errors (a bad or past expiry date) go back to the form.
+      if (isAppError(err) && err.httpStatus < 500) return render(req, reply, r, { error: err.message.replace(/^--expires/, 'The expiry date'), form }, 400);
+      throw err;
+    }
+  });
+
+  app.post<{ Params: { org: string; id: string } }>('/:org/-/tokens/:id/revoke', (req, reply) => {
+    const r = resolve(req, reply);
+    if (!r) return reply;
+    const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
+    const token = Number.isNaN(id) ? null : ui.deps.uiReads.liveToken(id);
+    const mine = token?.kind === 'user' && token.userId === req.session?.userId && token.orgId === r.org.id;
+    const orgs = token?.kind === 'org' && token.orgId === r.org.id && manages(r);
+    if (!mine && !orgs) return notFound(ui, req, reply);
+    revokeToken(ui.deps.db, id, `ui:${req.session?.login ?? 'unknown'}`);
+    return reply.redirect(`${ui.base}/${r.org.name}/-/tokens`, 303);
+  });
+}

@@ -1,0 +1,211 @@
+// The web UI's pages and actions for every kind of visitor (admin, member, member without the
+// package's team, owner, outsider), the search fragment, escaping of forge and user text,
+// "Update now" with its polling job fragment, tokens, and CSRF on every write.
+import t from 'tap';
+import { browser, csrfOf, signIn, type Browser } from '../../helpers/ui.js';
+import { PASSWORD, uiFixture, XSS } from '../../helpers/ui-fixture.js';
+
+const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
+
+async function waitFor<T>(what: string, check: () => Promise<T | null>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== null) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+t.test('web UI pages', async (t) => {
+  const { pky, app } = await uiFixture(t);
+  const as: Record<string, Browser> = {};
+  for (const login of ['root', 'alice', 'eve', 'frank', 'carol', 'dave']) as[login] = await signIn(app, login, PASSWORD);
+  const { root, alice, eve, frank, carol, dave } = as as Record<'root' | 'alice' | 'eve' | 'frank' | 'carol' | 'dave', Browser>;
+  const anon = browser(app);
+
+  await t.test('home lists the organizations each user may read', async (t) => {
+    const orgsOf = async (b: Browser) => [...(await b.get('/')).body.matchAll(/<a href="\/([a-z0-9-]+)\/"><strong>/g)].map((m) => m[1]);
+    t.same(await orgsOf(root), ['acme', 'corp'], 'admin: all');
+    t.same(await orgsOf(alice), ['acme']);
+    t.same(await orgsOf(carol), ['corp']);
+    t.same(await orgsOf(dave), ['corp']);
+    t.same(await orgsOf(eve), []);
+    t.match((await eve.get('/')).body, /You do not belong to any organization yet/);
+    t.equal((await anon.get('/')).statusCode, 303);
+  });
+
+  await t.test('org page: packages by permission, 404 for outsiders, composer set-up for this host', async (t) => {
+    const names = async (b: Browser, url: string) => [...(await b.get(url)).body.matchAll(/<a href="\/[a-z0-9-]+\/-\/packages\/([^"]+)">/g)].map((m) => m[1]);
+    t.same(await names(root, '/acme/'), ['acme/foo']);
+    t.same(await names(alice, '/acme/'), ['acme/foo'], 'members of an unsynced org read all');
+    t.same(await names(root, '/corp/'), ['corp/secret', 'corp/shared']);
+    t.same(await names(frank, '/corp/'), ['corp/secret', 'corp/shared'], 'owner reads all');
+    t.same(await names(carol, '/corp/'), ['corp/shared'], 'only what her team may read');
+    t.same(await names(dave, '/corp/'), [], 'member in no team sees no package');
+    for (const [b, url] of [[eve, '/acme/'], [carol, '/acme/'], [alice, '/corp/'], [root, '/nope/'], [root, '/NOT_AN_ORG/']] as const) {
+      const r = await b.get(url);
+      t.equal(r.statusCode, 404, url);
+      t.match(r.headers['content-type'], /text\/html/);
+    }
+    t.equal((await anon.get('/acme/')).headers.location, '/login?next=%2Facme%2F');
+    const page = await alice.get('/acme');
+    t.equal(page.statusCode, 200);
+    t.match(page.headers['content-security-policy'], /default-src 'self'/);
+    t.match(page.body, `composer config repositories.acme composer ${pky.url}/acme/`);
+    t.match(page.body, `composer config --auth http-basic.${new URL(pky.url).host} token YOUR_TOKEN`);
+    t.match(page.body, 'composer config secure-http false', 'plain http needs secure-http off');
+    t.match(page.body, /<button type="button" class="copy" data-copy="composer-setup">/);
+    t.match(page.body, /hx-get="\/acme\/-\/packages" hx-trigger="input changed delay:200ms, search" hx-target="#package-rows"/);
+    t.notMatch(page.body, /packages\.json|\/p2\/|\/dists\/|\/downloads/, 'no composer API paths in the UI');
+  });
+
+  await t.test('search as you type returns only the rows', async (t) => {
+    const hx = { 'hx-request': 'true' };
+    const r = await alice.get('/acme/-/packages?q=FOO', hx);
+    t.equal(r.statusCode, 200);
+    t.notMatch(r.body, /<html/, 'a fragment, not a page');
+    t.match(r.body, /<tr>/);
+    t.match(r.body, 'acme/foo');
+    t.match((await alice.get('/acme/-/packages?q=alert', hx)).body, 'acme/foo', 'searches descriptions too');
+    const none = await alice.get(`/acme/-/packages?q=${encodeURIComponent('%<b>')}`, hx);
+    t.match(none.body, 'No package matches &quot;%&lt;b&gt;&quot;.');
+    t.notMatch((await carol.get('/corp/-/packages?q=secret', hx)).body, 'corp/secret', 'search never shows hidden packages');
+    const full = await alice.get('/acme/-/packages?q=foo');
+    t.match(full.body, /<html/, 'without htmx: the whole page');
+    t.match(full.body, 'value="foo"');
+    t.equal((await eve.get('/acme/-/packages?q=foo', hx)).statusCode, 404);
+  });
+
+  await t.test('package page: versions, references, skipped refs, hook, escaped text', async (t) => {
+    const r = await alice.get('/acme/-/packages/acme/foo');
+    t.equal(r.statusCode, 200);
+    t.notMatch(r.body, XSS, 'never raw');
+    t.match(r.body, `Foo ${ESCAPED}`, 'description escaped');
+    t.match(r.body, `bad ${ESCAPED} ref`, 'skip reason escaped');
+    t.match(r.body, /<strong>v1\.0\.0<\/strong><\/td><td><span class="badge">stable<\/span>/, "version and stability");
+    t.match(r.body, /<strong>dev-main<\/strong>/);
+    t.match(r.body, /<code>php<\/code> &gt;=8\.1/);
+    t.match(r.body, /<code>php<\/code> &gt;=8\.2/);
+    t.match(r.body, /<span class="muted">tag<\/span> v1\.0\.0<br><code>[0-9a-f]{12}<\/code>/, 'source reference');
+    t.match(r.body, /<span class="muted">tag<\/span> v1\.1\.0/, 'the broken tag is listed as skipped');
+    t.match(r.body, /Generic hook URL<\/dt><dd>Set\./);
+    t.match(r.body, /hx-post="\/acme\/-\/packages\/acme\/foo\/update"/);
+    t.equal((await root.get('/acme/-/packages/ACME/FOO')).statusCode, 200, 'names are case-insensitive');
+    t.equal((await carol.get('/corp/-/packages/corp/shared')).statusCode, 200);
+    for (const [b, url] of [[carol, '/corp/-/packages/corp/secret'], [dave, '/corp/-/packages/corp/shared'], [eve, '/acme/-/packages/acme/foo'], [alice, '/acme/-/packages/acme/nope']] as const) {
+      t.equal((await b.get(url)).statusCode, 404, url);
+    }
+    t.equal((await anon.get('/acme/-/packages/acme/foo')).statusCode, 303);
+  });
+
+  await t.test('Update now: enqueues and the job fragment polls until done', async (t) => {
+    t.equal((await alice.post('/acme/-/packages/acme/foo/update', {}, { 'hx-request': 'true' })).statusCode, 403, 'no token');
+    t.equal((await eve.post('/acme/-/packages/acme/foo/update', {}, { 'x-csrf-token': eve.csrf })).statusCode, 404, 'outsider');
+    t.equal((await dave.post('/corp/-/packages/corp/shared/update', {}, { 'x-csrf-token': dave.csrf })).statusCode, 404, 'member without the team');
+    const r = await alice.post('/acme/-/packages/acme/foo/update', {}, { 'hx-request': 'true', 'x-csrf-token': alice.csrf });
+    t.equal(r.statusCode, 202);
+    const m = /hx-get="(\/acme\/-\/packages\/acme\/foo\/jobs\/(\d+))" hx-trigger="every 500ms" hx-swap="outerHTML"/.exec(r.body);
+    t.ok(m, 'the fragment polls');
+    const poll = m?.[1] ?? '';
+    const done = await waitFor('the update job', async () => {
+      const f = await alice.get(poll, { 'hx-request': 'true' });
+      return /<strong>(done|failed)<\/strong>/.test(f.body) ? f : null;
+    });
+    t.match(done.body, '<strong>done</strong> (no change)', 'what the update changed');
+    t.notMatch(done.body, /hx-trigger/, 'polling stops');
+    t.equal((await eve.get(poll)).statusCode, 404);
+    const otherJob = pky.deps.queue.enqueue({ type: 'housekeeping', lockKey: 'housekeeping:test', payload: {}, trigger: 'test' }).job.id;
+    t.equal((await alice.get(`/acme/-/packages/acme/foo/jobs/${otherJob}`)).statusCode, 404, 'only this package\'s jobs');
+    const form = await alice.post('/acme/-/packages/acme/foo/update', { _csrf: alice.csrf });
+    t.equal(form.statusCode, 303, 'without htmx: back to the package page');
+  });
+
+  await t.test('hook URL: only its existence is shown; those who manage the package replace it (shown once)', async (t) => {
+    const page = await alice.get('/acme/-/packages/acme/foo');
+    t.notMatch(page.body, /\/hooks\/generic\//, 'no hook URL on the page');
+    t.match(page.body, /action="\/acme\/-\/packages\/acme\/foo\/hook"/);
+    t.equal((await alice.post('/acme/-/packages/acme/foo/hook', {})).statusCode, 403, 'CSRF token needed');
+    const r = await alice.post('/acme/-/packages/acme/foo/hook', { _csrf: alice.csrf });
+    t.equal(r.statusCode, 201);
+    const url = /<pre id="hook-url">([^<]+)<\/pre>/.exec(r.body)?.[1] ?? '';
+    t.match(url, `${pky.url}/hooks/generic/`);
+    const hook = await app.inject({ method: 'POST', url: new URL(url).pathname, payload: {} });
+    t.equal(hook.statusCode, 202, 'the new hook URL works');
+    const carolPage = await carol.get('/corp/-/packages/corp/shared');
+    t.notMatch(carolPage.body, /\/hook"/, 'a member of a synced org gets no button');
+    t.match(carolPage.body, 'An owner of the organization can make a new one.');
+    t.equal((await carol.post('/corp/-/packages/corp/shared/hook', { _csrf: carol.csrf })).statusCode, 403);
+    t.equal((await eve.post('/acme/-/packages/acme/foo/hook', { _csrf: eve.csrf })).statusCode, 404);
+    t.equal((await frank.post('/corp/-/packages/corp/shared/hook', { _csrf: frank.csrf })).statusCode, 201, 'the owner may');
+  });
+
+  await t.test('tokens: create (shown once), use, revoke; CSRF and ownership', async (t) => {
+    const page = await alice.get('/acme/-/tokens');
+    t.equal(page.statusCode, 200);
+    t.match(page.body, 'No tokens yet.');
+    t.equal((await eve.get('/acme/-/tokens')).statusCode, 404);
+    t.equal((await alice.post('/acme/-/tokens', { name: 'laptop', scope: 'read' })).statusCode, 403);
+    const bad = await alice.post('/acme/-/tokens', { _csrf: alice.csrf, name: 'old', scope: 'read', expires: '2001-01-01' });
+    t.equal(bad.statusCode, 400);
+    t.match(bad.body, 'The expiry date 2001-01-01 is in the past');
+    const created = await alice.post('/acme/-/tokens', { _csrf: alice.csrf, name: `ci ${XSS}`, scope: 'update', expires: '2099-12-31' });
+    t.equal(created.statusCode, 201);
+    t.match(created.headers['cache-control'], 'no-store');
+    const token = /<pre id="new-token">(pky_u_[A-Za-z0-9]+)<\/pre>/.exec(created.body)?.[1] ?? '';
+    t.ok(token, 'the secret is shown');
+    t.notMatch(created.body, XSS);
+    t.match(created.body, `ci ${ESCAPED}`);
+    const use = await app.inject({ method: 'GET', url: '/acme/packages.json', headers: { authorization: `Bearer ${token}` } });
+    t.equal(use.statusCode, 200, 'the token works with composer');
+    const again = await alice.get('/acme/-/tokens');
+    t.notMatch(again.body, token, 'shown only once');
+    t.match(again.body, /<td>update<\/td>/);
+    t.match(again.body, '2099-12-31');
+    t.notMatch(again.body, /<td class="time">never<\/td><td>/, 'last used is recorded');
+    const id = /action="\/acme\/-\/tokens\/(\d+)\/revoke"/.exec(again.body)?.[1] ?? '';
+    t.equal((await carol.post(`/acme/-/tokens/${id}/revoke`, { _csrf: carol.csrf })).statusCode, 404, 'outsider');
+    t.equal((await root.post(`/acme/-/tokens/${id}/revoke`, { _csrf: root.csrf })).statusCode, 404, "not one's own token");
+    t.equal((await alice.post(`/acme/-/tokens/${id}/revoke`, {})).statusCode, 403, 'no CSRF token');
+    const revoked = await alice.post(`/acme/-/tokens/${id}/revoke`, { _csrf: alice.csrf });
+    t.equal(revoked.statusCode, 303);
+    t.equal((await app.inject({ method: 'GET', url: '/acme/packages.json', headers: { authorization: `Bearer ${token}` } })).statusCode, 401, 'revoked');
+    t.match((await alice.get('/acme/-/tokens')).body, /revoked \d{4}-/);
+    t.equal((await alice.post(`/acme/-/tokens/${id}/revoke`, { _csrf: alice.csrf })).statusCode, 404, 'already revoked');
+  });
+
+  await t.test('organization (CI) tokens: only those who manage the organization', async (t) => {
+    const carolPage = await carol.get('/corp/-/tokens');
+    t.equal(carolPage.statusCode, 200);
+    t.notMatch(carolPage.body, 'Organization tokens', 'a member sees only her own');
+    t.notMatch(carolPage.body, 'name="owner"');
+    t.equal((await carol.post('/corp/-/tokens', { _csrf: carol.csrf, owner: 'org', scope: 'read' })).statusCode, 403);
+    const franksPage = await frank.get('/corp/-/tokens');
+    t.match(franksPage.body, 'Organization tokens (CI)');
+    const created = await frank.post('/corp/-/tokens', { _csrf: frank.csrf, owner: 'org', scope: 'read', name: 'corp CI' });
+    t.equal(created.statusCode, 201);
+    const token = /<pre id="new-token">(pky_o_[A-Za-z0-9]+)<\/pre>/.exec(created.body)?.[1] ?? '';
+    t.ok(token, 'an organization token');
+    const listing = await app.inject({ method: 'GET', url: '/corp/packages.json', headers: { authorization: `Bearer ${token}` } });
+    t.same(listing.json()['available-packages'], ['corp/secret', 'corp/shared'], 'an organization token reads every package');
+    const id = /action="\/corp\/-\/tokens\/(\d+)\/revoke"/.exec((await frank.get('/corp/-/tokens')).body)?.[1] ?? '';
+    t.equal((await carol.post(`/corp/-/tokens/${id}/revoke`, { _csrf: carol.csrf })).statusCode, 404, 'a member cannot revoke it');
+    t.equal((await root.post(`/corp/-/tokens/${id}/revoke`, { _csrf: root.csrf })).statusCode, 303, 'an admin can');
+    t.equal((await app.inject({ method: 'GET', url: '/corp/packages.json', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
+  });
+
+  await t.test('every state-changing route refuses a missing, wrong or cross-site CSRF token', async (t) => {
+    const routes = ['/logout', '/acme/-/packages/acme/foo/update', '/acme/-/packages/acme/foo/hook', '/acme/-/tokens', '/acme/-/tokens/1/revoke'];
+    for (const url of routes) {
+      const missing = await alice.post(url, { name: 'x' });
+      t.equal(missing.statusCode, 403, `${url}: missing`);
+      t.match(missing.body, 'security token');
+      t.equal((await alice.post(url, { _csrf: 'wrong' })).statusCode, 403, `${url}: wrong field`);
+      t.equal((await alice.post(url, {}, { 'x-csrf-token': root.csrf })).statusCode, 403, `${url}: another session's token`);
+      t.equal((await alice.post(url, { _csrf: alice.csrf }, { origin: 'https://evil.example' })).statusCode, 403, `${url}: foreign Origin`);
+      t.equal((await anon.post(url, { _csrf: alice.csrf })).statusCode, 403, `${url}: no session`);
+    }
+    t.equal((await alice.get('/')).statusCode, 200, 'still signed in');
+    t.ok(csrfOf((await alice.get('/')).body));
+  });
+});
