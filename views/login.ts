@@ -1,4 +1,4 @@
-// The sign-in page: local password login (forge sign-in buttons join it later).
+// The sign-in page: one button per forge with OAuth configured, then the local password login.
 import { html, type Html } from './html.js';
 import { layout, type ViewContext } from './layout.js';
 
@@ -8,6 +8,8 @@ export interface LoginView {
   next: string;
   login?: string;
   error?: string;
+  /** Integrations with forge sign-in (GET /login/ID). */
+  forges?: ReadonlyArray<{ id: string; label: string }>;
 }
 
 export function loginPage(ctx: ViewContext, v: LoginView): Html {
@@ -17,6 +19,9 @@ export function loginPage(ctx: ViewContext, v: LoginView): Html {
     html`<section class="card narrow">
 <h1>Sign in</h1>
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
+${(v.forges ?? []).length > 0
+  ? html`<ul class="forge-login">${(v.forges ?? []).map((f) => html`<li><a class="button" href="${ctx.base}/login/${f.id}${v.next !== '/' ? `?next=${encodeURIComponent(v.next)}` : ''}">Log in with ${f.label}</a></li>`)}</ul>`
+  : ''}
 <form method="post" action="${ctx.base}/login">
   <input type="hidden" name="_csrf" value="${v.loginCsrf}">
   <input type="hidden" name="next" value="${v.next}">

@@ -14,6 +14,7 @@ import { routes, type Ctx } from './routes.js';
 import { GhesState, type App, type Principal } from './state.js';
 import { GIT_PATH, serveGit } from './git-http.js';
 import { Payloads } from './payloads.js';
+import { OAUTH_PATHS, serveOAuth, type OAuthTokenRequest } from './oauth.js';
 import { deliverToHook, pingPayload, subscribedHooks, type Delivery } from './webhooks.js';
 
 export interface FakeGhesOptions {
@@ -63,6 +64,8 @@ export interface FakeGhes {
   readonly unexpected: Array<{ method: string; path: string }>;
   /** Git smart-HTTP requests. */
   readonly gitRequests: Array<{ method: string; path: string; status: number; token: string | null }>;
+  /** Every POST /login/oauth/access_token (OAuth web flow), with what the client sent. */
+  readonly oauthTokenRequests: OAuthTokenRequest[];
   /** Every webhook delivery sent (deliver(), pings). */
   readonly deliveries: Delivery[];
   fault(f: Fault): void;
@@ -127,6 +130,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
   const requests: ApiRequestRecord[] = [];
   const gitRequests: FakeGhes['gitRequests'] = [];
   const deliveries: Delivery[] = [];
+  const oauthTokenRequests: OAuthTokenRequest[] = [];
   const unexpected: Array<{ method: string; path: string }> = [];
   const faults: Array<Fault & { left: number }> = [];
   const children = new Set<ChildProcess>();
@@ -344,6 +348,12 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
       });
       return;
     }
+    if (OAUTH_PATHS.has(url.pathname)) {
+      serveOAuth(state, oauthTokenRequests, req, res, url).catch(() => {
+        if (!res.writableEnded) res.end();
+      });
+      return;
+    }
     const m = GIT_PATH.exec(url.pathname);
     if (m !== null) {
       serveGit({ root, state, children, gitRequests, tokenOf }, req, res, url, m);
@@ -369,6 +379,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     gitRequests,
     unexpected,
     deliveries,
+    oauthTokenRequests,
     payloads: new Payloads(state, () => urls),
     fault(f) {
       faults.push({ ...f, left: f.times ?? 1 });

@@ -5,6 +5,7 @@ import { generateKeyPairSync, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git, gitCommit, gitReadDir, gitReadFile, gitRefs, type DirEntry } from './git-store.js';
+import type { OAuthCode } from './oauth.js';
 import {
   DEFAULT_TO_ROLE,
   LEVEL,
@@ -42,6 +43,12 @@ export class GhesState {
   readonly renamedRepos = new Map<string, number>();
   /** Lifetime of installation tokens; tests shorten it to exercise refresh. */
   installationTokenTtlSeconds = 3600;
+  /** OAuth apps (web flow): client id -> secret and optional callback URL prefix. */
+  readonly oauthApps = new Map<string, { clientId: string; clientSecret: string; callbackUrl?: string }>();
+  readonly oauthCodes = new Map<string, OAuthCode>();
+  /** Who GET /login/oauth/authorize approves for (null: nobody chosen, the flow is denied). */
+  oauthUser: string | null = null;
+  oauthDenied = false;
   private nextAccountId = 1;
   private nextTeamId = 1;
   private nextRepoId = 1;
@@ -141,6 +148,22 @@ export class GhesState {
       return installation === undefined ? null : { kind: 'installation', installation, token };
     }
     return null;
+  }
+
+  // ---- OAuth web flow (see oauth.ts) ----------------------------------------------------------
+
+  addOAuthApp(clientId: string, clientSecret: string, opts: { callbackUrl?: string } = {}): void {
+    this.oauthApps.set(clientId, { clientId, clientSecret, ...(opts.callbackUrl !== undefined ? { callbackUrl: opts.callbackUrl } : {}) });
+  }
+  /** The next authorizations approve as this user (null: none chosen). */
+  oauthAs(login: string | null): void {
+    if (login !== null) this.user(login);
+    this.oauthUser = login;
+    this.oauthDenied = false;
+  }
+  /** The next authorizations are denied by the user (error=access_denied). */
+  oauthDeny(): void {
+    this.oauthDenied = true;
   }
 
   // ---- orgs and teams ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { isAppError } from '../../../domain/errors.js';
 import { packageRoot } from '../../../db/client.js';
 import { parseCookies, safeEqual, sendError, SESSION_COOKIE, type Ui } from './support.js';
 import { loginRoutes } from './login.js';
+import { oauthRoutes } from './oauth.js';
 import { orgRoutes } from './orgs.js';
 import { packageRoutes } from './package.js';
 import { tokenRoutes } from './tokens.js';
@@ -95,6 +96,7 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): void {
     scope.get('/static/app.js', (_req, reply) => reply.type('application/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(js));
 
     loginRoutes(scope, ui);
+    oauthRoutes(scope, ui);
     orgRoutes(scope, ui);
     packageRoutes(scope, ui);
     tokenRoutes(scope, ui);

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { findUser, hashPassword, verifyPassword } from '../../../services/users.js';
 import { loginPage } from '../../../../views/login.js';
+import { forgeLabel, oauthIntegrations } from './oauth.js';
 import { cookieHeader, LOGIN_CSRF_COOKIE, parseCookies, safeEqual, safeNext, sendError, sendHtml, SESSION_COOKIE, viewContext, type Ui } from './support.js';
 
 export const LOGIN_MAX_FAILURES = 10;
@@ -48,7 +49,7 @@ export function loginRoutes(app: FastifyInstance, ui: Ui): void {
   function showForm(req: FastifyRequest, reply: FastifyReply, opts: { next: string; login?: string; error?: string }, status = 200): FastifyReply {
     const token = randomBytes(24).toString('base64url');
     reply.header('Set-Cookie', cookieHeader(ui, LOGIN_CSRF_COOKIE, token, { maxAgeSeconds: 3600, path: `${ui.base}/login` }));
-    return sendHtml(reply, loginPage(viewContext(ui, req), { loginCsrf: token, ...opts }), status);
+    return sendHtml(reply, loginPage(viewContext(ui, req), { loginCsrf: token, forges: oauthIntegrations(ui).map((i) => ({ id: i.id, label: forgeLabel(i) })), ...opts }), status);
   }
 
   app.get<{ Querystring: { next?: string } }>('/login', (req, reply) => {
