@@ -28,7 +28,12 @@ export class GitHubOAuth {
 
   constructor(private readonly config: IntegrationConfig & { oauth: { client_id: string; client_secret: string } }) {
     this.webUrl = config.url.replace(/\/+$/, '').replace(/\/api\/v3$/, '');
-    const ca = config.ca_file ? readFileSync(config.ca_file, 'utf8') : undefined;
+    let ca: string | undefined;
+    try {
+      ca = config.ca_file ? readFileSync(config.ca_file, 'utf8') : undefined;
+    } catch (e) {
+      throw new ForgeError('invalid', `forge ${config.id}: cannot read ca_file ${config.ca_file}: ${(e as Error).message}`, { integration: config.id });
+    }
     const common = { integration: config.id, etagStore: null, retries: 1, ...(ca !== undefined ? { ca } : {}) };
     this.web = new ForgeHttpClient({ ...common, baseUrl: this.webUrl, headers: { accept: 'application/json' } });
     this.api = new ForgeHttpClient({

@@ -42,6 +42,8 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
       `  - { id: gh2, type: github, url: "${gh.url}", oauth: { client_id: gh2-client, client_secret: gh2-secret } }`,
       `  - { id: bad, type: github, url: "${gh.url}", oauth: { client_id: bad-client, client_secret: wrong-secret } }`,
       `  - { id: plain, type: github, url: "${gh.url}" }`,
+      // Nothing listens on port 1: the forge is down.
+      '  - { id: down, type: github, url: "http://127.0.0.1:1", oauth: { client_id: down-client, client_secret: down-secret } }',
     ].join('\n'),
   });
   const app = await buildApp(pky.deps);
@@ -188,6 +190,17 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
     t.equal(d.callback.statusCode, 403);
     t.match(d.callback.body, /did not authorize the sign-in \(access_denied\)/);
     s.oauthAs('carol');
+  });
+
+  await t.test('a forge that cannot be reached: a clear page, no session', async (t) => {
+    const start = await app.inject({ method: 'GET', url: '/login/down' });
+    t.equal(start.statusCode, 303);
+    const state = new URL(String(start.headers.location)).searchParams.get('state') ?? '';
+    const cb = await app.inject({ method: 'GET', url: `/login/down/callback?code=abc&state=${state}`, headers: { cookie: `${STATE_COOKIE}=${cookieValue(start, STATE_COOKIE)}` } });
+    t.equal(cb.statusCode, 502);
+    t.match(cb.body, /did not complete the sign-in/);
+    t.notMatch(cb.body, /down-secret/);
+    t.equal(cookieValue(cb, 'packyard_session'), null);
   });
 
   await t.test('the fake checks the PKCE verifier, the code, the client and the redirect_uri', async (t) => {

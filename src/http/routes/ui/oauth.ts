@@ -65,11 +65,19 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
     const now = Date.now();
     if (pending.size >= MAX_PENDING) for (const [k, v] of pending) if (v.expiresAt <= now) pending.delete(k);
     if (pending.size >= MAX_PENDING) return sendError(ui, req, reply, 503, 'Busy', 'Too many sign-ins are under way. Try again in a few minutes.');
+    let client: GitHubOAuth;
+    try {
+      client = clientOf(integration);
+    } catch (e) {
+      if (!isForgeError(e)) throw e;
+      ui.deps.log.error({ integration: integration.id, err: e.message }, 'forge sign-in misconfigured');
+      return sendError(ui, req, reply, 502, 'Sign-in unavailable', `Sign-in with ${forgeLabel(integration)} is not available; the details are in the server log.`);
+    }
     const state = randomBytes(24).toString('base64url');
     const { verifier, challenge } = pkcePair();
     pending.set(state, { integration: integration.id, verifier, next, linkSession: link ? (req.session?.id ?? null) : null, expiresAt: now + OAUTH_STATE_TTL_MS });
     reply.header('Set-Cookie', stateCookie(state, OAUTH_STATE_TTL_MS / 1000));
-    return reply.redirect(clientOf(integration).authorizeUrl({ redirectUri: redirectUri(integration.id), state, challenge }), 303);
+    return reply.redirect(client.authorizeUrl({ redirectUri: redirectUri(integration.id), state, challenge }), 303);
   });
 
   app.get<{ Params: { integration: string }; Querystring: { code?: string; state?: string; error?: string } }>(
