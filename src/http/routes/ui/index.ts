@@ -10,6 +10,7 @@ import { packageRoot } from '../../../db/client.js';
 import { parseCookies, safeEqual, sendError, SESSION_COOKIE, type Ui } from './support.js';
 import { loginRoutes } from './login.js';
 import { orgRoutes } from './orgs.js';
+import { orgAdminRoutes } from './org-admin.js';
 import { packageRoutes } from './package.js';
 import { tokenRoutes } from './tokens.js';
 
@@ -98,5 +99,6 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): void {
     orgRoutes(scope, ui);
     packageRoutes(scope, ui);
     tokenRoutes(scope, ui);
+    orgAdminRoutes(scope, ui);
   });
 }
