@@ -81,11 +81,12 @@ export class OrgAdminReads {
       jobs: sqlite.prepare(
         `SELECT j.id, j.type, j.status, j.trigger, j.created_at AS createdAt, j.started_at AS startedAt, j.finished_at AS finishedAt, j.error,
            p.name AS packageName, p.url AS packageUrl
-         FROM jobs j LEFT JOIN packages p ON j.lock_key = 'package:' || p.id
-         WHERE j.lock_key = 'sync:' || @org OR (p.org_id = @orgId)
+         FROM jobs j LEFT JOIN packages p ON j.lock_key LIKE 'package:%' AND p.id = CAST(substr(j.lock_key, 9) AS INTEGER)
+         WHERE j.lock_key = 'sync:' || @org OR j.lock_key IN (SELECT 'package:' || id FROM packages WHERE org_id = @orgId)
          ORDER BY j.id DESC LIMIT @limit`,
       ),
       job: sqlite.prepare(`SELECT id FROM jobs WHERE id = ? AND lock_key = ?`),
+      activeSync: sqlite.prepare(`SELECT id FROM jobs WHERE lock_key = ? AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1`),
       deliveries: sqlite.prepare(
         `SELECT id, delivery_id AS deliveryId, event, action, received_at AS receivedAt, status, outcome FROM deliveries
          WHERE integration = ? ORDER BY received_at DESC, id DESC LIMIT ?`,
@@ -144,6 +145,11 @@ export class OrgAdminReads {
   /** Whether job `id` is this organization's sync job. */
   isSyncJob(id: number, orgName: string): boolean {
     return this.q.job.get(id, `sync:${orgName}`) !== undefined;
+  }
+
+  /** The organization's queued or running sync job, if any. */
+  activeSyncJob(orgName: string): number | null {
+    return (this.q.activeSync.get(`sync:${orgName}`) as { id: number } | undefined)?.id ?? null;
   }
 
   deliveries(integration: string, limit = 50): DeliveryView[] {

@@ -233,6 +233,9 @@ t.test('organization admin pages', async (t) => {
     const other = pky.deps.queue.enqueue({ type: 'housekeeping', lockKey: 'housekeeping:x', payload: {}, trigger: 'test' }).job.id;
     t.equal((await frank.get(`/corp/-/settings/sync/jobs/${other}`)).statusCode, 404, 'only this org\'s sync jobs');
     t.equal((await frank.post('/corp/-/settings/sync', { _csrf: frank.csrf })).statusCode, 303, 'without htmx: back to the settings');
+    await waitFor('the second sync', async () => ((await frank.get('/corp/-/settings')).body.includes('id="sync-status" class="job') ? null : true));
+    const runs = await frank.get('/corp/-/settings');
+    t.match(runs.body, /<td>ui:frank<\/td>/, 'the UI-triggered run is listed');
   });
 
   await t.test('activity: jobs and deliveries, escaped; Replay queues the same again', async (t) => {
@@ -251,7 +254,10 @@ t.test('organization admin pages', async (t) => {
     t.match(page.body, `action="/corp/-/activity/deliveries/${push}/replay"`);
     t.match(page.body, `action="/corp/-/activity/deliveries/${member}/replay"`);
     t.notMatch(page.body, `/deliveries/${evilD}/replay`, 'an ignored delivery has nothing to replay');
-    t.notMatch((await root.get('/acme/-/activity')).body, 'Webhook deliveries', 'no integration, no deliveries');
+    const acme = await root.get('/acme/-/activity');
+    t.notMatch(acme.body, 'Webhook deliveries', 'no integration, no deliveries');
+    t.match(acme.body, '<td>update-package <a href="/acme/-/packages/acme/foo">acme/foo</a></td>', 'an imported package by name');
+    t.notMatch(acme.body, 'corp/tool', 'no jobs of other organizations');
 
     const deliveriesBefore = (sqlite.prepare(`SELECT COUNT(*) AS n FROM deliveries`).get() as { n: number }).n;
     t.equal((await frank.post(`/corp/-/activity/deliveries/${push}/replay`, {}, { 'hx-request': 'true' })).statusCode, 403, 'no CSRF token');
@@ -282,6 +288,7 @@ t.test('organization admin pages', async (t) => {
       .run(uid('frank'), now, uid('carol'), now);
     t.equal((await frank.post('/corp/-/settings/preview', {}, { 'hx-request': 'true' })).statusCode, 403, 'no CSRF token');
     t.equal((await carol.post('/corp/-/settings/preview', {}, hx(carol))).statusCode, 404);
+    t.equal((await root.post('/acme/-/settings/preview', {}, hx(root))).statusCode, 400, 'an unsynced org');
     const closed = await frank.post('/corp/-/settings/preview', {}, hx(frank));
     t.equal(closed.statusCode, 200);
     t.match(closed.body, /<pre class="error">sync of corp from ghe \(corp\) failed, nothing was changed/, 'a forge failure is shown');

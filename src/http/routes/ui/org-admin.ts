@@ -216,9 +216,8 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
           fromConfig: row.fromConfig,
         }
       : null;
-    const activeId = deps.sqlite.prepare(`SELECT id FROM jobs WHERE lock_key = ? AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1`)
-      .get(`sync:${r.org.name}`) as { id: number } | undefined;
-    const active = activeId ? deps.queue.get(activeId.id) : null;
+    const activeId = reads.activeSyncJob(r.org.name);
+    const active = activeId !== null ? deps.queue.get(activeId) : null;
     const runs = sync ? lastSyncRuns(deps, r.org.id, 10) : [];
     return sendHtml(reply, settingsPage(viewContext(ui, req), {
       org: r.org.name, links: orgLinks(r), sync, runs, activeSyncJob: active ? syncJobView(active) : null,
