@@ -94,6 +94,8 @@ export class OrgAdminReads {
       delivery: sqlite.prepare(
         `SELECT id, delivery_id AS deliveryId, event, action, received_at AS receivedAt, status, outcome FROM deliveries WHERE integration = ? AND id = ?`,
       ),
+      repoOfOrg: sqlite.prepare(`SELECT 1 FROM forge_repos WHERE org_id = ? AND lower(full_name) = lower(?)`),
+      orgsOfIntegration: sqlite.prepare(`SELECT COUNT(*) AS n FROM organizations WHERE sync_integration = ?`),
       repoPackage: sqlite.prepare(
         `SELECT package_id AS packageId FROM forge_repos WHERE org_id = ? AND lower(full_name) = lower(?) AND package_id IS NOT NULL`,
       ),
@@ -158,6 +160,16 @@ export class OrgAdminReads {
 
   delivery(integration: string, id: number): DeliveryView | null {
     return (this.q.delivery.get(integration, id) as DeliveryView | undefined) ?? null;
+  }
+
+  /** Whether `fullName` is a repository of this organization's forge listing. */
+  isOrgRepo(orgId: number, fullName: string): boolean {
+    return this.q.repoOfOrg.get(orgId, fullName) !== undefined;
+  }
+
+  /** How many organizations sync from `integration`. */
+  orgsSyncingFrom(integration: string): number {
+    return (this.q.orgsOfIntegration.get(integration) as { n: number }).n;
   }
 
   /** The package of a forge repository of this organization (by owner/name), if it is one. */

@@ -244,7 +244,13 @@ t.test('organization admin pages', async (t) => {
     const push = (delivery.get('d-push', 'push', null, now - 3000, 'accepted', 'push on corp/tool: update queued (jobs 1)') as { id: number }).id;
     const member = (delivery.get('d-member', 'membership', 'added', now - 2000, 'accepted', 'membership added: sync of corp queued (jobs 2)') as { id: number }).id;
     const evilD = (delivery.get('d-evil', 'ping', null, now - 1000, 'ignored', `event ${XSS} is not used`) as { id: number }).id;
+    // Another organization syncs from the same integration: its deliveries stay its own.
+    sqlite.prepare(`INSERT INTO organizations (name, sync_integration, sync_source, acl_changed_at, packages_changed_at, created_at) VALUES ('other', 'ghe', 'other', ?, ?, ?)`).run(now, now, now);
+    const foreign = (delivery.get('d-other', 'push', null, now - 500, 'accepted', 'push on other/app: update queued (jobs 9)') as { id: number }).id;
     const page = await frank.get('/corp/-/activity');
+    t.notMatch(page.body, 'other/app', "an owner does not see another organization's deliveries");
+    t.equal((await frank.post(`/corp/-/activity/deliveries/${foreign}/replay`, {}, hx(frank))).statusCode, 404);
+    t.match((await root.get('/corp/-/activity')).body, 'other/app', 'an instance admin sees them all');
     t.notMatch(page.body, XSS);
     t.match(page.body, `event ${ESCAPED} is not used`, 'outcome escaped');
     t.match(page.body, '<td>update-package <span class="muted">https://git.example/corp/tool.git</span></td>', 'package jobs (by URL until imported)');

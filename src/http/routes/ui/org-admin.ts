@@ -71,6 +71,18 @@ function replayTarget(reads: OrgAdminReads, orgId: number, orgName: string, d: D
   return null;
 }
 
+/**
+ * Whether a delivery's outcome concerns this organization: when several organizations sync from
+ * one integration, their owners see only deliveries naming their repositories or their sync.
+ */
+function concernsOrg(reads: OrgAdminReads, orgId: number, orgName: string, d: DeliveryView): boolean {
+  const sync = /sync of (.+) queued \(jobs/.exec(d.outcome);
+  if (sync) return (sync[1] as string).split(', ').includes(orgName);
+  const repo = /^(?:push|ref-created|ref-deleted|release|repository) (?:on )?([^\s:]+)[: ]/.exec(d.outcome);
+  if (repo) return reads.isOrgRepo(orgId, repo[1] as string);
+  return true;
+}
+
 /** A sync plan as lines people read: forge ids named by the plan itself or by what the database knows. */
 export function planLines(plan: Plan, names: ReturnType<OrgAdminReads['names']>): PlanLine[] {
   const users = new Map(names.users);
@@ -273,10 +285,14 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
     if (!r) return reply;
     const integration = r.org.syncIntegration;
     const jobs = reads.jobs(r.org.id, r.org.name);
+    const shared = integration !== null && reads.orgsSyncingFrom(integration) > 1 && !(r.principal.kind === 'user' && r.principal.isAdmin);
     const deliveries = integration
       ? {
           integration,
-          rows: reads.deliveries(integration).map((d) => ({ ...d, replayable: replayTarget(reads, r.org.id, r.org.name, d) !== null })),
+          rows: reads.deliveries(integration, shared ? 500 : 50)
+            .filter((d) => !shared || concernsOrg(reads, r.org.id, r.org.name, d))
+            .slice(0, 50)
+            .map((d) => ({ ...d, replayable: replayTarget(reads, r.org.id, r.org.name, d) !== null })),
         }
       : null;
     return sendHtml(reply, activityPage(viewContext(ui, req), { org: r.org.name, links: orgLinks(r), jobs, deliveries }));
@@ -288,7 +304,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
     const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
     const integration = r.org.syncIntegration;
     const d = integration && !Number.isNaN(id) ? reads.delivery(integration, id) : null;
-    if (!integration || !d) return notFound(ui, req, reply);
+    if (!integration || !d || !concernsOrg(reads, r.org.id, r.org.name, d)) return notFound(ui, req, reply);
     const target = replayTarget(reads, r.org.id, r.org.name, d);
     if (!target) {
       const msg = 'This delivery queued nothing for this organization, so there is nothing to replay.';
