@@ -2,6 +2,7 @@
 // type (the rows are the htmx fragment) and the composer set-up commands for this host.
 import { html, type Html } from './html.js';
 import { formatTime, layout, type ViewContext } from './layout.js';
+import { orgNav, type OrgLinks } from './org-admin.js';
 
 export interface OrgListItem {
   name: string;
@@ -53,6 +54,8 @@ export interface OrgPageView {
   /** public_url without a trailing slash. */
   publicUrl: string;
   canCreateTokens: boolean;
+  /** The organization's other pages this user may open. */
+  links?: OrgLinks | undefined;
 }
 
 export function composerSetup(org: string, publicUrl: string): string {
@@ -69,6 +72,7 @@ export function orgPage(ctx: ViewContext, v: OrgPageView): Html {
     ctx,
     v.org,
     html`<h1>${v.org}${v.synced ? html` <span class="badge">synced</span>` : ''}</h1>
+${v.links ? orgNav(ctx, v.org, v.links) : ''}
 <section>
   <h2>Packages</h2>
   <form method="get" action="${searchUrl}" class="search" role="search">

@@ -9,6 +9,7 @@ import type { Config } from '../../src/config/schema.js';
 import { compose, type Deps } from '../../src/compose.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { createLogger } from '../../src/log.js';
+import type { ForgeFactory } from '../../src/sync/forges.js';
 
 export interface TestPackyard {
   dir: string;
@@ -36,6 +37,8 @@ export interface TestPackyardOptions {
   port?: number;
   /** Start on an existing test instance's directory (same data dir), e.g. to test a restart. */
   reuseDir?: string;
+  /** Forge clients for the configured integrations (tests give stubs). */
+  forgeFactory?: ForgeFactory;
 }
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -82,7 +85,7 @@ export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {})
   if (opts.listen === false) {
     writeConfig(port || 8080);
     config = loadConfig({ file: configFile, env: {} });
-    deps = compose(config, { log: createLogger('silent') });
+    deps = compose(config, { log: createLogger('silent'), ...(opts.forgeFactory ? { forgeFactory: opts.forgeFactory } : {}) });
   } else {
     // Bind first to learn a free port, then write it into the config (public_url needs it).
     const probe = await import('node:net').then(
@@ -98,7 +101,7 @@ export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {})
     );
     writeConfig(probe);
     config = loadConfig({ file: configFile, env: {} });
-    deps = compose(config, { log: createLogger(process.env.PKY_TEST_LOG ?? 'silent') });
+    deps = compose(config, { log: createLogger(process.env.PKY_TEST_LOG ?? 'silent'), ...(opts.forgeFactory ? { forgeFactory: opts.forgeFactory } : {}) });
     server = await startServer(config, { deps });
   }
   const url = config.server.public_url;

@@ -3,7 +3,7 @@
 // the synced "corp": frank (owner), carol (member, in the team that may read corp/shared),
 // dave (member in no team). acme/foo is a real git import with a hostile description.
 import { join } from 'node:path';
-import { startPackyard } from './packyard.js';
+import { startPackyard, type TestPackyardOptions } from './packyard.js';
 import { createGitRepo, makeTempDir, removeDir } from './git-repo.js';
 import { createUser } from '../../src/services/users.js';
 import { addOrgMember, createOrg } from '../../src/services/orgs.js';
@@ -13,7 +13,7 @@ export const XSS = '<script>alert(1)</script>';
 
 const json = (o: unknown) => `${JSON.stringify(o, null, 2)}\n`;
 
-export async function uiFixture(t: { teardown(fn: () => unknown): void }) {
+export async function uiFixture(t: { teardown(fn: () => unknown): void }, opts: TestPackyardOptions = {}) {
   const work = await makeTempDir('pky-ui-');
   t.teardown(() => removeDir(work));
   const repo = await createGitRepo(join(work, 'foo'), { defaultBranch: 'main' });
@@ -22,7 +22,7 @@ export async function uiFixture(t: { teardown(fn: () => unknown): void }) {
   await repo.commit({ 'composer.json': '{"name": "acme/foo",,}' }, 'broken');
   await repo.tag('v1.1.0');
   await repo.commit({ 'composer.json': json({ name: 'acme/foo', description: `Foo ${XSS}`, require: { php: '>=8.2' } }) }, 'two');
-  const pky = await startPackyard(t);
+  const pky = await startPackyard(t, opts);
   const db = pky.deps.db;
   const sqlite = pky.deps.sqlite;
   for (const [login, admin] of [['root', true], ['alice', false], ['eve', false], ['frank', false], ['carol', false], ['dave', false]] as const) {

@@ -11,6 +11,7 @@ import { parseCookies, safeEqual, sendError, SESSION_COOKIE, type Ui } from './s
 import { loginRoutes } from './login.js';
 import { oauthRoutes } from './oauth.js';
 import { orgRoutes } from './orgs.js';
+import { orgAdminRoutes } from './org-admin.js';
 import { packageRoutes } from './package.js';
 import { tokenRoutes } from './tokens.js';
 
@@ -100,5 +101,6 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): void {
     orgRoutes(scope, ui);
     packageRoutes(scope, ui);
     tokenRoutes(scope, ui);
+    orgAdminRoutes(scope, ui);
   });
 }

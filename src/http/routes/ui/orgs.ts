@@ -5,6 +5,7 @@ import { can, type OrgFacts, type Principal } from '../../../domain/policy.js';
 import type { PackageSummary } from '../../../services/ui-reads.js';
 import { homePage, orgPage, packageRows, type OrgListItem } from '../../../../views/orgs.js';
 import { requireUser, resolveOrg, sendHtml, viewContext, type Ui } from './support.js';
+import { orgLinks } from './org-admin.js';
 
 function visiblePackages(ui: Ui, principal: Principal, facts: OrgFacts, q: string): PackageSummary[] {
   return ui.deps.uiReads.packages(facts.orgId, q).filter((p) => can(principal, 'package:read', { org: facts, packageId: p.id }));
@@ -41,6 +42,7 @@ export function orgRoutes(app: FastifyInstance, ui: Ui): void {
         q,
         publicUrl: ui.publicUrl,
         canCreateTokens: can(r.principal, 'token:create', { org: r.facts }),
+        links: orgLinks(r),
       }),
     );
   });
@@ -55,7 +57,7 @@ export function orgRoutes(app: FastifyInstance, ui: Ui): void {
     if (req.headers['hx-request']) return sendHtml(reply.header('Vary', 'HX-Request'), packageRows(ctx, r.org.name, rows, q));
     return sendHtml(
       reply.header('Vary', 'HX-Request'),
-      orgPage(ctx, { org: r.org.name, synced: r.org.syncIntegration !== null, rows, q, publicUrl: ui.publicUrl, canCreateTokens: can(r.principal, 'token:create', { org: r.facts }) }),
+      orgPage(ctx, { org: r.org.name, synced: r.org.syncIntegration !== null, rows, q, publicUrl: ui.publicUrl, canCreateTokens: can(r.principal, 'token:create', { org: r.facts }), links: orgLinks(r) }),
     );
   });
 }

@@ -1,0 +1,337 @@
+// An organization's admin screens: add a package (by URL, or one of the synced forge's
+// repositories), teams and members (org:read), and for owners and admins (org:manage): settings
+// with "Sync now" and "Preview sync", activity (jobs, webhook deliveries, "Replay"), audit log.
+// Whatever the user may not use answers 404, like a missing page.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { can, type Action } from '../../../domain/policy.js';
+import { isAppError } from '../../../domain/errors.js';
+import { writeAudit } from '../../../db/repos/audit.js';
+import { addForgePackage, addPackage, requestUpdate } from '../../../services/packages.js';
+import { findOrg } from '../../../services/orgs.js';
+import { OrgAdminReads, type DeliveryView } from '../../../services/org-admin-reads.js';
+import { requestSync } from '../../../jobs/sync-org.js';
+import type { JobRow } from '../../../jobs/queue.js';
+import { lastSyncRuns, syncOrg } from '../../../sync/reconcile.js';
+import type { Plan } from '../../../sync/plan.js';
+import type { VcsType } from '../../../vcs/types.js';
+import {
+  activityPage,
+  addedRepoRow,
+  auditPage,
+  auditRows,
+  newPackagePage,
+  planPreview,
+  planPreviewPage,
+  replayResult,
+  settingsPage,
+  summaryText,
+  syncJobStatus,
+  teamsPage,
+  type NewPackageView,
+  type OrgLinks,
+  type PlanLine,
+  type SyncJobView,
+} from '../../../../views/org-admin.js';
+import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
+
+type OrgParams = { org: string };
+
+export const AUDIT_PAGE_SIZE = 50;
+
+export function orgLinks(r: OrgScope): OrgLinks {
+  return {
+    addPackage: can(r.principal, 'package:manage', { org: r.facts }),
+    teams: can(r.principal, 'org:read', { org: r.facts }),
+    manage: can(r.principal, 'org:manage', { org: r.facts }),
+  };
+}
+
+const actorOf = (req: FastifyRequest) => `ui:${req.session?.login ?? 'unknown'}`;
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+const isHx = (req: FastifyRequest) => req.headers['hx-request'] !== undefined;
+
+function syncJobView(j: JobRow): SyncJobView {
+  const res = j.result as { status?: unknown; summary?: unknown } | null;
+  const result = j.status === 'done' && res
+    ? `${String(res.status ?? 'done')}${res.summary && typeof res.summary === 'object' ? `: ${summaryText(res.summary as Record<string, number>)}` : ''}`
+    : null;
+  return { id: j.id, status: j.status, error: j.error, result };
+}
+
+/** What a delivery queued, read back from its outcome line (forge-hooks.ts writes it). */
+function replayTarget(reads: OrgAdminReads, orgId: number, orgName: string, d: DeliveryView): { kind: 'update'; packageId: number } | { kind: 'sync' } | null {
+  if (d.status !== 'accepted') return null;
+  const update = /^(?:push|ref-created|ref-deleted|release) on (\S+): update queued/.exec(d.outcome);
+  if (update) {
+    const packageId = reads.packageOfRepo(orgId, update[1] as string);
+    return packageId === null ? null : { kind: 'update', packageId };
+  }
+  const sync = /: sync of (.+) queued \(jobs/.exec(d.outcome);
+  if (sync && (sync[1] as string).split(', ').includes(orgName)) return { kind: 'sync' };
+  return null;
+}
+
+/**
+ * Whether a delivery's outcome concerns this organization: when several organizations sync from
+ * one integration, their owners see only deliveries naming their repositories or their sync.
+ */
+function concernsOrg(reads: OrgAdminReads, orgId: number, orgName: string, d: DeliveryView): boolean {
+  const sync = /sync of (.+) queued \(jobs/.exec(d.outcome);
+  if (sync) return (sync[1] as string).split(', ').includes(orgName);
+  const repo = /^(?:push|ref-created|ref-deleted|release|repository) (?:on )?([^\s:]+)[: ]/.exec(d.outcome);
+  if (repo) return reads.isOrgRepo(orgId, repo[1] as string);
+  return true;
+}
+
+/** A sync plan as lines people read: forge ids named by the plan itself or by what the database knows. */
+export function planLines(plan: Plan, names: ReturnType<OrgAdminReads['names']>): PlanLine[] {
+  const users = new Map(names.users);
+  for (const u of plan.usersToCreate) users.set(u.id, u.login);
+  const teams = new Map(names.teams);
+  for (const t of plan.teamsToCreate) teams.set(t.externalId, t.slug);
+  const repos = new Map(names.repos);
+  for (const r of [...plan.reposToUpsert, ...plan.packagesToAdd]) repos.set(r.id, r.fullName);
+  const user = (ext: string) => users.get(ext) ?? `forge user ${ext}`;
+  const team = (ext: string) => `team ${teams.get(ext) ?? ext}`;
+  const repo = (ext: string) => repos.get(ext) ?? `repository ${ext}`;
+  const lines: PlanLine[] = [];
+  for (const u of plan.usersToCreate) lines.push({ kind: 'changes', text: `new user ${u.login} (as ${u.newLogin})` });
+  for (const m of plan.membersToAdd) lines.push({ kind: 'gains', text: `${user(m.externalId)} gains membership (${m.role})` });
+  for (const m of plan.memberRolesToChange) lines.push({ kind: 'changes', text: `${user(m.externalId)}: role ${m.from} → ${m.to}` });
+  for (const m of plan.membersToRemove) lines.push({ kind: 'loses', text: `${m.login} loses membership` });
+  for (const t of plan.teamsToCreate) lines.push({ kind: 'changes', text: `new team ${t.slug} (${t.name})` });
+  for (const t of plan.teamsToUpdate) lines.push({ kind: 'changes', text: `team ${t.slug} updated (${t.name})` });
+  for (const t of plan.teamsToDelete) lines.push({ kind: 'loses', text: `team ${t.slug} is removed` });
+  for (const m of plan.teamMembersToAdd) lines.push({ kind: 'gains', text: `${user(m.userExt)} gains ${team(m.teamExt)} (${m.role})` });
+  for (const m of plan.teamMembersToChange) lines.push({ kind: 'changes', text: `${user(m.userExt)} in ${team(m.teamExt)} becomes ${m.role}` });
+  for (const m of plan.teamMembersToRemove) lines.push({ kind: 'loses', text: `${user(m.userExt)} loses ${team(m.teamExt)}` });
+  for (const g of plan.grantsToAdd) {
+    lines.push({ kind: 'gains', text: `${g.subject === 'team' ? team(g.subjectExt) : user(g.subjectExt)} gains read of ${repo(g.repoExt)} (${g.roleName})` });
+  }
+  for (const g of plan.grantsToChange) {
+    const a = names.access.get(g.accessId);
+    lines.push({ kind: 'changes', text: `${a ? `${a.team ? `team ${a.team}` : a.user ?? '?'} on ${a.name ?? a.url}` : g.key}: role becomes ${g.roleName}` });
+  }
+  for (const g of plan.grantsToRemove) {
+    const a = names.access.get(g.accessId);
+    lines.push({ kind: 'loses', text: a ? `${a.team ? `team ${a.team}` : a.user ?? '?'} loses read of ${a.name ?? a.url}` : `grant ${g.key} is removed` });
+  }
+  for (const r of plan.packagesToAdd) lines.push({ kind: 'gains', text: `package from ${r.fullName} is added` });
+  for (const p of plan.packagesToLink) lines.push({ kind: 'changes', text: `package ${p.packageId} is linked to ${repo(p.repoExt)}` });
+  for (const p of plan.packagesToMark) lines.push({ kind: 'changes', text: `package of ${p.fullName} is marked ${p.status}` });
+  for (const p of plan.packagesToMove) lines.push({ kind: 'changes', text: `package of ${p.fullName} moves to ${p.url}` });
+  for (const id of plan.reposToMarkDeleted) lines.push({ kind: 'changes', text: `${repo(id)} is gone from the forge` });
+  return lines;
+}
+
+export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
+  const deps = ui.deps;
+  const reads = new OrgAdminReads(deps.sqlite);
+  const vcsTypes = (): VcsType[] => [...deps.drivers.keys()];
+
+  /** The organization, when the user may `action` in it; replies itself (redirect or 404) otherwise. */
+  function scoped(req: FastifyRequest<{ Params: OrgParams }>, reply: FastifyReply, action: Action): OrgScope | null {
+    const r = resolveOrg(ui, req, reply, req.params.org);
+    if (!r) return null;
+    if (!can(r.principal, action, { org: r.facts })) {
+      notFound(ui, req, reply);
+      return null;
+    }
+    return r;
+  }
+
+  // ------------------------------------------------------------ add package
+
+  function newPackageView(r: OrgScope, form: NewPackageView['form'], error?: string): NewPackageView {
+    return {
+      org: r.org.name,
+      links: orgLinks(r),
+      credentials: reads.credentials(r.org.id),
+      vcsTypes: vcsTypes(),
+      form,
+      error,
+      synced: r.org.syncIntegration ? { integration: r.org.syncIntegration, repos: reads.unaddedRepos(r.org.id) } : null,
+    };
+  }
+
+  app.get<{ Params: OrgParams }>('/:org/-/packages/new', (req, reply) => {
+    const r = scoped(req, reply, 'package:manage');
+    if (!r) return reply;
+    return sendHtml(reply, newPackagePage(viewContext(ui, req), newPackageView(r, { url: '', type: 'git', credential: '' })));
+  });
+
+  app.post<{ Params: OrgParams }>('/:org/-/packages/new', (req, reply) => {
+    const r = scoped(req, reply, 'package:manage');
+    if (!r) return reply;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const form = { url: str(body.url).trim().slice(0, 2000), type: str(body.type) || 'git', credential: str(body.credential) };
+    const ctx = viewContext(ui, req);
+    try {
+      if (form.url === '') throw Object.assign(new Error('Give the repository URL.'), { userFacing: true });
+      if (!(vcsTypes() as string[]).includes(form.type)) throw Object.assign(new Error(`Unknown repository type "${form.type}".`), { userFacing: true });
+      const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: vcsTypes() };
+      addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type as VcsType, credential: form.credential || undefined }, actorOf(req));
+    } catch (e) {
+      const userFacing = isAppError(e) ? e.httpStatus < 500 : (e as { userFacing?: boolean }).userFacing === true;
+      if (!userFacing) throw e;
+      return sendHtml(reply, newPackagePage(ctx, newPackageView(r, form, (e as Error).message)), 400);
+    }
+    // The name is known after the first import: until then the package list shows it by URL.
+    return reply.redirect(`${ctx.base}/${r.org.name}/-/packages?q=${encodeURIComponent(form.url)}`, 303);
+  });
+
+  app.post<{ Params: OrgParams }>('/:org/-/packages/new/forge', (req, reply) => {
+    const r = scoped(req, reply, 'package:manage');
+    if (!r) return reply;
+    const fullName = str((req.body as Record<string, unknown> | undefined)?.repository).slice(0, 300);
+    const ctx = viewContext(ui, req);
+    try {
+      const { job } = addForgePackage(deps.db, deps.queue, r.org.name, fullName, actorOf(req));
+      // A sync gives the new package its grants from the forge.
+      requestSync(deps.queue, r.org.name, actorOf(req));
+      if (isHx(req)) return sendHtml(reply, addedRepoRow(ctx, r.org.name, fullName, job.id), 201);
+      return reply.redirect(`${ctx.base}/${r.org.name}/`, 303);
+    } catch (e) {
+      if (!isAppError(e) || e.httpStatus >= 500) throw e;
+      // htmx swaps only 2xx answers: the row says what went wrong.
+      if (isHx(req)) return sendHtml(reply, addedRepoRow(ctx, r.org.name, fullName, 0, e.message));
+      return sendHtml(reply, newPackagePage(ctx, newPackageView(r, { url: '', type: 'git', credential: '' }, e.message)), e.httpStatus);
+    }
+  });
+
+  // ------------------------------------------------------------ teams
+
+  app.get<{ Params: OrgParams }>('/:org/-/teams', (req, reply) => {
+    const r = scoped(req, reply, 'org:read');
+    if (!r) return reply;
+    const teams = reads.teams(r.org.id).map((t) => ({
+      ...t,
+      packages: t.packages.filter((p) => can(r.principal, 'package:read', { org: r.facts, packageId: p.packageId })),
+    }));
+    return sendHtml(reply, teamsPage(viewContext(ui, req), { org: r.org.name, links: orgLinks(r), managedBy: r.org.syncIntegration, teams, members: reads.members(r.org.id) }));
+  });
+
+  // ------------------------------------------------------------ settings
+
+  app.get<{ Params: OrgParams }>('/:org/-/settings', (req, reply) => {
+    const r = scoped(req, reply, 'org:manage');
+    if (!r) return reply;
+    const row = findOrg(deps.db, r.org.name);
+    const cfg = deps.config.organizations.find((o) => o.name === r.org.name)?.sync;
+    const sync = row?.syncIntegration && row.syncSource
+      ? {
+          integration: row.syncIntegration,
+          source: row.syncSource,
+          schedule: cfg?.schedule ?? null,
+          autoAddPackages: cfg?.auto_add_packages ?? null,
+          installWebhooks: cfg?.install_webhooks ?? null,
+          fromConfig: row.fromConfig,
+        }
+      : null;
+    const activeId = reads.activeSyncJob(r.org.name);
+    const active = activeId !== null ? deps.queue.get(activeId) : null;
+    const runs = sync ? lastSyncRuns(deps, r.org.id, 10) : [];
+    return sendHtml(reply, settingsPage(viewContext(ui, req), {
+      org: r.org.name, links: orgLinks(r), sync, runs, activeSyncJob: active ? syncJobView(active) : null,
+    }));
+  });
+
+  app.post<{ Params: OrgParams }>('/:org/-/settings/sync', (req, reply) => {
+    const r = scoped(req, reply, 'org:manage');
+    if (!r) return reply;
+    const ctx = viewContext(ui, req);
+    if (!r.org.syncIntegration) return sendError(ui, req, reply, 400, 'Not synced', `Organization "${r.org.name}" is not synced with a forge.`);
+    const { job } = requestSync(deps.queue, r.org.name, actorOf(req));
+    if (isHx(req)) return sendHtml(reply, syncJobStatus(ctx, r.org.name, syncJobView(job)), 202);
+    return reply.redirect(`${ctx.base}/${r.org.name}/-/settings`, 303);
+  });
+
+  app.get<{ Params: OrgParams & { id: string } }>('/:org/-/settings/sync/jobs/:id', (req, reply) => {
+    const r = scoped(req, reply, 'org:manage');
+    if (!r) return reply;
+    const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
+    const job = Number.isNaN(id) || !reads.isSyncJob(id, r.org.name) ? null : deps.queue.get(id);
+    if (!job) return notFound(ui, req, reply);
+    return sendHtml(reply, syncJobStatus(viewContext(ui, req), r.org.name, syncJobView(job)));
+  });
+
+  app.post<{ Params: OrgParams }>('/:org/-/settings/preview', async (req, reply) => {
+    const r = scoped(req, reply, 'org:manage');
+    if (!r) return reply;
+    if (!r.org.syncIntegration) return sendError(ui, req, reply, 400, 'Not synced', `Organization "${r.org.name}" is not synced with a forge.`);
+    let fragment;
+    try {
+      const outcome = await syncOrg(deps, r.org.name, { dryRun: true, trigger: actorOf(req) });
+      fragment = outcome.plan
+        ? planPreview({ lines: planLines(outcome.plan, reads.names(r.org.id, r.org.syncIntegration)) })
+        : planPreview({ error: outcome.error ?? 'The forge could not be read completely; nothing would change.', lines: [] });
+    } catch (e) {
+      if (!isAppError(e) || e.httpStatus >= 500) throw e;
+      fragment = planPreview({ error: e.message, lines: [] });
+    }
+    if (isHx(req)) return sendHtml(reply, fragment);
+    return sendHtml(reply, settingsPreviewPage(req, r, fragment));
+  });
+
+  /** Without htmx the preview is shown on a page of its own. */
+  function settingsPreviewPage(req: FastifyRequest, r: OrgScope, fragment: ReturnType<typeof planPreview>) {
+    return planPreviewPage(viewContext(ui, req), r.org.name, orgLinks(r), fragment);
+  }
+
+  // ------------------------------------------------------------ activity
+
+  app.get<{ Params: OrgParams }>('/:org/-/activity', (req, reply) => {
+    const r = scoped(req, reply, 'org:manage');
+    if (!r) return reply;
+    const integration = r.org.syncIntegration;
+    const jobs = reads.jobs(r.org.id, r.org.name);
+    const shared = integration !== null && reads.orgsSyncingFrom(integration) > 1 && !(r.principal.kind === 'user' && r.principal.isAdmin);
+    const deliveries = integration
+      ? {
+          integration,
+          rows: reads.deliveries(integration, shared ? 500 : 50)
+            .filter((d) => !shared || concernsOrg(reads, r.org.id, r.org.name, d))
+            .slice(0, 50)
+            .map((d) => ({ ...d, replayable: replayTarget(reads, r.org.id, r.org.name, d) !== null })),
+        }
+      : null;
+    return sendHtml(reply, activityPage(viewContext(ui, req), { org: r.org.name, links: orgLinks(r), jobs, deliveries }));
+  });
+
+  app.post<{ Params: OrgParams & { id: string } }>('/:org/-/activity/deliveries/:id/replay', (req, reply) => {
+    const r = scoped(req, reply, 'org:manage');
+    if (!r) return reply;
+    const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
+    const integration = r.org.syncIntegration;
+    const d = integration && !Number.isNaN(id) ? reads.delivery(integration, id) : null;
+    if (!integration || !d || !concernsOrg(reads, r.org.id, r.org.name, d)) return notFound(ui, req, reply);
+    const target = replayTarget(reads, r.org.id, r.org.name, d);
+    if (!target) {
+      const msg = 'This delivery queued nothing for this organization, so there is nothing to replay.';
+      return isHx(req) ? sendHtml(reply, replayResult(d.id, msg, false)) : sendError(ui, req, reply, 400, 'Nothing to replay', msg);
+    }
+    const { job } = target.kind === 'update' ? requestUpdate(deps.queue, target.packageId, actorOf(req)) : requestSync(deps.queue, r.org.name, actorOf(req));
+    writeAudit(deps.db, {
+      orgId: r.org.id, actor: actorOf(req), action: 'delivery.replay', target: `${integration}/${d.deliveryId}`,
+      details: { event: d.event, queued: target.kind, job: job.id },
+    });
+    const text = `${target.kind === 'update' ? 'Update' : 'Sync'} #${job.id} queued.`;
+    if (isHx(req)) return sendHtml(reply, replayResult(d.id, text, true), 202);
+    return reply.redirect(`${viewContext(ui, req).base}/${r.org.name}/-/activity`, 303);
+  });
+
+  // ------------------------------------------------------------ audit log
+
+  app.get<{ Params: OrgParams; Querystring: { before?: string } }>('/:org/-/audit', (req, reply) => {
+    const r = scoped(req, reply, 'org:manage');
+    if (!r) return reply;
+    const before = typeof req.query.before === 'string' && /^\d{1,12}$/.test(req.query.before) ? Number(req.query.before) : null;
+    const got = reads.audit(r.org.id, before, AUDIT_PAGE_SIZE + 1);
+    const rows = got.slice(0, AUDIT_PAGE_SIZE);
+    const next = got.length > AUDIT_PAGE_SIZE ? (rows[rows.length - 1]?.id ?? null) : null;
+    const ctx = viewContext(ui, req);
+    reply.header('Vary', 'HX-Request');
+    if (isHx(req) && before !== null) return sendHtml(reply, auditRows(ctx, r.org.name, rows, next));
+    return sendHtml(reply, auditPage(ctx, { org: r.org.name, links: orgLinks(r), rows, next }));
+  });
+}

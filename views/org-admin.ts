@@ -1,0 +1,378 @@
+// An organization's admin pages and their htmx fragments: add a package (by URL, or from the
+// synced forge's repositories), teams and members, settings (sync runs, "Sync now", "Preview
+// sync"), activity (jobs, webhook deliveries with "Replay") and the audit log ("more").
+import { html, type Html } from './html.js';
+import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
+import { packageHref } from './orgs.js';
+
+/** The organization's pages this user may open (shown on the org page and each admin page). */
+export interface OrgLinks {
+  addPackage: boolean;
+  teams: boolean;
+  manage: boolean;
+}
+
+export function orgNav(ctx: ViewContext, org: string, links: OrgLinks): Html {
+  const base = `${ctx.base}/${org}/-`;
+  const items: [string, string][] = [];
+  if (links.addPackage) items.push([`${base}/packages/new`, 'Add package']);
+  if (links.teams) items.push([`${base}/teams`, 'Teams and members']);
+  if (links.manage) items.push([`${base}/settings`, 'Settings'], [`${base}/activity`, 'Activity'], [`${base}/audit`, 'Audit log']);
+  if (items.length === 0) return html``;
+  return html`<nav class="org-nav">${items.map(([href, label]) => html`<a class="org-link" href="${href}">${label}</a> `)}</nav>`;
+}
+
+const crumbs = (ctx: ViewContext, org: string, href: string, label: string) => [
+  { href: `${ctx.base}/${org}/`, label: org },
+  { href, label },
+];
+
+// ---------------------------------------------------------------- add package
+
+export interface UnaddedRepoView {
+  fullName: string;
+  composer: 'yes' | 'no' | 'unknown';
+  archived: boolean;
+}
+
+export interface NewPackageView {
+  org: string;
+  links: OrgLinks;
+  credentials: readonly { name: string; type: string }[];
+  vcsTypes: readonly string[];
+  form: { url: string; type: string; credential: string };
+  error?: string | undefined;
+  /** Synced organizations: the integration and its repositories that are not packages. */
+  synced: { integration: string; repos: readonly UnaddedRepoView[] } | null;
+}
+
+const COMPOSER_STATE = { yes: 'has composer.json', no: 'no composer.json', unknown: 'not checked yet' } as const;
+
+export function repoRowId(fullName: string): string {
+  return `repo-${fullName.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`;
+}
+
+export function unaddedRepoRow(ctx: ViewContext, org: string, r: UnaddedRepoView): Html {
+  const action = `${ctx.base}/${org}/-/packages/new/forge`;
+  return html`<tr id="${repoRowId(r.fullName)}"><td>${r.fullName}${r.archived ? html` <span class="badge">archived</span>` : ''}</td>
+<td><span class="badge${r.composer === 'yes' ? ' ok' : ''}">${COMPOSER_STATE[r.composer]}</span></td>
+<td><form method="post" action="${action}" hx-post="${action}" hx-target="#${repoRowId(r.fullName)}" hx-swap="outerHTML" class="inline">${csrfField(ctx)}<input type="hidden" name="repository" value="${r.fullName}"><button type="submit">Add</button></form></td></tr>`;
+}
+
+/** The row after "Add": the package is importing (its name is known after the import). */
+export function addedRepoRow(ctx: ViewContext, org: string, fullName: string, jobId: number, error?: string): Html {
+  return html`<tr id="${repoRowId(fullName)}"><td>${fullName}</td>
+<td colspan="2">${error
+    ? html`<span class="error" role="alert">${error}</span>`
+    : html`<span class="badge new">added, importing…</span> (update #${jobId}; see <a href="${ctx.base}/${org}/">the package list</a>)`}</td></tr>`;
+}
+
+export function newPackagePage(ctx: ViewContext, v: NewPackageView): Html {
+  const action = `${ctx.base}/${v.org}/-/packages/new`;
+  return layout(
+    ctx,
+    `Add package · ${v.org}`,
+    html`<h1>Add a package to ${v.org}</h1>
+${orgNav(ctx, v.org, v.links)}
+<section class="card">
+  <h2>By repository URL</h2>
+  ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
+  <form method="post" action="${action}" class="grid">
+    ${csrfField(ctx)}
+    <label>VCS URL <input name="url" required value="${v.form.url}" placeholder="https://git.example/team/repo.git"></label>
+    <label>Type <select name="type">${v.vcsTypes.map((t) => html`<option value="${t}"${v.form.type === t ? ' selected' : ''}>${t}</option>`)}</select></label>
+    <label>Credential <select name="credential">
+      <option value=""${v.form.credential === '' ? ' selected' : ''}>none</option>
+      ${v.credentials.map((c) => html`<option value="${c.name}"${v.form.credential === c.name ? ' selected' : ''}>${c.name} (${c.type})</option>`)}
+    </select></label>
+    <button type="submit">Add and import</button>
+  </form>
+  <p class="hint">The first import starts at once; the package page shows its progress.</p>
+</section>
+${v.synced
+  ? html`<section><h2>Repositories on ${v.synced.integration} that are not packages</h2>
+${v.synced.repos.length
+    ? html`<table class="repos"><thead><tr><th>Repository</th><th>composer.json</th><th></th></tr></thead><tbody>
+${v.synced.repos.map((r) => unaddedRepoRow(ctx, v.org, r))}
+</tbody></table>`
+    : html`<p class="empty">Every repository the last sync saw is a package already (or no sync has run yet).</p>`}
+</section>`
+  : ''}`,
+    crumbs(ctx, v.org, action, 'add package'),
+  );
+}
+
+// ---------------------------------------------------------------- teams
+
+export interface TeamPageTeam {
+  id: number;
+  slug: string;
+  name: string;
+  parentId: number | null;
+  members: readonly { login: string; role: string }[];
+  /** Only packages the viewer may read. */
+  packages: readonly { name: string | null; url: string; permission: string; source: 'local' | 'sync' }[];
+}
+
+export interface TeamsPageView {
+  org: string;
+  links: OrgLinks;
+  /** The integration a synced organization takes teams and members from. */
+  managedBy: string | null;
+  teams: readonly TeamPageTeam[];
+  members: readonly { login: string; role: string; source: string }[];
+}
+
+function teamTree(ctx: ViewContext, v: TeamsPageView, parentId: number | null, seen: Set<number>): Html {
+  const children = v.teams.filter((t) => t.parentId === parentId || (parentId === null && t.parentId !== null && !v.teams.some((p) => p.id === t.parentId)));
+  const fresh = children.filter((t) => !seen.has(t.id));
+  if (fresh.length === 0) return html``;
+  for (const t of fresh) seen.add(t.id);
+  return html`<ul class="teams">${fresh.map(
+    (t) => html`<li class="team"><h3>${t.name} <span class="muted">${t.slug}</span></h3>
+<div class="team-body"><div><h4>Members</h4>${t.members.length
+      ? html`<ul class="plain">${t.members.map((m) => html`<li>${m.login} <span class="badge">${m.role}</span></li>`)}</ul>`
+      : html`<p class="empty">No members.</p>`}</div>
+<div><h4>Packages it reads</h4>${t.packages.length
+      ? html`<ul class="plain">${t.packages.map(
+          (p) => html`<li>${p.name ? html`<a href="${packageHref(ctx, v.org, p.name)}">${p.name}</a>` : p.url} <span class="muted">${p.source === 'sync' ? `sync: ${p.permission}` : 'local'}</span></li>`,
+        )}</ul>`
+      : html`<p class="empty">No packages.</p>`}</div></div>
+${teamTree(ctx, v, t.id, seen)}</li>`,
+  )}</ul>`;
+}
+
+export function teamsPage(ctx: ViewContext, v: TeamsPageView): Html {
+  const href = `${ctx.base}/${v.org}/-/teams`;
+  return layout(
+    ctx,
+    `Teams · ${v.org}`,
+    html`<h1>Teams and members of ${v.org}</h1>
+${orgNav(ctx, v.org, v.links)}
+${v.managedBy ? html`<p class="hint">Read-only: teams and members are managed by ${v.managedBy}.</p>` : ''}
+<h2>Teams</h2>
+${v.teams.length ? teamTree(ctx, v, null, new Set()) : html`<p class="empty">No teams.</p>`}
+<h2>Members</h2>
+${v.members.length
+  ? html`<table class="members"><thead><tr><th>Login</th><th>Role</th><th>Source</th></tr></thead><tbody>
+${v.members.map((m) => html`<tr><td>${m.login}</td><td>${m.role}</td><td>${m.source === 'sync' ? `sync (${v.managedBy ?? 'forge'})` : 'local'}</td></tr>`)}
+</tbody></table>`
+  : html`<p class="empty">No members.</p>`}`,
+    crumbs(ctx, v.org, href, 'teams'),
+  );
+}
+
+// ---------------------------------------------------------------- settings
+
+export interface SyncRunView {
+  id: number;
+  trigger: string;
+  status: string;
+  startedAt: number;
+  finishedAt: number | null;
+  summary: Readonly<Record<string, number>> | null;
+  error: string | null;
+}
+
+export interface SettingsPageView {
+  org: string;
+  links: OrgLinks;
+  sync: { integration: string; source: string; schedule: string | null; autoAddPackages: boolean | null; installWebhooks: boolean | null; fromConfig: boolean } | null;
+  runs: readonly SyncRunView[];
+  activeSyncJob: SyncJobView | null;
+}
+
+export interface SyncJobView {
+  id: number;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  error: string | null;
+  result: string | null;
+}
+
+export function summaryText(summary: Readonly<Record<string, number>> | null): string {
+  if (!summary) return '';
+  const parts = Object.entries(summary).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  return parts.length ? parts.join(', ') : 'no changes';
+}
+
+export function syncJobStatus(ctx: ViewContext, org: string, job: SyncJobView): Html {
+  const live = job.status === 'queued' || job.status === 'running';
+  const poll = `${ctx.base}/${org}/-/settings/sync/jobs/${job.id}`;
+  return html`<div id="sync-status" class="job ${job.status}" role="status"${live ? html` hx-get="${poll}" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>
+  Sync #${job.id}: <strong>${job.status}</strong>${job.result ? html` (${job.result})` : ''}${!live ? html` · <a href="${ctx.base}/${org}/-/settings">reload the page</a>` : ''}
+  ${job.error ? html`<pre class="error">${job.error}</pre>` : ''}
+</div>`;
+}
+
+export type PlanLine = { kind: 'gains' | 'loses' | 'changes'; text: string };
+
+export function planPreview(v: { error?: string | undefined; lines: readonly PlanLine[] }): Html {
+  if (v.error) return html`<div id="sync-preview" class="card"><h2>Preview</h2><pre class="error">${v.error}</pre></div>`;
+  return html`<div id="sync-preview" class="card"><h2>Preview: what a sync would change now</h2>
+${v.lines.length
+    ? html`<ul class="plan">${v.lines.map((l) => html`<li class="${l.kind}"><strong>${l.kind}</strong> ${l.text}</li>`)}</ul>`
+    : html`<p class="empty">Nothing: Packyard matches the forge.</p>`}
+</div>`;
+}
+
+/** The preview on a page of its own (a plain form post, without htmx). */
+export function planPreviewPage(ctx: ViewContext, org: string, links: OrgLinks, preview: Html): Html {
+  const href = `${ctx.base}/${org}/-/settings`;
+  return layout(ctx, `Sync preview · ${org}`, html`<h1>Sync preview for ${org}</h1>
+${orgNav(ctx, org, links)}
+${preview}
+<p><a href="${href}">Back to the settings</a></p>`, crumbs(ctx, org, href, 'settings'));
+}
+
+export function settingsPage(ctx: ViewContext, v: SettingsPageView): Html {
+  const href = `${ctx.base}/${v.org}/-/settings`;
+  const yesNo = (b: boolean | null) => (b === null ? 'default' : b ? 'yes' : 'no');
+  return layout(
+    ctx,
+    `Settings · ${v.org}`,
+    html`<h1>Settings of ${v.org}</h1>
+${orgNav(ctx, v.org, v.links)}
+<section class="card"><h2>Sync</h2>
+${v.sync
+  ? html`<dl class="facts">
+  <dt>Integration</dt><dd>${v.sync.integration}</dd>
+  <dt>Source</dt><dd><code>${v.sync.source}</code></dd>
+  <dt>Schedule</dt><dd>${v.sync.schedule ? html`<code>${v.sync.schedule}</code>` : html`<span class="muted">none (webhooks and by hand)</span>`}</dd>
+  <dt>Add packages by themselves</dt><dd>${yesNo(v.sync.autoAddPackages)}</dd>
+  <dt>Install webhooks</dt><dd>${yesNo(v.sync.installWebhooks)}</dd>
+</dl>
+<p class="hint">${v.sync.fromConfig ? 'Set in the config file (organizations[].sync); change it there.' : 'Set when the organization was created.'}</p>
+<form method="post" action="${href}/sync" hx-post="${href}/sync" hx-target="#sync-status" hx-swap="outerHTML" class="inline">${csrfField(ctx)}<button type="submit">Sync now</button></form>
+<form method="post" action="${href}/preview" hx-post="${href}/preview" hx-target="#sync-preview" hx-swap="outerHTML" class="inline">${csrfField(ctx)}<button type="submit" class="link">Preview sync</button></form>
+${v.activeSyncJob ? syncJobStatus(ctx, v.org, v.activeSyncJob) : html`<div id="sync-status"></div>`}
+<div id="sync-preview"></div>`
+  : html`<p>Not synced with a forge: members are added with <code>packyard org member add ${v.org} LOGIN</code>.</p>`}
+</section>
+${v.sync
+  ? html`<h2>Last sync runs</h2>
+${v.runs.length
+    ? html`<table class="runs"><thead><tr><th>Run</th><th>Status</th><th>Trigger</th><th>Started</th><th>Summary</th></tr></thead><tbody>
+${v.runs.map(
+  (r) => html`<tr><td>#${r.id}</td><td><span class="badge ${r.status === 'failed' ? 'error' : r.status === 'applied' || r.status === 'unchanged' ? 'ok' : ''}">${r.status}</span></td><td>${r.trigger}</td>
+<td class="time">${formatTime(r.startedAt)}${r.finishedAt ? html` (${Math.max(0, r.finishedAt - r.startedAt)} ms)` : ''}</td>
+<td>${summaryText(r.summary)}${r.error ? html`<pre class="error">${r.error}</pre>` : ''}</td></tr>`,
+)}
+</tbody></table>`
+    : html`<p class="empty">No sync has run yet.</p>`}`
+  : ''}`,
+    crumbs(ctx, v.org, href, 'settings'),
+  );
+}
+
+// ---------------------------------------------------------------- activity
+
+export interface ActivityJobView {
+  id: number;
+  type: string;
+  status: string;
+  trigger: string;
+  packageName: string | null;
+  /** The package's URL (named only after its first import). */
+  packageUrl: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  error: string | null;
+}
+
+export interface ActivityDeliveryView {
+  id: number;
+  event: string;
+  action: string | null;
+  status: string;
+  outcome: string;
+  receivedAt: number;
+  replayable: boolean;
+}
+
+export interface ActivityPageView {
+  org: string;
+  links: OrgLinks;
+  jobs: readonly ActivityJobView[];
+  /** null for an organization without an integration. */
+  deliveries: { integration: string; rows: readonly ActivityDeliveryView[] } | null;
+}
+
+const duration = (j: { startedAt: number | null; finishedAt: number | null }) =>
+  j.startedAt !== null && j.finishedAt !== null ? `${((j.finishedAt - j.startedAt) / 1000).toFixed(1)} s` : '';
+
+export function replayResult(id: number, text: string, ok: boolean): Html {
+  return html`<span id="replay-${id}" class="${ok ? 'ok' : 'error'}" role="status">${text}</span>`;
+}
+
+export function activityPage(ctx: ViewContext, v: ActivityPageView): Html {
+  const href = `${ctx.base}/${v.org}/-/activity`;
+  return layout(
+    ctx,
+    `Activity · ${v.org}`,
+    html`<h1>Activity of ${v.org}</h1>
+${orgNav(ctx, v.org, v.links)}
+<h2>Recent jobs</h2>
+${v.jobs.length
+  ? html`<div class="scroll"><table class="jobs"><thead><tr><th>Job</th><th>Type</th><th>Status</th><th>Trigger</th><th>Started</th><th>Duration</th><th>Error</th></tr></thead><tbody>
+${v.jobs.map(
+  (j) => html`<tr><td>#${j.id}</td><td>${j.type}${j.packageName ? html` <a href="${packageHref(ctx, v.org, j.packageName)}">${j.packageName}</a>` : j.packageUrl ? html` <span class="muted">${j.packageUrl}</span>` : ''}</td>
+<td><span class="badge ${j.status === 'failed' ? 'error' : j.status === 'done' ? 'ok' : 'new'}">${j.status}</span></td><td>${j.trigger}</td>
+<td class="time">${j.startedAt ? formatTime(j.startedAt) : html`queued ${formatTime(j.createdAt)}`}</td><td>${duration(j)}</td><td>${j.error ? html`<pre class="error">${j.error}</pre>` : ''}</td></tr>`,
+)}
+</tbody></table></div>`
+  : html`<p class="empty">No jobs yet.</p>`}
+${v.deliveries
+  ? html`<h2>Webhook deliveries from ${v.deliveries.integration}</h2>
+${v.deliveries.rows.length
+    ? html`<div class="scroll"><table class="deliveries"><thead><tr><th>Received</th><th>Event</th><th>Status</th><th>Outcome</th><th></th></tr></thead><tbody>
+${v.deliveries.rows.map(
+  (d) => html`<tr><td class="time">${formatTime(d.receivedAt)}</td><td>${d.event}${d.action ? html` <span class="muted">${d.action}</span>` : ''}</td>
+<td><span class="badge ${d.status === 'accepted' ? 'ok' : d.status === 'failed' || d.status === 'rejected' ? 'error' : ''}">${d.status}</span></td><td>${d.outcome}</td>
+<td>${d.replayable
+    ? html`<form method="post" action="${href}/deliveries/${d.id}/replay" hx-post="${href}/deliveries/${d.id}/replay" hx-target="this" hx-swap="outerHTML" class="inline">${csrfField(ctx)}<button type="submit" class="link">Replay</button></form>`
+    : ''}</td></tr>`,
+)}
+</tbody></table></div>
+<p class="hint">Replay queues again what a delivery queued (an update of the package, or a sync); the delivery log itself is not changed.</p>`
+    : html`<p class="empty">No deliveries yet.</p>`}`
+  : ''}`,
+    crumbs(ctx, v.org, href, 'activity'),
+  );
+}
+
+// ---------------------------------------------------------------- audit
+
+export interface AuditRowView {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  details: string | null;
+}
+
+/** Rows plus, when there may be more, the "more" row that loads the next page in its place. */
+export function auditRows(ctx: ViewContext, org: string, rows: readonly AuditRowView[], next: number | null): Html {
+  const more = `${ctx.base}/${org}/-/audit?before=${next ?? ''}`;
+  return html`${rows.map(
+    (r) => html`<tr><td class="time">${formatTime(r.at)}</td><td>${r.actor}</td><td><code>${r.action}</code></td><td>${r.target}</td><td>${r.details ? html`<code class="details">${r.details}</code>` : ''}</td></tr>`,
+  )}${next !== null
+    ? html`<tr id="audit-more"><td colspan="5"><a href="${more}" hx-get="${more}" hx-target="#audit-more" hx-swap="outerHTML">More</a></td></tr>`
+    : ''}`;
+}
+
+export function auditPage(ctx: ViewContext, v: { org: string; links: OrgLinks; rows: readonly AuditRowView[]; next: number | null }): Html {
+  const href = `${ctx.base}/${v.org}/-/audit`;
+  return layout(
+    ctx,
+    `Audit log · ${v.org}`,
+    html`<h1>Audit log of ${v.org}</h1>
+${orgNav(ctx, v.org, v.links)}
+${v.rows.length
+  ? html`<div class="scroll"><table class="audit"><thead><tr><th>Time</th><th>Actor</th><th>Action</th><th>Target</th><th>Details</th></tr></thead>
+<tbody id="audit-rows">${auditRows(ctx, v.org, v.rows, v.next)}</tbody></table></div>`
+  : html`<p class="empty">Nothing recorded yet.</p>`}`,
+    crumbs(ctx, v.org, href, 'audit log'),
+  );
+}
