@@ -76,5 +76,19 @@ export function pendingMigrations(sqlite: Sqlite, folder = migrationsFolder()): 
 
 export function openDb(file: string): Db {
   const sqlite = openSqlite(file);
-  return drizzle(sqlite, { schema }) as Db;
+  return immediateTransactions(drizzle(sqlite, { schema }) as Db);
+}
+
+/**
+ * Makes every top-level drizzle transaction BEGIN IMMEDIATE. A deferred transaction that reads and
+ * then writes fails at once with SQLITE_BUSY ("database is locked", the busy timeout does not
+ * apply) when another process committed in between: the CLI and the server share this file, so
+ * each transaction takes the write lock first and waits its turn instead. Nested transactions
+ * are savepoints and are unaffected.
+ */
+export function immediateTransactions(db: Db): Db {
+  const original = db.transaction.bind(db);
+  (db as { transaction: Db['transaction'] }).transaction = ((fn, config) =>
+    original(fn, { behavior: 'immediate', ...config })) as Db['transaction'];
+  return db;
 }
