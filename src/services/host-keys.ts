@@ -3,7 +3,7 @@
 // an audit row; admins see it in `packyard host-key list` and `package show`, and may replace it.
 // From then on ssh enforces it (StrictHostKeyChecking=yes): a changed key refuses every update
 // until an admin pins the new one. ssh is never run with host key checking off.
-import { and, asc, eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Tx } from '../db/client.js';
@@ -77,7 +77,7 @@ export function pinHostKeys(db: Tx, knownHosts: string, actor: string, source: '
 }
 
 export function removeHostKeys(db: Tx, host: string, actor: string): number {
-  const n = db.delete(hostKeys).where(and(eq(hostKeys.host, host))).run().changes;
+  const n = db.delete(hostKeys).where(eq(hostKeys.host, host)).run().changes;
   if (n > 0) writeAudit(db, { orgId: null, actor, action: 'host_key.remove', target: host });
   return n;
 }

@@ -103,14 +103,13 @@ function freeLogin(login: string, integration: string, taken: Set<string>): stri
 }
 
 /** Repository rows that matter for grants: live packages (or ones this run adds). */
-function packageRepoIds(snapshot: OrgSnapshot, current: CurrentState, extras: DesiredExtras, packagesToAdd: ForgeRepository[]): Set<string> {
+function packageRepoIds(snapshot: OrgSnapshot, current: CurrentState, packagesToAdd: ForgeRepository[]): Set<string> {
   const ids = new Set<string>(packagesToAdd.map((r) => r.id));
   for (const r of snapshot.repositories) {
     const known = current.repos.get(r.id);
     if (known?.packageId != null) ids.add(r.id);
     else if (current.packagesByUrl.has(r.cloneUrl)) ids.add(r.id);
   }
-  void extras;
   return ids;
 }
 
@@ -214,7 +213,7 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
 
   // Grants on package repositories: team grants (read = pull or more), the all-members team for the
   // org's default permission and internal/public visibility, and direct collaborators.
-  const packageRepos = packageRepoIds(snapshot, current, extras, plan.packagesToAdd);
+  const packageRepos = packageRepoIds(snapshot, current, plan.packagesToAdd);
   const wantGrants = new Map<string, string>();
   for (const [teamExt, grants] of snapshot.teamGrants) {
     for (const g of grants) if (g.read && packageRepos.has(g.repoId)) wantGrants.set(`team:${teamExt}\t${g.repoId}`, g.roleName);

@@ -2,7 +2,7 @@
 // incomplete or failed listing applies nothing and keeps the last good state), compute the plan,
 // apply it in one transaction (or print it, --dry-run), record the run, queue the first import of
 // new packages, and install or repair the org webhook. Idempotent: a second run plans nothing.
-import { and, desc, eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import type { Deps } from '../compose.js';
 import { organizations, syncRuns } from '../db/schema.js';
 import { AppError } from '../domain/errors.js';
@@ -139,5 +139,5 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
 
 /** The organization's last sync runs, newest first (for `org show` and the UI). */
 export function lastSyncRuns(deps: Pick<Deps, 'db'>, orgId: number, limit = 5) {
-  return deps.db.select().from(syncRuns).where(and(eq(syncRuns.orgId, orgId))).orderBy(desc(syncRuns.id)).limit(limit).all();
+  return deps.db.select().from(syncRuns).where(eq(syncRuns.orgId, orgId)).orderBy(desc(syncRuns.id)).limit(limit).all();
 }
