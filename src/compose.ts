@@ -27,6 +27,7 @@ import { defaultForgeFactory, ForgeProvider, type ForgeFactory } from './sync/fo
 import { DiskUsage } from './services/disk-usage.js';
 import { SessionStore } from './services/sessions.js';
 import { UiReads } from './services/ui-reads.js';
+import { scheduledJobs, Schedules } from './jobs/schedule.js';
 
 export interface Paths {
   dataDir: string;
@@ -60,6 +61,11 @@ export interface Deps {
   /** Web UI sessions and the UI pages' reads. */
   sessions: SessionStore;
   uiReads: UiReads;
+  /**
+   * The cron schedules: started by the server only (main.ts); `reload()` after a change to an
+   * organization's sync settings puts it in the running schedule at once (a no-op in the CLI).
+   */
+  schedules: Schedules;
   close(): void;
 }
 
@@ -139,6 +145,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     forges: new ForgeProvider(config.integrations, opts.forgeFactory ?? defaultForgeFactory, { log: log.child({ module: 'forge' }), metrics, db }),
     sessions: new SessionStore(sqlite),
     uiReads: new UiReads(sqlite),
+    schedules: new Schedules(() => scheduledJobs(config, db, queue), log.child({ module: 'schedule' })),
     close() {
       sqlite.close();
     },

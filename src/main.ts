@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { compose, type Deps } from './compose.js';
 import { buildApp } from './app.js';
-import { scheduledJobs, startSchedules, type Schedules } from './jobs/schedule.js';
+import type { Schedules } from './jobs/schedule.js';
 
 // A container runtime sends SIGKILL 10 s after SIGTERM: keep the whole stop, including the
 // runner's release of unfinished jobs (up to ~1 s after the grace), well inside that.
@@ -46,7 +46,8 @@ export async function startServer(config: Config, opts: { deps?: Deps } = {}): P
   const { host, port } = parseListen(config.server.listen);
   const address = await app.listen({ host, port });
   deps.runner.start();
-  const schedules = startSchedules(scheduledJobs(config, deps.queue), deps.log.child({ module: 'schedule' }));
+  const schedules = deps.schedules;
+  schedules.start();
   deps.log.info({ address, publicUrl: config.server.public_url, dataDir: config.data_dir }, 'packyard listening');
   let stopping: Promise<void> | null = null;
   const stop = () => {

@@ -10,6 +10,10 @@ export const organizations = sqliteTable('organizations', {
   /** Set when the organization takes teams and members from a forge (step 4). */
   syncIntegration: text('sync_integration'),
   syncSource: text('sync_source'),
+  /** Sync settings of a synced organization (null: ORG_SYNC_DEFAULTS); config-file orgs get the config's values at start-up. */
+  syncSchedule: text('sync_schedule'),
+  syncAutoAddPackages: integer('sync_auto_add_packages', { mode: 'boolean' }),
+  syncInstallWebhooks: integer('sync_install_webhooks', { mode: 'boolean' }),
   /** From the config file (true) or created in the CLI/UI (false). */
   fromConfig: integer('from_config', { mode: 'boolean' }).notNull().default(false),
   /** Moves whenever membership or package access changes: part of per-token Last-Modified. */

@@ -1,5 +1,6 @@
 // Organization name rules: the name is the first path segment of the repository URL, so it
-// must not collide with the product's own top-level routes.
+// must not collide with the product's own top-level routes. Also the sync settings' one read path.
+import { ORG_SYNC_DEFAULTS } from '../config/schema.js';
 
 export const ORG_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,38}$/;
 
@@ -16,4 +17,37 @@ export function validateOrgName(name: string): string | null {
     return `organization name "${name}" is reserved (${RESERVED_ORG_NAMES.join(', ')})`;
   }
   return null;
+}
+
+/** The sync settings every synced organization has; the defaults fill what its row leaves null. */
+export interface OrgSyncSettings {
+  integration: string;
+  source: string;
+  schedule: string;
+  autoAddPackages: boolean;
+  installWebhooks: boolean;
+}
+
+export const ORG_SYNC_DEFAULT_SETTINGS = {
+  schedule: ORG_SYNC_DEFAULTS.schedule,
+  autoAddPackages: ORG_SYNC_DEFAULTS.auto_add_packages,
+  installWebhooks: ORG_SYNC_DEFAULTS.install_webhooks,
+} as const;
+
+/** The one read path of an organization's sync settings (its row); null when it is not synced. */
+export function orgSyncSettings(row: {
+  syncIntegration: string | null;
+  syncSource: string | null;
+  syncSchedule: string | null;
+  syncAutoAddPackages: boolean | null;
+  syncInstallWebhooks: boolean | null;
+}): OrgSyncSettings | null {
+  if (!row.syncIntegration || !row.syncSource) return null;
+  return {
+    integration: row.syncIntegration,
+    source: row.syncSource,
+    schedule: row.syncSchedule ?? ORG_SYNC_DEFAULT_SETTINGS.schedule,
+    autoAddPackages: row.syncAutoAddPackages ?? ORG_SYNC_DEFAULT_SETTINGS.autoAddPackages,
+    installWebhooks: row.syncInstallWebhooks ?? ORG_SYNC_DEFAULT_SETTINGS.installWebhooks,
+  };
 }

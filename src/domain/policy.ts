@@ -11,6 +11,12 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/** Actions on the instance itself, outside any organization. */
+export const INSTANCE_ACTIONS = [
+  'org:create', // create an organization (synced with a forge or not)
+] as const;
+export type InstanceAction = (typeof INSTANCE_ACTIONS)[number];
+
 export type Principal =
   | { kind: 'user'; userId: number; isAdmin: boolean }
   | { kind: 'token'; tokenId: number; tokenKind: 'user' | 'org'; userId: number | null; orgId: number | null; scope: 'read' | 'update'; isAdmin: boolean }
@@ -72,5 +78,15 @@ export function can(p: Principal, action: Action, r: Resource): boolean {
     case 'token:create':
       if (p.kind === 'token') return false;
       return p.isAdmin || org.role !== null;
+  }
+}
+
+/** Instance-wide permissions: only instance admins (users.is_admin) signed in as users. */
+export function canOnInstance(p: Principal, action: InstanceAction): boolean {
+  if (p.kind === 'system') return true;
+  if (p.kind === 'token') return false;
+  switch (action) {
+    case 'org:create':
+      return p.isAdmin;
   }
 }

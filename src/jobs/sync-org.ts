@@ -4,13 +4,9 @@ import type { Deps } from '../compose.js';
 import { syncOrg } from '../sync/reconcile.js';
 import { JobError, type JobHandler } from './runner.js';
 import { SYNC_ORG } from './job-types.js';
-import type { JobQueue } from './queue.js';
 
 export { SYNC_ORG };
-
-export function requestSync(queue: JobQueue, orgName: string, trigger: string) {
-  return queue.enqueue({ type: SYNC_ORG, lockKey: `sync:${orgName}`, payload: { org: orgName }, trigger, maxAttempts: 1 });
-}
+export { requestSync } from '../services/orgs.js';
 
 export function createSyncOrgHandler(deps: Deps): JobHandler {
   return async ({ job, log }) => {

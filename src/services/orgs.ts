@@ -1,12 +1,16 @@
-// Organizations and their members: create, look up, add members, and apply the config file's
-// organizations at start-up.
+// Organizations and their members: create (from the CLI, the UI or the config file, synced with a
+// forge or not), look up, add members, and apply the config file's organizations at start-up.
 import { and, eq } from 'drizzle-orm';
+import cron from 'node-cron';
+import type { Deps } from '../compose.js';
 import type { Tx } from '../db/client.js';
 import { organizations, orgMembers, users } from '../db/schema.js';
 import { writeAudit } from '../db/repos/audit.js';
 import { AppError } from '../domain/errors.js';
 import { validateOrgName } from '../domain/orgs.js';
 import type { OrganizationConfig } from '../config/schema.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { SYNC_ORG } from '../jobs/job-types.js';
 
 export type OrgRow = typeof organizations.$inferSelect;
 
@@ -20,7 +24,31 @@ export function getOrg(db: Tx, name: string): OrgRow {
   return org;
 }
 
-export function createOrg(db: Tx, name: string, actor: string, opts: { fromConfig?: boolean; sync?: { integration: string; source: string } } = {}): OrgRow {
+/** What a synced organization is synced with; settings left out take ORG_SYNC_DEFAULT_SETTINGS. */
+export interface OrgSyncInput {
+  integration: string;
+  source: string;
+  schedule?: string;
+  autoAddPackages?: boolean;
+  installWebhooks?: boolean;
+}
+
+function syncColumns(sync: OrgSyncInput | undefined) {
+  return {
+    syncIntegration: sync?.integration ?? null,
+    syncSource: sync?.source ?? null,
+    syncSchedule: sync?.schedule ?? null,
+    syncAutoAddPackages: sync?.autoAddPackages ?? null,
+    syncInstallWebhooks: sync?.installWebhooks ?? null,
+  };
+}
+
+export function createOrg(
+  db: Tx,
+  name: string,
+  actor: string,
+  opts: { fromConfig?: boolean; sync?: OrgSyncInput; ownerUserId?: number } = {},
+): OrgRow {
   const bad = validateOrgName(name);
   if (bad) throw new AppError('ORG_NAME_INVALID', bad, { org: name });
   return db.transaction((tx) => {
@@ -31,31 +59,93 @@ export function createOrg(db: Tx, name: string, actor: string, opts: { fromConfi
       .values({
         name,
         fromConfig: opts.fromConfig ?? false,
-        syncIntegration: opts.sync?.integration ?? null,
-        syncSource: opts.sync?.source ?? null,
+        ...syncColumns(opts.sync),
         aclChangedAt: now,
         packagesChangedAt: now,
         createdAt: now,
       })
       .returning()
       .get();
-    writeAudit(tx, { orgId: org.id, actor, action: 'org.create', target: name });
+    const details = opts.sync ? { sync: { ...opts.sync } } : undefined;
+    writeAudit(tx, { orgId: org.id, actor, action: 'org.create', target: name, ...(details ? { details } : {}) });
+    if (opts.ownerUserId !== undefined) {
+      const owner = tx.select().from(users).where(eq(users.id, opts.ownerUserId)).get();
+      if (owner) {
+        tx.insert(orgMembers).values({ orgId: org.id, userId: owner.id, role: 'owner', source: 'local', createdAt: now }).run();
+        tx.update(users).set({ aclChangedAt: now }).where(eq(users.id, owner.id)).run();
+        writeAudit(tx, { orgId: org.id, actor, action: 'member.add', target: owner.login, details: { role: 'owner' } });
+      }
+    }
     return org;
   });
 }
 
-/** Creates or updates the organizations the config file declares (never deletes others). */
+/** Queues a reconciliation of a synced organization (deduplicated while one is queued). */
+export function requestSync(queue: JobQueue, orgName: string, trigger: string) {
+  return queue.enqueue({ type: SYNC_ORG, lockKey: `sync:${orgName}`, payload: { org: orgName }, trigger, maxAttempts: 1 });
+}
+
+/** Why `input` cannot be an organization's sync settings (null when it can). */
+export function syncInputProblem(integrations: readonly { id: string }[], input: OrgSyncInput): string | null {
+  if (!integrations.some((i) => i.id === input.integration)) {
+    const known = integrations.map((i) => i.id);
+    return `unknown integration "${input.integration}" (${known.length ? `configured: ${known.join(', ')}` : 'no integration is configured'})`;
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._\/,-]{0,199}$/.test(input.source)) {
+    return `source "${input.source}" must be the forge organization (GitHub: the org login), letters, digits and . _ - / ,`;
+  }
+  if (input.schedule !== undefined && !cron.validate(input.schedule)) {
+    return `schedule "${input.schedule}" is not a valid cron expression (e.g. "*/15 * * * *")`;
+  }
+  return null;
+}
+
+/**
+ * Creates an organization for the CLI and the UI: an unsynced one gets `owner` as its owner; a
+ * synced one gets its owners from the forge, its first sync queued, and a cron schedule in the
+ * running server (deps.schedules).
+ */
+export function createOrganization(
+  deps: Pick<Deps, 'db' | 'queue' | 'config' | 'schedules'>,
+  input: { name: string; sync?: OrgSyncInput; ownerUserId?: number },
+  actor: string,
+): { org: OrgRow; syncJobId: number | null } {
+  const bad = validateOrgName(input.name);
+  if (bad) throw new AppError('ORG_NAME_INVALID', bad, { org: input.name });
+  if (input.sync) {
+    const problem = syncInputProblem(deps.config.integrations, input.sync);
+    if (problem) throw new AppError('ORG_SYNC_INVALID', problem, { org: input.name, integration: input.sync.integration });
+  }
+  const org = createOrg(deps.db, input.name, actor, {
+    ...(input.sync ? { sync: input.sync } : {}),
+    ...(!input.sync && input.ownerUserId !== undefined ? { ownerUserId: input.ownerUserId } : {}),
+  });
+  const syncJobId = input.sync ? requestSync(deps.queue, org.name, actor).job.id : null;
+  deps.schedules.reload();
+  return { org, syncJobId };
+}
+
+/**
+ * Creates or updates the organizations the config file declares (never deletes others): the
+ * config stays the source of truth of their sync settings, written into their rows here.
+ */
 export function ensureConfigOrgs(db: Tx, orgs: readonly OrganizationConfig[]): void {
   for (const o of orgs) {
     const existing = findOrg(db, o.name);
-    const sync = o.sync ? { integration: o.sync.integration, source: o.sync.source } : undefined;
+    const sync: OrgSyncInput | undefined = o.sync
+      ? { integration: o.sync.integration, source: o.sync.source, schedule: o.sync.schedule, autoAddPackages: o.sync.auto_add_packages, installWebhooks: o.sync.install_webhooks }
+      : undefined;
     if (!existing) {
       createOrg(db, o.name, 'config', { fromConfig: true, ...(sync ? { sync } : {}) });
       continue;
     }
-    if (existing.syncIntegration !== (sync?.integration ?? null) || existing.syncSource !== (sync?.source ?? null) || !existing.fromConfig) {
+    const want = syncColumns(sync);
+    const aclMoves = existing.syncIntegration !== want.syncIntegration || existing.syncSource !== want.syncSource || !existing.fromConfig;
+    const settingsMove = existing.syncSchedule !== want.syncSchedule || existing.syncAutoAddPackages !== want.syncAutoAddPackages
+      || existing.syncInstallWebhooks !== want.syncInstallWebhooks;
+    if (aclMoves || settingsMove) {
       db.update(organizations)
-        .set({ syncIntegration: sync?.integration ?? null, syncSource: sync?.source ?? null, fromConfig: true, aclChangedAt: Date.now() })
+        .set({ ...want, fromConfig: true, ...(aclMoves ? { aclChangedAt: Date.now() } : {}) })
         .where(eq(organizations.id, existing.id))
         .run();
     }

@@ -6,6 +6,7 @@ import { desc, eq } from 'drizzle-orm';
 import type { Deps } from '../compose.js';
 import { organizations, syncRuns } from '../db/schema.js';
 import { AppError } from '../domain/errors.js';
+import { orgSyncSettings } from '../domain/orgs.js';
 import { isForgeError, type Collaborator, type ForgeRepository, type OrgSnapshot } from '../forges/types.js';
 import { requestUpdate } from '../services/packages.js';
 import { applyPlan, loadCurrentState } from './apply.js';
@@ -21,11 +22,6 @@ export interface SyncOutcome {
   /** The webhook installation's outcome (install_webhooks), or why it failed; null when not asked. */
   webhook: string | null;
   durationMs: number;
-}
-
-function orgSyncConfig(deps: Deps, orgName: string): { autoAddPackages: boolean; installWebhooks: boolean } {
-  const c = deps.config.organizations.find((o) => o.name === orgName)?.sync;
-  return { autoAddPackages: c?.auto_add_packages ?? true, installWebhooks: c?.install_webhooks ?? true };
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -51,12 +47,12 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
   const started = Date.now();
   const org = deps.db.select().from(organizations).where(eq(organizations.name, orgName)).get();
   if (!org) throw new AppError('ORG_NOT_FOUND', `organization "${orgName}" does not exist`, { org: orgName });
-  if (!org.syncIntegration || !org.syncSource) {
-    throw new AppError('BAD_REQUEST', `organization "${orgName}" is not synced with a forge (organizations[].sync in the config)`, { org: orgName });
+  // The row holds the settings (config-file organizations get theirs written at start-up).
+  const settings = orgSyncSettings(org);
+  if (!settings) {
+    throw new AppError('BAD_REQUEST', `organization "${orgName}" is not synced with a forge`, { org: orgName });
   }
-  const integration = org.syncIntegration;
-  const source = org.syncSource;
-  const settings = orgSyncConfig(deps, orgName);
+  const { integration, source } = settings;
   const run = deps.db.insert(syncRuns).values({ orgId: org.id, trigger: opts.trigger ?? 'cli', status: 'running', startedAt: started })
     .returning({ id: syncRuns.id }).get();
   const finish = (status: SyncOutcome['status'], summary: Record<string, number>, error?: string) => {

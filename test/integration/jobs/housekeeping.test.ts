@@ -7,7 +7,7 @@ import { startPackyard } from '../../helpers/packyard.js';
 import { createOrg } from '../../../src/services/orgs.js';
 import { HOUSEKEEPING, pruneDeliveries, pruneJobs, removeOrphanMirrors } from '../../../src/jobs/housekeeping.js';
 import { runOrWait } from '../../../src/jobs/wait.js';
-import { scheduledJobs, startSchedules } from '../../../src/jobs/schedule.js';
+import { scheduledJobs, Schedules } from '../../../src/jobs/schedule.js';
 import { createLogger } from '../../../src/log.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -72,9 +72,9 @@ t.test('the schedule only enqueues housekeeping, deduplicated, and stops', async
   const pky = await startPackyard(t, { listen: false, yaml: 'housekeeping:\n  schedule: "* * * * * *"\n' });
   t.equal(pky.config.housekeeping.schedule, '* * * * * *');
   t.equal(pky.config.housekeeping.job_retention_days, 30, 'defaults fill the rest');
-  const jobs = scheduledJobs(pky.config, pky.deps.queue);
-  t.same(jobs.map((j) => j.name), [HOUSEKEEPING]);
-  const schedules = startSchedules(jobs, createLogger('silent'));
+  const schedules = new Schedules(() => scheduledJobs(pky.config, pky.deps.db, pky.deps.queue), createLogger('silent'));
+  t.same(schedules.jobs.map((j) => j.name), [HOUSEKEEPING]);
+  schedules.start();
   const count = () => (pky.deps.sqlite.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE type = ? AND status = 'queued'`).get(HOUSEKEEPING) as { n: number }).n;
   const end = Date.now() + 5000;
   while (count() === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can, type Action } from '../../../domain/policy.js';
 import { isAppError } from '../../../domain/errors.js';
+import { orgSyncSettings } from '../../../domain/orgs.js';
 import { writeAudit } from '../../../db/repos/audit.js';
 import { addForgePackage, addPackage, requestUpdate } from '../../../services/packages.js';
 import { findOrg } from '../../../services/orgs.js';
@@ -217,17 +218,8 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
     const r = scoped(req, reply, 'org:manage');
     if (!r) return reply;
     const row = findOrg(deps.db, r.org.name);
-    const cfg = deps.config.organizations.find((o) => o.name === r.org.name)?.sync;
-    const sync = row?.syncIntegration && row.syncSource
-      ? {
-          integration: row.syncIntegration,
-          source: row.syncSource,
-          schedule: cfg?.schedule ?? null,
-          autoAddPackages: cfg?.auto_add_packages ?? null,
-          installWebhooks: cfg?.install_webhooks ?? null,
-          fromConfig: row.fromConfig,
-        }
-      : null;
+    const settings = row ? orgSyncSettings(row) : null;
+    const sync = row && settings ? { ...settings, fromConfig: row.fromConfig } : null;
     const activeId = reads.activeSyncJob(r.org.name);
     const active = activeId !== null ? deps.queue.get(activeId) : null;
     const runs = sync ? lastSyncRuns(deps, r.org.id, 10) : [];
