@@ -8,7 +8,7 @@ import { apiRoutes } from './http/routes/api.js';
 import { hookRoutes } from './http/routes/hooks.js';
 import { forgeHookRoutes } from './http/routes/forge-hooks.js';
 import { healthRoutes } from './http/routes/health.js';
-import { uiRoutes } from './http/routes/ui/index.js';
+import { uiRoutes, wantsHtml404 } from './http/routes/ui/index.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -49,15 +49,16 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     log.error({ err, reqId: req.id, url: req.routeOptions.url }, 'unexpected error');
     return reply.code(500).send({ status: 'error', code: 'INTERNAL', message: 'Internal error' });
   });
-  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ status: 'error', message: 'Not found' }));
 
   healthRoutes(app, deps);
   metricsRoutes(app, deps);
   hookRoutes(app, deps);
   forgeHookRoutes(app, deps);
   apiRoutes(app, deps);
-  uiRoutes(app, deps);
+  const uiNotFound = uiRoutes(app, deps);
   composerRoutes(app, deps);
+  // Browsers get the UI's 404 page; composer, hooks, the API and monitors keep the JSON answer.
+  app.setNotFoundHandler((req, reply) => (wantsHtml404(req) ? uiNotFound(req, reply) : reply.code(404).send({ status: 'error', message: 'Not found' })));
   await app.ready();
   return app;
 }

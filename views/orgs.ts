@@ -11,14 +11,17 @@ export interface OrgListItem {
   packages: number;
 }
 
-export function homePage(ctx: ViewContext, orgs: readonly OrgListItem[]): Html {
+export function homePage(ctx: ViewContext, orgs: readonly OrgListItem[], opts: { canCreateOrg?: boolean } = {}): Html {
   const body = orgs.length
     ? html`<ul class="list">${orgs.map(
         (o) => html`<li><a href="${ctx.base}/${o.name}/"><strong>${o.name}</strong></a>
   <span class="meta">${o.role ?? (ctx.user?.isAdmin ? 'admin' : 'reader')} · ${o.packages} package${o.packages === 1 ? '' : 's'}${o.synced ? ' · synced' : ''}</span></li>`,
       )}</ul>`
-    : html`<p class="empty">You do not belong to any organization yet. An admin adds you with <code>packyard org member add ORG LOGIN</code>.</p>`;
-  return layout(ctx, 'Organizations', html`<h1>Organizations</h1>${body}`);
+    : opts.canCreateOrg
+      ? html`<p class="empty">No organization exists yet.</p>`
+      : html`<p class="empty">You do not belong to any organization yet. An admin adds you with <code>packyard org member add ORG LOGIN</code>.</p>`;
+  const create = opts.canCreateOrg ? html`<p class="actions"><a class="new-org" href="${ctx.base}/-/orgs/new">New organization</a></p>` : '';
+  return layout(ctx, 'Organizations', html`<h1>Organizations</h1>${create}${body}`);
 }
 
 export interface PackageRowView {

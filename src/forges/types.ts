@@ -103,9 +103,19 @@ export interface CodeCredential {
   password: string;
 }
 
+/** What the forge says about a sync source before an organization is created from it. */
+export interface SourceInfo {
+  login: string;
+  name: string | null;
+  /** Repositories the credential can see there, when the forge says. */
+  repositories: number | null;
+}
+
 export interface Forge {
   readonly type: string;
   readonly integrationId: string;
+  /** Checks that `source` exists and the credential reaches it; null when it does not exist. */
+  describeSource(source: string): Promise<SourceInfo | null>;
   /** Lists everything about `source` (GitHub: the org login). Throws ForgeError when incomplete. */
   snapshot(source: string): Promise<OrgSnapshot>;
   /** Direct collaborators of one repository (GitHub: affiliation=direct). */

@@ -85,17 +85,19 @@ export function requestSync(queue: JobQueue, orgName: string, trigger: string) {
   return queue.enqueue({ type: SYNC_ORG, lockKey: `sync:${orgName}`, payload: { org: orgName }, trigger, maxAttempts: 1 });
 }
 
-/** Why `input` cannot be an organization's sync settings (null when it can). */
-export function syncInputProblem(integrations: readonly { id: string }[], input: OrgSyncInput): string | null {
+export type SyncField = 'integration' | 'source' | 'schedule';
+
+/** Why `input` cannot be an organization's sync settings, and which field is wrong (null when it can). */
+export function syncInputProblem(integrations: readonly { id: string }[], input: OrgSyncInput): { field: SyncField; message: string } | null {
   if (!integrations.some((i) => i.id === input.integration)) {
     const known = integrations.map((i) => i.id);
-    return `unknown integration "${input.integration}" (${known.length ? `configured: ${known.join(', ')}` : 'no integration is configured'})`;
+    return { field: 'integration', message: `unknown integration "${input.integration}" (${known.length ? `configured: ${known.join(', ')}` : 'no integration is configured'})` };
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9._\/,-]{0,199}$/.test(input.source)) {
-    return `source "${input.source}" must be the forge organization (GitHub: the org login), letters, digits and . _ - / ,`;
+    return { field: 'source', message: `source "${input.source}" must name the forge organization (GitHub: the org login): letters, digits and . _ - / ,` };
   }
   if (input.schedule !== undefined && !cron.validate(input.schedule)) {
-    return `schedule "${input.schedule}" is not a valid cron expression (e.g. "*/15 * * * *")`;
+    return { field: 'schedule', message: `schedule "${input.schedule}" is not a valid cron expression (e.g. "*/15 * * * *")` };
   }
   return null;
 }
@@ -114,7 +116,7 @@ export function createOrganization(
   if (bad) throw new AppError('ORG_NAME_INVALID', bad, { org: input.name });
   if (input.sync) {
     const problem = syncInputProblem(deps.config.integrations, input.sync);
-    if (problem) throw new AppError('ORG_SYNC_INVALID', problem, { org: input.name, integration: input.sync.integration });
+    if (problem) throw new AppError('ORG_SYNC_INVALID', problem.message, { org: input.name, field: problem.field });
   }
   const org = createOrg(deps.db, input.name, actor, {
     ...(input.sync ? { sync: input.sync } : {}),

@@ -10,6 +10,7 @@ import { AppAuth } from './app-auth.js';
 import { verifyGitHubHook } from './hooks.js';
 import { githubCollaborators, githubRepository, githubSnapshot, repoPath } from './snapshot.js';
 import { ensureGitHubWebhook, type EnsureWebhookOptions } from './webhook.js';
+import { OrgSchema, firstProblem } from './schemas.js';
 
 export { githubApiUrl } from './api-url.js';
 export { appJwt } from './app-auth.js';
@@ -93,6 +94,20 @@ export function createGitHubForge(config: IntegrationConfig, deps: GitHubForgeDe
     apiUrl,
     client,
     close: () => client.close(),
+
+    async describeSource(source) {
+      needCredential();
+      const path = `/orgs/${encodeURIComponent(source)}`;
+      const body = await client.json<unknown>(path, { token: tokenFor(source), nullOn404: true });
+      if (body === null) return null;
+      const problem = firstProblem(OrgSchema, body);
+      if (problem) throw client.error('invalid', `unexpected response shape at ${problem}`, client.url(path));
+      const o = body as { login: string; name?: unknown; public_repos?: unknown; total_private_repos?: unknown };
+      const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+      const pub = count(o.public_repos);
+      const priv = count(o.total_private_repos);
+      return { login: o.login, name: typeof o.name === 'string' ? o.name : null, repositories: pub === null && priv === null ? null : (pub ?? 0) + (priv ?? 0) };
+    },
 
     async snapshot(source) {
       needCredential();

@@ -1,17 +1,18 @@
 // The server-rendered web UI (htmx): one encapsulated scope with its own form parser, session
 // lookup, CSRF check, security headers and HTML error pages; the screens register inside it.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Deps } from '../../../compose.js';
 import { isAppError } from '../../../domain/errors.js';
 import { packageRoot } from '../../../db/client.js';
-import { parseCookies, safeEqual, sendError, SESSION_COOKIE, type Ui } from './support.js';
+import { notFound, parseCookies, safeEqual, sendError, SESSION_COOKIE, type Ui } from './support.js';
 import { loginRoutes } from './login.js';
 import { oauthRoutes } from './oauth.js';
 import { orgRoutes } from './orgs.js';
 import { orgAdminRoutes } from './org-admin.js';
+import { newOrgRoutes } from './new-org.js';
 import { packageRoutes } from './package.js';
 import { tokenRoutes } from './tokens.js';
 
@@ -25,7 +26,27 @@ function loadHtmx(): { version: string; js: Buffer } {
   return { version, js: readFileSync(join(dirname(pkgFile), 'dist', 'htmx.min.js')) };
 }
 
-export function uiRoutes(app: FastifyInstance, deps: Deps): void {
+/** Paths composer, forges, scripts and monitors call: their 404 stays the JSON one, never a page. */
+const MACHINE_PATH = /^\/(?:api|hooks|healthz|readyz|metrics)(?:[/?]|$)|^\/[^/?]+\/(?:packages\.json|p2|dists|downloads)(?:[/?]|$)|\.(?:json|zip)(?:\?|$)/;
+
+/** Whether an unmatched request gets the HTML 404 page: a browser (Accept: text/html) on a UI path. */
+export function wantsHtml404(req: FastifyRequest): boolean {
+  return (req.headers.accept ?? '').includes('text/html') && !MACHINE_PATH.test(req.url);
+}
+
+function securityHeaders(reply: FastifyReply): void {
+  reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  reply.header('X-Frame-Options', 'DENY');
+  reply.header('Referrer-Policy', 'same-origin');
+  if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
+}
+
+/**
+ * Registers the UI; returns the HTML 404 for unmatched browser requests (app.ts's not-found
+ * handler calls it). It never looks the path up, so an organization or package that exists but
+ * is hidden gets the same page as one that does not exist.
+ */
+export function uiRoutes(app: FastifyInstance, deps: Deps): (req: FastifyRequest, reply: FastifyReply) => FastifyReply {
   const publicUrl = deps.config.server.public_url.replace(/\/+$/, '');
   const parsed = new URL(publicUrl);
   const htmx = loadHtmx();
@@ -55,12 +76,7 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): void {
 
     scope.addHook('onSend', (_req, reply, payload, done) => {
       const type = String(reply.getHeader('content-type') ?? '');
-      if (type.startsWith('text/html') || reply.statusCode === 303 || reply.statusCode === 401) {
-        reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-        reply.header('X-Frame-Options', 'DENY');
-        reply.header('Referrer-Policy', 'same-origin');
-        if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
-      }
+      if (type.startsWith('text/html') || reply.statusCode === 303 || reply.statusCode === 401) securityHeaders(reply);
       done(null, payload);
     });
 
@@ -102,5 +118,14 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): void {
     packageRoutes(scope, ui);
     tokenRoutes(scope, ui);
     orgAdminRoutes(scope, ui);
+    newOrgRoutes(scope, ui);
   });
+
+  return (req, reply) => {
+    // Outside the UI scope its onRequest hook did not run: find the session here.
+    const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    req.session = cookie ? deps.sessions.resolve(cookie) : null;
+    securityHeaders(reply);
+    return notFound(ui, req, reply);
+  };
 }

@@ -1,7 +1,7 @@
 // The home page (organizations the user may read; all for admins) and an organization's page
 // with its packages; /ORG/-/packages answers the search box with just the rows.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { can, type OrgFacts, type Principal } from '../../../domain/policy.js';
+import { can, canOnInstance, type OrgFacts, type Principal } from '../../../domain/policy.js';
 import type { PackageSummary } from '../../../services/ui-reads.js';
 import { homePage, orgPage, packageRows, type OrgListItem } from '../../../../views/orgs.js';
 import { requireUser, resolveOrg, sendHtml, viewContext, type Ui } from './support.js';
@@ -26,7 +26,7 @@ export function orgRoutes(app: FastifyInstance, ui: Ui): void {
       if (!can(principal, 'org:read', { org: facts })) continue;
       items.push({ name: o.name, role: facts.role, synced: o.syncIntegration !== null, packages: visiblePackages(ui, principal, facts, '').length });
     }
-    return sendHtml(reply, homePage(viewContext(ui, req), items));
+    return sendHtml(reply, homePage(viewContext(ui, req), items, { canCreateOrg: canOnInstance(principal, 'org:create') }));
   });
 
   app.get<{ Params: { org: string } }>('/:org', (req, reply) => {
