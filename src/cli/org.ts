@@ -1,18 +1,45 @@
-// packyard org create | org member add
+// packyard org create [--sync INTEGRATION:SOURCE …] | org member add
 import type { Command } from 'commander';
 import { actor, fail, withDeps, type GlobalOptions } from './context.js';
-import { addOrgMember, createOrg } from '../services/orgs.js';
+import { addOrgMember, createOrganization, type OrgSyncInput } from '../services/orgs.js';
+import { ORG_SYNC_DEFAULT_SETTINGS } from '../domain/orgs.js';
+
+/** --sync INTEGRATION:SOURCE and the settings that only make sense with it. */
+export function parseSyncOption(opts: { sync?: string; schedule?: string; autoAddPackages: boolean; installWebhooks: boolean }): OrgSyncInput | undefined {
+  if (opts.sync === undefined) {
+    const stray = [opts.schedule !== undefined && '--schedule', !opts.autoAddPackages && '--no-auto-add-packages', !opts.installWebhooks && '--no-install-webhooks'].filter(Boolean);
+    if (stray.length) throw new Error(`${stray.join(', ')} only apply with --sync INTEGRATION:SOURCE`);
+    return undefined;
+  }
+  const i = opts.sync.indexOf(':');
+  if (i <= 0 || i === opts.sync.length - 1) throw new Error(`--sync must be INTEGRATION:SOURCE, e.g. ghe:acme (got "${opts.sync}")`);
+  return {
+    integration: opts.sync.slice(0, i),
+    source: opts.sync.slice(i + 1),
+    schedule: opts.schedule ?? ORG_SYNC_DEFAULT_SETTINGS.schedule,
+    autoAddPackages: opts.autoAddPackages,
+    installWebhooks: opts.installWebhooks,
+  };
+}
 
 export function registerOrg(program: Command): void {
   const org = program.command('org').description('organizations (each is a repository at /NAME/)');
   org
     .command('create <name>')
     .description('create an organization; its repository URL is PUBLIC_URL/NAME/')
-    .action(async (name: string) => {
+    .option('--sync <integration:source>', 'sync members, teams and packages from a forge (e.g. ghe:acme, the GitHub org login)')
+    .option('--schedule <cron>', `cron schedule of the sync (default "${ORG_SYNC_DEFAULT_SETTINGS.schedule}")`)
+    .option('--no-auto-add-packages', 'do not add repositories with a composer.json as packages')
+    .option('--no-install-webhooks', 'do not install the organization webhook on the forge')
+    .action(async (name: string, opts: { sync?: string; schedule?: string; autoAddPackages: boolean; installWebhooks: boolean }) => {
       try {
+        const sync = parseSyncOption(opts);
         await withDeps(program.opts<GlobalOptions>(), (deps) => {
-          createOrg(deps.db, name, actor());
+          const { syncJobId } = createOrganization(deps, { name, ...(sync ? { sync } : {}) }, actor());
           process.stdout.write(`${deps.config.server.public_url}/${name}/\n`);
+          if (syncJobId !== null) {
+            process.stderr.write(`packyard: first sync of ${name} queued (job ${syncJobId}); the server runs it, or run it now with: packyard sync --org ${name}\n`);
+          }
         });
       } catch (e) {
         fail(e);
