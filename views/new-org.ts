@@ -1,11 +1,10 @@
 // The "New organization" page (instance admins): name, synced with a forge or not, the sync
 // settings; "Check" asks the forge about the source (htmx fragment). Also the sync settings form
-// of an organization created in the UI or the CLI (settings page).
+// of an organization created in the UI or the CLI (settings page, views/org-admin.ts).
 import { html, type Html } from './html.js';
 import { csrfField, layout, type ViewContext } from './layout.js';
 
 export interface SyncSettingsForm {
-  source: string;
   schedule: string;
   autoAddPackages: boolean;
   installWebhooks: boolean;
@@ -13,6 +12,7 @@ export interface SyncSettingsForm {
 
 export interface NewOrgForm extends SyncSettingsForm {
   name: string;
+  source: string;
   /** '' for an unsynced organization, else an integration id. */
   sync: string;
 }

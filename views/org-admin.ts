@@ -2,6 +2,7 @@
 // synced forge's repositories), teams and members, settings (sync runs, "Sync now", "Preview
 // sync"), activity (jobs, webhook deliveries with "Replay") and the audit log ("more").
 import { html, type Html } from './html.js';
+import { syncSettingsFields } from './new-org.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
 import { packageHref } from './orgs.js';
 
@@ -177,7 +178,9 @@ export interface SyncRunView {
 export interface SettingsPageView {
   org: string;
   links: OrgLinks;
-  sync: { integration: string; source: string; schedule: string | null; autoAddPackages: boolean | null; installWebhooks: boolean | null; fromConfig: boolean } | null;
+  sync: { integration: string; source: string; schedule: string; autoAddPackages: boolean; installWebhooks: boolean; fromConfig: boolean } | null;
+  /** The settings form after a refused change: what was sent and why. */
+  settingsForm?: { schedule: string; autoAddPackages: boolean; installWebhooks: boolean; error: string };
   runs: readonly SyncRunView[];
   activeSyncJob: SyncJobView | null;
 }
@@ -226,7 +229,7 @@ ${preview}
 
 export function settingsPage(ctx: ViewContext, v: SettingsPageView): Html {
   const href = `${ctx.base}/${v.org}/-/settings`;
-  const yesNo = (b: boolean | null) => (b === null ? 'default' : b ? 'yes' : 'no');
+  const yesNo = (b: boolean) => (b ? 'yes' : 'no');
   return layout(
     ctx,
     `Settings · ${v.org}`,
@@ -237,11 +240,16 @@ ${v.sync
   ? html`<dl class="facts">
   <dt>Integration</dt><dd>${v.sync.integration}</dd>
   <dt>Source</dt><dd><code>${v.sync.source}</code></dd>
-  <dt>Schedule</dt><dd>${v.sync.schedule ? html`<code>${v.sync.schedule}</code>` : html`<span class="muted">none (webhooks and by hand)</span>`}</dd>
+  <dt>Schedule</dt><dd><code>${v.sync.schedule}</code></dd>
   <dt>Add packages by themselves</dt><dd>${yesNo(v.sync.autoAddPackages)}</dd>
   <dt>Install webhooks</dt><dd>${yesNo(v.sync.installWebhooks)}</dd>
 </dl>
-<p class="hint">${v.sync.fromConfig ? 'Set in the config file (organizations[].sync); change it there.' : 'Set when the organization was created.'}</p>
+${v.sync.fromConfig
+    ? html`${v.settingsForm ? html`<p class="error" role="alert">${v.settingsForm.error}</p>` : ''}<p class="hint">Set in the config file (organizations[].sync); change it there.</p>`
+    : html`<details${v.settingsForm ? ' open' : ''}><summary>Change the sync settings</summary>
+<form method="post" action="${href}/sync-settings" class="stack">${csrfField(ctx)}
+${syncSettingsFields(v.settingsForm ?? v.sync, v.settingsForm ? { schedule: v.settingsForm.error } : {})}
+<button type="submit">Save</button></form></details>`}
 <form method="post" action="${href}/sync" hx-post="${href}/sync" hx-target="#sync-status" hx-swap="outerHTML" class="inline">${csrfField(ctx)}<button type="submit">Sync now</button></form>
 <form method="post" action="${href}/preview" hx-post="${href}/preview" hx-target="#sync-preview" hx-swap="outerHTML" class="inline">${csrfField(ctx)}<button type="submit" class="link">Preview sync</button></form>
 ${v.activeSyncJob ? syncJobStatus(ctx, v.org, v.activeSyncJob) : html`<div id="sync-status"></div>`}

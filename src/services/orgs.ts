@@ -128,6 +128,33 @@ export function createOrganization(
 }
 
 /**
+ * Changes the sync settings of an organization created in the UI or the CLI (a config-file
+ * organization takes them from the config file), audited; the running schedule follows at once.
+ */
+export function updateOrgSyncSettings(
+  deps: Pick<Deps, 'db' | 'config' | 'schedules'>,
+  orgName: string,
+  settings: { schedule: string; autoAddPackages: boolean; installWebhooks: boolean },
+  actor: string,
+): void {
+  deps.db.transaction((tx) => {
+    const org = getOrg(tx, orgName);
+    if (!org.syncIntegration || !org.syncSource) throw new AppError('BAD_REQUEST', `organization "${orgName}" is not synced with a forge`, { org: orgName });
+    if (org.fromConfig) {
+      throw new AppError('ORG_SYNC_INVALID', `the sync settings of "${orgName}" come from the config file (organizations[].sync); change them there`, { org: orgName });
+    }
+    const problem = syncInputProblem(deps.config.integrations, { integration: org.syncIntegration, source: org.syncSource, schedule: settings.schedule });
+    if (problem) throw new AppError('ORG_SYNC_INVALID', problem.message, { org: orgName, field: problem.field });
+    tx.update(organizations)
+      .set({ syncSchedule: settings.schedule, syncAutoAddPackages: settings.autoAddPackages, syncInstallWebhooks: settings.installWebhooks })
+      .where(eq(organizations.id, org.id))
+      .run();
+    writeAudit(tx, { orgId: org.id, actor, action: 'org.sync-settings', target: orgName, details: { ...settings } });
+  });
+  deps.schedules.reload();
+}
+
+/**
  * Creates or updates the organizations the config file declares (never deletes others): the
  * config stays the source of truth of their sync settings, written into their rows here.
  */

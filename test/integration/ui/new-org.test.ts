@@ -172,7 +172,28 @@ t.test('new organization', async (t) => {
     t.match(settings.body, '<code>*/5 * * * *</code>');
     t.match(settings.body, /Add packages by themselves<\/dt><dd>yes/);
     t.match(settings.body, /Install webhooks<\/dt><dd>no/);
-    t.match(settings.body, 'Set when the organization was created');
+    t.match(settings.body, 'Change the sync settings', 'editable: created in the UI');
+  });
+
+  await t.test('the settings page changes the sync settings of a UI-created org; the schedule follows', async (t) => {
+    const page = await root.get('/widgets/-/settings');
+    t.match(page.body, '<form method="post" action="/widgets/-/settings/sync-settings"');
+    const form = { _csrf: root.csrf, schedule: '30 2 * * *', auto_add_packages: '1', install_webhooks: '1' };
+    t.equal((await root.post('/widgets/-/settings/sync-settings', without(form, '_csrf'))).statusCode, 403, 'no CSRF token');
+    t.equal((await alice.post('/widgets/-/settings/sync-settings', { ...form, _csrf: alice.csrf })).statusCode, 404, 'an outsider');
+    const bad = await root.post('/widgets/-/settings/sync-settings', { ...form, schedule: `${XSS} * *` });
+    t.equal(bad.statusCode, 400);
+    t.match(bad.body, /id="schedule-error"[^>]*>schedule &quot;&lt;script&gt;/);
+    t.notMatch(bad.body, XSS);
+    t.match(orgRow('widgets'), { schedule: '*/5 * * * *' }, 'unchanged after a refusal');
+    const ok = await root.post('/widgets/-/settings/sync-settings', without(form, 'auto_add_packages'));
+    t.equal(ok.statusCode, 303);
+    t.equal(ok.headers.location, '/widgets/-/settings');
+    t.match(orgRow('widgets'), { schedule: '30 2 * * *', autoAdd: 0, webhooks: 1 });
+    t.ok(scheduled().includes('sync-org:widgets 30 2 * * *'), 'rescheduled at once');
+    t.notOk(scheduled().includes('sync-org:widgets */5 * * * *'), 'the old schedule is gone');
+    const audit = sqlite.prepare(`SELECT a.action, a.details FROM audit_log a JOIN organizations o ON o.id = a.org_id WHERE o.name = 'widgets' AND a.action = 'org.sync-settings'`).all() as { details: string }[];
+    t.equal(audit.length, 1, 'audited');
   });
 
   await t.test('config-file organizations: the config writes their row and stays the source', async (t) => {
@@ -181,6 +202,11 @@ t.test('new organization', async (t) => {
     const settings = await root.get('/cfg/-/settings');
     t.match(settings.body, '<code>0 3 * * *</code>');
     t.match(settings.body, 'Set in the config file');
+    t.notMatch(settings.body, 'sync-settings', 'read-only');
+    const r = await root.post('/cfg/-/settings/sync-settings', { _csrf: root.csrf, schedule: '* * * * *', auto_add_packages: '1' });
+    t.equal(r.statusCode, 400);
+    t.match(r.body, 'come from the config file');
+    t.match(orgRow('cfg'), { schedule: '0 3 * * *', autoAdd: 0 }, 'unchanged');
   });
 
   await t.test('packyard org create --sync, with clear errors', async (t) => {

@@ -8,7 +8,8 @@ import { isAppError } from '../../../domain/errors.js';
 import { orgSyncSettings } from '../../../domain/orgs.js';
 import { writeAudit } from '../../../db/repos/audit.js';
 import { addForgePackage, addPackage, requestUpdate } from '../../../services/packages.js';
-import { findOrg } from '../../../services/orgs.js';
+import { findOrg, updateOrgSyncSettings } from '../../../services/orgs.js';
+import { newOrgForm } from './new-org.js';
 import { OrgAdminReads, type DeliveryView } from '../../../services/org-admin-reads.js';
 import { requestSync } from '../../../jobs/sync-org.js';
 import type { JobRow } from '../../../jobs/queue.js';
@@ -31,6 +32,7 @@ import {
   type NewPackageView,
   type OrgLinks,
   type PlanLine,
+  type SettingsPageView,
   type SyncJobView,
 } from '../../../../views/org-admin.js';
 import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
@@ -214,9 +216,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
 
   // ------------------------------------------------------------ settings
 
-  app.get<{ Params: OrgParams }>('/:org/-/settings', (req, reply) => {
-    const r = scoped(req, reply, 'org:manage');
-    if (!r) return reply;
+  function renderSettings(req: FastifyRequest, reply: FastifyReply, r: OrgScope, settingsForm?: SettingsPageView['settingsForm']) {
     const row = findOrg(deps.db, r.org.name);
     const settings = row ? orgSyncSettings(row) : null;
     const sync = row && settings ? { ...settings, fromConfig: row.fromConfig } : null;
@@ -224,8 +224,29 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
     const active = activeId !== null ? deps.queue.get(activeId) : null;
     const runs = sync ? lastSyncRuns(deps, r.org.id, 10) : [];
     return sendHtml(reply, settingsPage(viewContext(ui, req), {
-      org: r.org.name, links: orgLinks(r), sync, runs, activeSyncJob: active ? syncJobView(active) : null,
-    }));
+      org: r.org.name, links: orgLinks(r), sync, runs, activeSyncJob: active ? syncJobView(active) : null, ...(settingsForm ? { settingsForm } : {}),
+    }), settingsForm ? 400 : 200);
+  }
+
+  app.get<{ Params: OrgParams }>('/:org/-/settings', (req, reply) => {
+    const r = scoped(req, reply, 'org:manage');
+    if (!r) return reply;
+    return renderSettings(req, reply, r);
+  });
+
+  // The sync settings of an organization created in the UI or the CLI (config-file ones: refused).
+  app.post<{ Params: OrgParams }>('/:org/-/settings/sync-settings', (req, reply) => {
+    const r = scoped(req, reply, 'org:manage');
+    if (!r) return reply;
+    const f = newOrgForm((req.body ?? {}) as Record<string, unknown>);
+    const settings = { schedule: f.schedule, autoAddPackages: f.autoAddPackages, installWebhooks: f.installWebhooks };
+    try {
+      updateOrgSyncSettings(deps, r.org.name, settings, actorOf(req));
+    } catch (e) {
+      if (!isAppError(e) || e.httpStatus >= 500) throw e;
+      return renderSettings(req, reply, r, { ...settings, error: e.message });
+    }
+    return reply.redirect(`${viewContext(ui, req).base}/${r.org.name}/-/settings`, 303);
   });
 
   app.post<{ Params: OrgParams }>('/:org/-/settings/sync', (req, reply) => {
