@@ -1,5 +1,5 @@
 import t from 'tap';
-import { can, type OrgFacts, type Principal } from '../../../src/domain/policy.js';
+import { can, canOnInstance, type OrgFacts, type Principal } from '../../../src/domain/policy.js';
 
 const org = (o: Partial<OrgFacts> = {}): OrgFacts => ({ orgId: 1, synced: false, role: null, grantedPackageIds: new Set(), ...o });
 const userToken = (o: Partial<Extract<Principal, { kind: 'token' }>> = {}): Principal => ({
@@ -36,4 +36,11 @@ t.test('instance admins read everything; tokens never manage', async (t) => {
   t.ok(can(userToken({ isAdmin: true }), 'package:read', { org: org({ synced: true }), packageId: 9 }));
   t.notOk(can(userToken({ isAdmin: true }), 'org:manage', { org: org() }));
   t.ok(can({ kind: 'user', userId: 1, isAdmin: true }, 'org:manage', { org: org() }));
+});
+
+t.test('only instance admins signed in as users create organizations', async (t) => {
+  t.ok(canOnInstance({ kind: 'user', userId: 1, isAdmin: true }, 'org:create'));
+  t.notOk(canOnInstance({ kind: 'user', userId: 2, isAdmin: false }, 'org:create'));
+  t.notOk(canOnInstance(userToken({ isAdmin: true }), 'org:create'), 'not with an admin\'s token');
+  t.ok(canOnInstance({ kind: 'system', name: 'config' }, 'org:create'));
 });
