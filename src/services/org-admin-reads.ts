@@ -100,7 +100,7 @@ export class OrgAdminReads {
         `SELECT package_id AS packageId FROM forge_repos WHERE org_id = ? AND lower(full_name) = lower(?) AND package_id IS NOT NULL`,
       ),
       audit: sqlite.prepare(
-        `SELECT id, at, actor, action, target, details FROM audit_log WHERE org_id = @orgId AND (@before IS NULL OR id < @before)
+        `SELECT id, at, actor, action, target, details FROM audit_log WHERE org_id = @orgId AND id < @before
          ORDER BY id DESC LIMIT @limit`,
       ),
       packageByName: sqlite.prepare(`SELECT name FROM packages WHERE id = ?`),
@@ -179,7 +179,8 @@ export class OrgAdminReads {
 
   /** Audit rows newest first; `before` is the last id of the previous page. */
   audit(orgId: number, before: number | null, limit: number): AuditRow[] {
-    return this.q.audit.all({ orgId, before, limit }) as AuditRow[];
+    // A plain range (no "IS NULL OR") so that every page is a seek in audit_log_org_id.
+    return this.q.audit.all({ orgId, before: before ?? Number.MAX_SAFE_INTEGER, limit }) as AuditRow[];
   }
 
   /** What the database knows to name forge ids in a sync plan. */
