@@ -355,14 +355,16 @@ export async function benchUi(o: { td: Teardowns; log: (l: string) => void; requ
   o.log(`ui: /healthz reference: p50 ${fmtMs(ref50)}, p95 ${fmtMs(ref95)} over ${refMs.length} requests`);
 
   const fmt = (ms: number) => (ms < 1 ? `${ms.toFixed(2)} ms` : fmtMs(ms));
+  // The ratio is of medians (p95s of sub-millisecond requests are mostly the scheduler's);
+  // the budget is judged on the p95.
   const rows: Row[] = results.map(({ c, ms }) => {
     const p95 = percentile(ms, 95);
     return {
       bench: `UI: ${c.label}`,
-      measure: `server p95 of ${ms.length}`,
-      packyard: fmt(p95),
-      reference: `${fmt(ref95)} (/healthz p95)`,
-      ratio: p95 / ref95,
+      measure: `server p50 / p95 of ${ms.length}`,
+      packyard: `${fmt(percentile(ms, 50))} / ${fmt(p95)}`,
+      reference: `${fmt(ref50)} (/healthz p50)`,
+      ratio: percentile(ms, 50) / ref50,
       goal: `p95 < ${UI_BUDGET_MS} ms`,
       met: p95 < UI_BUDGET_MS,
     };
@@ -383,13 +385,15 @@ export async function benchUi(o: { td: Teardowns; log: (l: string) => void; requ
       `reports it. Signed in as an owner of the organization unless the page says "plain member" (a member in 3 of the ${shape.teams} teams, so`,
       'package lists are filtered by team grants). Fragments are requested with `HX-Request: true`, as htmx sends them.',
       '',
-      '| page | path | p50 | p95 | max | p95 ÷ /healthz p95 | body | budget (p95 < 200 ms) |',
-      '|---|---|---:|---:|---:|---:|---:|---|',
+      '| page | path | p50 | p95 | max | p50 ÷ /healthz p50 | p95 ÷ /healthz p95 | body | budget (p95 < 200 ms) |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---|',
       ...results.map(({ c: pc, ms, bytes }) => {
+        const p50 = percentile(ms, 50);
         const p95 = percentile(ms, 95);
-        return `| ${pc.label} | \`${pc.path.replace(/\|/g, '\\|')}\` | ${fmt(percentile(ms, 50))} | ${fmt(p95)} | ${fmt(Math.max(...ms))} | ${(p95 / ref95).toFixed(1)}× | ${(bytes / 1024).toFixed(1)} KiB | ${p95 < UI_BUDGET_MS ? 'PASS' : '**FAIL**'}${Math.max(...ms) >= UI_BUDGET_MS ? ' (max over)' : ''} |`;
+        const max = Math.max(...ms);
+        return `| ${pc.label} | \`${pc.path.replace(/\|/g, '\\|')}\` | ${fmt(p50)} | ${fmt(p95)} | ${fmt(max)} | ${(p50 / ref50).toFixed(1)}× | ${(p95 / ref95).toFixed(1)}× | ${(bytes / 1024).toFixed(1)} KiB | ${p95 < UI_BUDGET_MS ? 'PASS' : '**FAIL**'}${max >= UI_BUDGET_MS ? ' (max over)' : ''} |`;
       }),
-      `| reference: /healthz | \`/healthz\` | ${fmt(ref50)} | ${fmt(ref95)} | ${fmt(Math.max(...refMs))} | 1.0× | – | – |`,
+      `| reference: /healthz | \`/healthz\` | ${fmt(ref50)} | ${fmt(ref95)} | ${fmt(Math.max(...refMs))} | 1.0× | 1.0× | – | – |`,
       '',
       `Slowest page at p95: ${worst.c.label}, ${fmt(percentile(worst.ms, 95))}.`,
     ],
