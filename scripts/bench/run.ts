@@ -99,9 +99,6 @@ async function main(): Promise<void> {
       results.push(await benchWebhookLatency({ td: current, trials: intEnv('BENCH_WEBHOOK_TRIALS', 50, 200), log }));
       results.push(await benchReconcile({ td: current, log }));
     }
-    if (only === '' || only === 'ui') {
-      results.push(await benchUi({ td: current, log, requests: intEnv('BENCH_UI_REQUESTS', 50, 200) }));
-    }
     if (only === '' || only === 'svn') {
       results.push(await benchImportVcs({
         td: current, cli, reps: reps.import, log, vcs: 'svn', tags: 300,
@@ -110,6 +107,9 @@ async function main(): Promise<void> {
           return { url: repo.url, name: 'bench/svn-big', tags };
         },
       }));
+    }
+    if (only === '' || only === 'ui') {
+      results.push(await benchUi({ td: current, log, requests: intEnv('BENCH_UI_REQUESTS', 50, 200) }));
     }
   } finally {
     await current.run();
