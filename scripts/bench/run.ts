@@ -1,6 +1,6 @@
-// `npm run bench`: builds the CLI, runs the three benchmarks (p2 under load against nginx, first
-// import and unchanged update against composer), prints a table and rewrites the generated part
-// of docs/benchmarks.md. Everything is on 127.0.0.1, in temp dirs, and stopped on exit.
+// `npm run bench`: builds the CLI, runs the benchmarks (p2 under load against nginx, first
+// import and unchanged update against composer, hg and svn imports, GitHub sync, web UI pages'
+// server-side time), prints a table and rewrites the generated part of docs/benchmarks.md. Everything is on 127.0.0.1, in temp dirs, and stopped on exit.
 //
 // Knobs (environment): BENCH_ONLY=p2|git|hg|svn|sync|ui (a partial run prints but does not write the doc),
 // BENCH_WRK_SECONDS (10), BENCH_WRK_REPS (3), BENCH_IMPORT_REPS (3), BENCH_UPDATE_REPS (5),
