@@ -36,9 +36,19 @@ export function packageHref(ctx: ViewContext, org: string, name: string): string
   return `${ctx.base}/${org}/-/packages/${name}`;
 }
 
-/** The htmx fragment the search box swaps in. */
-export function packageRows(ctx: ViewContext, org: string, rows: readonly PackageRowView[], q: string): Html {
+/** Where the rows continue: the next page's offset and how many rows are left from there. */
+export interface PackageRowsMore {
+  offset: number;
+  remaining: number;
+}
+
+/**
+ * The htmx fragment the search box swaps in: one page of rows plus, when there are more, a
+ * "more" row that loads the next page in its place (a plain link without JavaScript).
+ */
+export function packageRows(ctx: ViewContext, org: string, rows: readonly PackageRowView[], q: string, more: PackageRowsMore | null = null): Html {
   if (rows.length === 0) return html`<tr><td colspan="3" class="empty">${q ? `No package matches "${q}".` : 'No packages yet.'}</td></tr>`;
+  const moreUrl = more ? `${ctx.base}/${org}/-/packages?${new URLSearchParams({ ...(q ? { q } : {}), offset: String(more.offset) }).toString()}` : '';
   return html`${rows.map(
     (r) => html`<tr>
   <td>${r.name ? html`<a href="${packageHref(ctx, org, r.name)}">${r.name}</a>` : html`<span class="muted">${r.url}</span>`}
@@ -46,13 +56,17 @@ export function packageRows(ctx: ViewContext, org: string, rows: readonly Packag
   <td><span class="badge ${r.status}">${r.status === 'new' ? 'importing' : r.status}</span></td>
   <td class="time">${formatTime(r.lastUpdatedAt)}</td>
 </tr>`,
-  )}`;
+  )}${more
+    ? html`<tr id="package-more"><td colspan="3"><a href="${moreUrl}" hx-get="${moreUrl}" hx-target="#package-more" hx-swap="outerHTML">More packages (${more.remaining} more)</a></td></tr>`
+    : ''}`;
 }
 
 export interface OrgPageView {
   org: string;
   synced: boolean;
+  /** One page of rows; `more` says where the list continues. */
   rows: readonly PackageRowView[];
+  more?: PackageRowsMore | null;
   q: string;
   /** public_url without a trailing slash. */
   publicUrl: string;
@@ -83,7 +97,7 @@ ${v.links ? orgNav(ctx, v.org, v.links) : ''}
       hx-get="${searchUrl}" hx-trigger="input changed delay:200ms, search" hx-target="#package-rows">
   </form>
   <table class="packages"><thead><tr><th>Package</th><th>Status</th><th>Last update</th></tr></thead>
-  <tbody id="package-rows">${packageRows(ctx, v.org, v.rows, v.q)}</tbody></table>
+  <tbody id="package-rows">${packageRows(ctx, v.org, v.rows, v.q, v.more ?? null)}</tbody></table>
 </section>
 <section class="card">
   <h2>Use it with composer</h2>

@@ -1,10 +1,10 @@
-// `npm run bench`: builds the CLI, runs the three benchmarks (p2 under load against nginx, first
-// import and unchanged update against composer), prints a table and rewrites the generated part
-// of docs/benchmarks.md. Everything is on 127.0.0.1, in temp dirs, and stopped on exit.
+// `npm run bench`: builds the CLI, runs the benchmarks (p2 under load against nginx, first
+// import and unchanged update against composer, hg and svn imports, GitHub sync, web UI pages'
+// server-side time), prints a table and rewrites the generated part of docs/benchmarks.md. Everything is on 127.0.0.1, in temp dirs, and stopped on exit.
 //
-// Knobs (environment): BENCH_ONLY=p2|git (a partial run prints but does not write the doc),
+// Knobs (environment): BENCH_ONLY=p2|git|hg|svn|sync|ui (a partial run prints but does not write the doc),
 // BENCH_WRK_SECONDS (10), BENCH_WRK_REPS (3), BENCH_IMPORT_REPS (3), BENCH_UPDATE_REPS (5),
-// BENCH_NO_WRITE=1.
+// BENCH_UI_REQUESTS (50 per page), BENCH_NO_WRITE=1.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { benchImport } from './bench-import.js';
 import { benchUpdate } from './bench-update.js';
 import { benchImportVcs } from './bench-import-vcs.js';
 import { benchReconcile, benchWebhookLatency } from './bench-sync.js';
+import { benchUi } from './bench-ui.js';
 import { createHgBenchRepo } from './hg-fixture.js';
 import { createSvnBenchRepo } from './svn-fixture.js';
 import { describeMachine, fmtMs, Teardowns } from './lib.js';
@@ -28,8 +29,19 @@ function intEnv(name: string, fallback: number, max: number): number {
   return n;
 }
 
-function requireTools(): void {
-  const missing = ['wrk', 'nginx', 'composer', 'php', 'git', 'hg', 'svn', 'svnadmin'].filter((tool) => {
+const TOOLS: Record<string, string[]> = {
+  p2: ['wrk', 'nginx'],
+  git: ['composer', 'php', 'git'],
+  hg: ['composer', 'php', 'hg'],
+  svn: ['composer', 'php', 'svn', 'svnadmin'],
+  sync: ['git'],
+  ui: [],
+};
+
+/** The tools the selected benchmarks run (all of them for a whole run). */
+function requireTools(only: string): void {
+  const needed = only === '' ? [...new Set(Object.values(TOOLS).flat())] : (TOOLS[only] ?? []);
+  const missing = needed.filter((tool) => {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
       return false;
@@ -47,10 +59,10 @@ const log = (line: string): void => {
 async function main(): Promise<void> {
   const started = Date.now();
   const only = process.env.BENCH_ONLY ?? '';
-  if (!['', 'p2', 'git', 'hg', 'svn', 'sync'].includes(only)) throw new Error('BENCH_ONLY must be p2, git, hg, svn or sync');
+  if (!['', 'p2', 'git', 'hg', 'svn', 'sync', 'ui'].includes(only)) throw new Error('BENCH_ONLY must be p2, git, hg, svn, sync or ui');
   const seconds = intEnv('BENCH_WRK_SECONDS', 10, 30);
   const reps = { wrk: intEnv('BENCH_WRK_REPS', 3, 5), import: intEnv('BENCH_IMPORT_REPS', 3, 5), update: intEnv('BENCH_UPDATE_REPS', 5, 10) };
-  requireTools();
+  requireTools(only);
 
   let current = new Teardowns();
   // Ctrl-C or a kill still stops every server this run started (nginx, git http, Packyard).
@@ -95,6 +107,9 @@ async function main(): Promise<void> {
           return { url: repo.url, name: 'bench/svn-big', tags };
         },
       }));
+    }
+    if (only === '' || only === 'ui') {
+      results.push(await benchUi({ td: current, log, requests: intEnv('BENCH_UI_REQUESTS', 50, 200) }));
     }
   } finally {
     await current.run();

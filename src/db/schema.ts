@@ -305,7 +305,12 @@ export const versions = sqliteTable(
     data: text('data').notNull(),
     position: integer('position').notNull(),
   },
-  (t) => [uniqueIndex('versions_package_normalized').on(t.packageId, t.normalized), index('versions_package_commit').on(t.packageId, t.commit)],
+  (t) => [
+    uniqueIndex('versions_package_normalized').on(t.packageId, t.normalized),
+    index('versions_package_commit').on(t.packageId, t.commit),
+    // The default branch's version of a package (its description in the UI's package lists).
+    index('versions_package_ref').on(t.packageId, t.refKind, t.refName),
+  ],
 );
 
 /** composer.json per commit (null content: the commit has none), so unchanged refs are never re-read. */
@@ -404,7 +409,8 @@ export const auditLog = sqliteTable(
     target: text('target').notNull(),
     details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
   },
-  (t) => [index('audit_log_org_at').on(t.orgId, t.at)],
+  // audit_log_org_id: the UI's audit pages, newest first by id, without sorting the whole log.
+  (t) => [index('audit_log_org_at').on(t.orgId, t.at), index('audit_log_org_id').on(t.orgId, t.id)],
 );
 
 /** Installs reported by composer (notify-batch), counted per version per day. */

@@ -78,11 +78,13 @@ export class OrgAdminReads {
       members: sqlite.prepare(
         `SELECT u.login, m.role, m.source FROM org_members m JOIN users u ON u.id = m.user_id WHERE m.org_id = ? ORDER BY m.role = 'owner' DESC, u.login`,
       ),
+      // The unary + keeps SQLite off jobs_lock_key here: walking jobs newest first and stopping
+      // at the 50th match beats fetching every job of 500 packages' keys and sorting them.
       jobs: sqlite.prepare(
         `SELECT j.id, j.type, j.status, j.trigger, j.created_at AS createdAt, j.started_at AS startedAt, j.finished_at AS finishedAt, j.error,
            p.name AS packageName, p.url AS packageUrl
          FROM jobs j LEFT JOIN packages p ON j.lock_key LIKE 'package:%' AND p.id = CAST(substr(j.lock_key, 9) AS INTEGER)
-         WHERE j.lock_key = 'sync:' || @org OR j.lock_key IN (SELECT 'package:' || id FROM packages WHERE org_id = @orgId)
+         WHERE +j.lock_key = 'sync:' || @org OR +j.lock_key IN (SELECT 'package:' || id FROM packages WHERE org_id = @orgId)
          ORDER BY j.id DESC LIMIT @limit`,
       ),
       job: sqlite.prepare(`SELECT id FROM jobs WHERE id = ? AND lock_key = ?`),
@@ -100,7 +102,7 @@ export class OrgAdminReads {
         `SELECT package_id AS packageId FROM forge_repos WHERE org_id = ? AND lower(full_name) = lower(?) AND package_id IS NOT NULL`,
       ),
       audit: sqlite.prepare(
-        `SELECT id, at, actor, action, target, details FROM audit_log WHERE org_id = @orgId AND (@before IS NULL OR id < @before)
+        `SELECT id, at, actor, action, target, details FROM audit_log WHERE org_id = @orgId AND id < @before
          ORDER BY id DESC LIMIT @limit`,
       ),
       packageByName: sqlite.prepare(`SELECT name FROM packages WHERE id = ?`),
@@ -179,7 +181,8 @@ export class OrgAdminReads {
 
   /** Audit rows newest first; `before` is the last id of the previous page. */
   audit(orgId: number, before: number | null, limit: number): AuditRow[] {
-    return this.q.audit.all({ orgId, before, limit }) as AuditRow[];
+    // A plain range (no "IS NULL OR") so that every page is a seek in audit_log_org_id.
+    return this.q.audit.all({ orgId, before: before ?? Number.MAX_SAFE_INTEGER, limit }) as AuditRow[];
   }
 
   /** What the database knows to name forge ids in a sync plan. */

@@ -40,9 +40,12 @@ export interface TokenSummary {
   revokedAt: number | null;
 }
 
-// The description shown is the default branch's, as composer takes the name from it.
-const DESCRIPTION = `(SELECT json_extract(v.data, '$.description') FROM versions v WHERE v.package_id = p.id
-  ORDER BY (v.ref_kind = 'branch' AND v.ref_name = p.default_branch) DESC, v.position LIMIT 1)`;
+// The description shown is the default branch's, as composer takes the name from it (else the
+// first version's). The version is found by id first and its JSON read once: ordering every
+// version by "is the default branch" parsed all their JSON (versions_package_ref finds the branch).
+const DESCRIPTION = `(SELECT json_extract(data, '$.description') FROM versions WHERE id = COALESCE(
+  (SELECT v.id FROM versions v WHERE v.package_id = p.id AND v.ref_kind = 'branch' AND v.ref_name = p.default_branch ORDER BY v.position LIMIT 1),
+  (SELECT v.id FROM versions v WHERE v.package_id = p.id ORDER BY v.position LIMIT 1)))`;
 
 function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -69,6 +72,7 @@ export class UiReads {
          FROM packages p WHERE p.org_id = @org) WHERE @q = '' OR name LIKE @like ESCAPE '\\' OR url LIKE @like ESCAPE '\\' OR description LIKE @like ESCAPE '\\'
          ORDER BY name IS NULL, name, url`,
       ),
+      packageIds: sqlite.prepare(`SELECT id FROM packages WHERE org_id = ?`),
       pkg: sqlite.prepare(
         `SELECT p.id, p.name, p.url, p.status, p.last_updated_at AS lastUpdatedAt, ${DESCRIPTION} AS description, p.vcs_type AS vcsType,
            p.forge_status AS forgeStatus, p.last_error AS lastError, p.last_error_at AS lastErrorAt, p.hook_token_hash IS NOT NULL AS hasHook
@@ -99,6 +103,11 @@ export class UiReads {
   packages(orgId: number, q = ''): PackageSummary[] {
     const term = q.trim().toLowerCase();
     return this.q.packages.all({ org: orgId, q: term, like: likePattern(term) }) as PackageSummary[];
+  }
+
+  /** The ids of an organization's packages (for counting what a user may read). */
+  packageIds(orgId: number): number[] {
+    return (this.q.packageIds.all(orgId) as { id: number }[]).map((r) => r.id);
   }
 
   package(orgId: number, name: string): PackageDetail | null {

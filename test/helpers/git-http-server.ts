@@ -1,10 +1,10 @@
 // A loopback git smart-HTTP server for tests: node http in front of `git http-backend` (CGI),
 // with HTTP basic auth, and a record of every request so tests can count round trips.
 
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { runGitHttpBackend } from './git-cgi.js';
 
 export interface RecordedRequest {
   method: string;
@@ -35,79 +35,16 @@ function authorizedUser(req: IncomingMessage, username: string, password: string
   return decoded.slice(0, colon) === username && decoded.slice(colon + 1) === password ? username : null;
 }
 
-/** Splits the CGI header block from the body; returns null until the blank line has arrived. */
-function splitCgiHeaders(buf: Buffer): { headers: string; body: Buffer } | null {
-  const crlf = buf.indexOf('\r\n\r\n');
-  const lf = buf.indexOf('\n\n');
-  if (crlf === -1 && lf === -1) return null;
-  const useCrlf = crlf !== -1 && (lf === -1 || crlf < lf);
-  const end = useCrlf ? crlf : lf;
-  return { headers: buf.toString('latin1', 0, end), body: buf.subarray(end + (useCrlf ? 4 : 2)) };
-}
-
 function runBackend(root: string, user: string, req: IncomingMessage, res: ServerResponse, record: RecordedRequest): void {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    HOME: tmpdir(),
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_PROJECT_ROOT: root,
-    GIT_HTTP_EXPORT_ALL: '1',
-    REQUEST_METHOD: req.method ?? 'GET',
-    PATH_INFO: decodeURIComponent(url.pathname),
-    QUERY_STRING: url.search.replace(/^\?/, ''),
-    CONTENT_TYPE: req.headers['content-type'] ?? '',
-    REMOTE_USER: user,
-    REMOTE_ADDR: '127.0.0.1',
-  };
-  const length = req.headers['content-length'];
-  if (length !== undefined) env['CONTENT_LENGTH'] = length;
-  // git sends large POST bodies gzip-compressed; http-backend inflates them itself when told.
-  const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined) env['HTTP_CONTENT_ENCODING'] = encoding;
-  const protocol = req.headers['git-protocol'];
-  if (typeof protocol === 'string') env['GIT_PROTOCOL'] = protocol;
-
-  const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  req.pipe(child.stdin);
-  child.stdin.on('error', () => undefined);
-  child.stderr.resume();
-  let pending: Buffer = Buffer.alloc(0);
-  let headersSent = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    if (headersSent) {
-      res.write(chunk);
-      return;
-    }
-    pending = Buffer.concat([pending, chunk]);
-    const split = splitCgiHeaders(pending);
-    if (split === null) return;
-    headersSent = true;
-    let status = 200;
-    for (const line of split.headers.split(/\r?\n/)) {
-      const colon = line.indexOf(':');
-      if (colon === -1) continue;
-      const name = line.slice(0, colon).trim();
-      const value = line.slice(colon + 1).trim();
-      if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10) || 500;
-      else res.setHeader(name, value);
-    }
-    record.status = status;
-    res.statusCode = status;
-    res.write(split.body);
-  });
-  child.on('close', () => {
-    if (!headersSent) {
-      record.status = 502;
-      res.statusCode = 502;
-    }
-    res.end();
-  });
-  child.on('error', () => {
-    record.status = 500;
-    if (!res.headersSent) res.statusCode = 500;
-    res.end();
+  runGitHttpBackend(req, res, {
+    root,
+    home: tmpdir(),
+    pathInfo: decodeURIComponent(url.pathname),
+    remoteUser: user,
+    onStatus: (status) => {
+      record.status = status;
+    },
   });
 }
 

@@ -1,82 +1,108 @@
-// GitHub's OAuth web flow (authorization code + PKCE S256) for signing in to the web UI:
-// the authorize URL, the code exchange (errors come back as HTTP 200 with an `error` field)
-// and the signed-in account (GET /user). Requests go through ForgeHttpClient, so the
-// integration's ca_file, timeouts and retries apply. The access token is used once and dropped.
-import { createHash, randomBytes } from 'node:crypto';
+// GitHub's OAuth web flow for signing in to the web UI: what @fastify/oauth2 needs to talk to
+// one integration (the authorize and token endpoints on the web URL, the client sent in the
+// form body as GitHub expects, the token request's HTTP options), reading the answer (GitHub
+// refuses with HTTP 200 and an `error` field) and the signed-in account (GET /user through
+// ForgeHttpClient). The integration's ca_file applies to both the token request (an https.Agent
+// handed to simple-oauth2's HTTP client, @hapi/wreck) and GET /user. The access token is used
+// once and dropped.
+import https from 'node:https';
 import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import type { IntegrationConfig } from '../../config/schema.js';
 import { ForgeHttpClient } from '../http.js';
 import { ForgeError } from '../types.js';
 import { githubApiUrl } from './api-url.js';
 
-export const OAUTH_SCOPES = 'read:user read:org';
+export const OAUTH_SCOPES = ['read:user', 'read:org'];
+/** The whole token request (connect included); the forge HTTP client's request timeout. */
+export const TOKEN_REQUEST_TIMEOUT_MS = 30_000;
+const TOKEN_RESPONSE_MAX_BYTES = 1024 * 1024;
+
+export type OAuthIntegrationConfig = IntegrationConfig & { oauth: { client_id: string; client_secret: string } };
 
 export interface ForgeAccount {
   id: string;
   login: string;
 }
 
-export function pkcePair(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+/** @fastify/oauth2's `credentials` option (simple-oauth2's configuration). */
+export interface OAuth2Credentials {
+  client: { id: string; secret: string };
+  auth: { authorizeHost: string; authorizePath: string; tokenHost: string; tokenPath: string };
+  options: { authorizationMethod: 'body'; bodyFormat: 'form' };
+  http: { timeout: number; maxBytes: number; agent?: https.Agent };
 }
 
 export class GitHubOAuth {
+  /** The web URL (no trailing slash, no /api/v3): the OAuth endpoints live under it. */
   readonly webUrl: string;
-  private readonly web: ForgeHttpClient;
+  /** Extra PEM trusted for this integration (ca_file), besides the public CAs. */
+  private readonly ca: string | undefined;
   private readonly api: ForgeHttpClient;
 
-  constructor(private readonly config: IntegrationConfig & { oauth: { client_id: string; client_secret: string } }) {
+  /** Throws a ForgeError when ca_file cannot be read. */
+  constructor(private readonly config: OAuthIntegrationConfig) {
     this.webUrl = config.url.replace(/\/+$/, '').replace(/\/api\/v3$/, '');
-    let ca: string | undefined;
     try {
-      ca = config.ca_file ? readFileSync(config.ca_file, 'utf8') : undefined;
+      this.ca = config.ca_file ? readFileSync(config.ca_file, 'utf8') : undefined;
     } catch (e) {
       throw new ForgeError('invalid', `forge ${config.id}: cannot read ca_file ${config.ca_file}: ${(e as Error).message}`, { integration: config.id });
     }
-    const common = { integration: config.id, etagStore: null, retries: 1, ...(ca !== undefined ? { ca } : {}) };
-    this.web = new ForgeHttpClient({ ...common, baseUrl: this.webUrl, headers: { accept: 'application/json' } });
     this.api = new ForgeHttpClient({
-      ...common,
+      integration: config.id,
+      etagStore: null,
+      retries: 1,
+      ...(this.ca !== undefined ? { ca: this.ca } : {}),
       baseUrl: githubApiUrl(config.url, config.api_url),
       headers: { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' },
     });
   }
 
-  authorizeUrl(opts: { redirectUri: string; state: string; challenge: string }): string {
-    const u = new URL(`${this.webUrl}/login/oauth/authorize`);
-    u.searchParams.set('client_id', this.config.oauth.client_id);
-    u.searchParams.set('redirect_uri', opts.redirectUri);
-    u.searchParams.set('scope', OAUTH_SCOPES);
-    u.searchParams.set('state', opts.state);
-    u.searchParams.set('code_challenge', opts.challenge);
-    u.searchParams.set('code_challenge_method', 'S256');
-    u.searchParams.set('allow_signup', 'false');
-    return u.toString();
+  /**
+   * simple-oauth2 joins an absolute path to the host, so a web URL with a path prefix keeps it in
+   * the paths. `http` goes to @hapi/wreck: with a ca_file, an https.Agent that trusts it (the
+   * agent is used for this integration's token requests only; nothing global changes).
+   */
+  credentials(): OAuth2Credentials {
+    const u = new URL(this.webUrl);
+    const prefix = u.pathname.replace(/\/+$/, '');
+    return {
+      client: { id: this.config.oauth.client_id, secret: this.config.oauth.client_secret },
+      auth: {
+        authorizeHost: u.origin,
+        authorizePath: `${prefix}/login/oauth/authorize`,
+        tokenHost: u.origin,
+        tokenPath: `${prefix}/login/oauth/access_token`,
+      },
+      options: { authorizationMethod: 'body', bodyFormat: 'form' },
+      http: {
+        timeout: TOKEN_REQUEST_TIMEOUT_MS,
+        maxBytes: TOKEN_RESPONSE_MAX_BYTES,
+        ...(this.ca !== undefined && u.protocol === 'https:' ? { agent: new https.Agent({ ca: [...rootCertificates, this.ca] }) } : {}),
+      },
+    };
   }
 
-  /** Exchanges the code for an access token; a refusal (an `error` in a 200) throws a ForgeError of kind 'forbidden'. */
-  async exchange(opts: { code: string; redirectUri: string; verifier: string }): Promise<string> {
-    const res = await this.web.json<Record<string, unknown> | null>('/login/oauth/access_token', {
-      method: 'POST',
-      token: null,
-      body: {
-        client_id: this.config.oauth.client_id,
-        client_secret: this.config.oauth.client_secret,
-        code: opts.code,
-        redirect_uri: opts.redirectUri,
-        code_verifier: opts.verifier,
-      },
-    });
-    if (res && typeof res.error === 'string') {
-      const desc = typeof res.error_description === 'string' ? `: ${res.error_description}` : '';
-      throw new ForgeError('forbidden', `forge ${this.config.id}: the code exchange was refused (${res.error}${desc})`, { integration: this.config.id });
+  /** Extra authorize URL parameters: no sign-up offered on the forge's page. */
+  static readonly authorizeParams = { allow_signup: 'false' };
+
+  /** The access token from the token endpoint's answer; a refusal (an `error` in a 200) throws a ForgeError of kind 'forbidden'. */
+  accessToken(answer: Record<string, unknown> | null | undefined): string {
+    if (answer && typeof answer.error === 'string') {
+      const desc = typeof answer.error_description === 'string' ? `: ${answer.error_description}` : '';
+      throw new ForgeError('forbidden', `forge ${this.config.id}: the code exchange was refused (${answer.error}${desc})`, { integration: this.config.id });
     }
-    const token = res?.access_token;
+    const token = answer?.access_token;
     if (typeof token !== 'string' || token === '') {
       throw new ForgeError('invalid', `forge ${this.config.id}: the code exchange answered no access_token`, { integration: this.config.id });
     }
     return token;
+  }
+
+  /** A failed token request (network, TLS, timeout, non-2xx: errors of @hapi/wreck) as a ForgeError. */
+  exchangeFailed(e: unknown): ForgeError {
+    const message = e instanceof Error ? e.message : String(e);
+    return new ForgeError('unavailable', `forge ${this.config.id}: the code exchange failed (${message})`, { integration: this.config.id, url: `${this.webUrl}/login/oauth/access_token` });
   }
 
   /** The account the token belongs to. */
@@ -89,7 +115,6 @@ export class GitHubOAuth {
   }
 
   close(): void {
-    this.web.close();
     this.api.close();
   }
 }

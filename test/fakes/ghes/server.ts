@@ -4,7 +4,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export interface FakeGhesOptions {
    * (the request itself gets GitHub's 404), so a client calling something unexpected fails its test.
    */
   strict?: boolean;
+  /** Serve https with this key and certificate (e.g. a self-signed one: GHES with a private CA). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface ApiRequestRecord {
@@ -340,7 +343,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     }
   }
 
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/api/v3' || url.pathname.startsWith('/api/v3/')) {
       handleApi(req, res, url).catch(() => {
@@ -362,13 +365,14 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     req.resume();
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('Not Found\n');
-  });
+  };
+  const server = opts.tls !== undefined ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const web = `http://127.0.0.1:${port}`;
+  const web = `${opts.tls !== undefined ? 'https' : 'http'}://127.0.0.1:${port}`;
   urls = { web, api: `${web}/api/v3` };
 
   return {

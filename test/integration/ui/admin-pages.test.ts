@@ -264,6 +264,15 @@ t.test('organization admin pages', async (t) => {
     t.notMatch(acme.body, 'Webhook deliveries', 'no integration, no deliveries');
     t.match(acme.body, '<td>update-package <a href="/acme/-/packages/acme/foo">acme/foo</a></td>', 'an imported package by name');
     t.notMatch(acme.body, 'corp/tool', 'no jobs of other organizations');
+    // The 50 newest of this organization's jobs, newest first, whatever other organizations ran since.
+    const fooId = (sqlite.prepare(`SELECT id FROM packages WHERE name = 'acme/foo'`).get() as { id: number }).id;
+    const doneJob = sqlite.prepare(
+      `INSERT INTO jobs (type, lock_key, payload, status, run_after, created_at, started_at, finished_at, trigger) VALUES ('update-package', ?, '{}', 'done', ?, ?, ?, ?, 'test') RETURNING id`,
+    );
+    const corpJobs = Array.from({ length: 60 }, () => (doneJob.get(`package:${tool}`, now, now, now, now) as { id: number }).id);
+    for (let i = 0; i < 5; i++) doneJob.get(`package:${fooId}`, now, now, now, now);
+    const listed = [...(await frank.get('/corp/-/activity')).body.matchAll(/<tr><td>#(\d+)<\/td>/g)].map((m) => Number(m[1]));
+    t.same(listed, corpJobs.slice(-50).reverse(), "the 50 newest of this organization's jobs, newest first");
 
     const deliveriesBefore = (sqlite.prepare(`SELECT COUNT(*) AS n FROM deliveries`).get() as { n: number }).n;
     t.equal((await frank.post(`/corp/-/activity/deliveries/${push}/replay`, {}, { 'hx-request': 'true' })).statusCode, 403, 'no CSRF token');

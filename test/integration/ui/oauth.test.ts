@@ -4,6 +4,12 @@
 // forge accounts refused, a new session, relative next only, the profile page and linking.
 import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../../src/app.js';
 import { createUser } from '../../../src/services/users.js';
@@ -13,12 +19,15 @@ import { browser, cookieValue, setCookies, signIn } from '../../helpers/ui.js';
 
 const PASSWORD = 'correct horse battery';
 const STATE_COOKIE = 'packyard_oauth_state';
+// @fastify/oauth2 keeps the PKCE verifier in a cookie of its own (set by /login/ID, sent back to the callback).
+const VERIFIER_COOKIE = 'packyard_oauth_verifier';
 
 interface Flow {
   start: LightMyRequestResponse;
   authorize: URL;
   callbackUrl: URL;
   stateCookie: string;
+  verifierCookie: string;
   callback: LightMyRequestResponse;
 }
 
@@ -67,14 +76,15 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
     if (start.statusCode !== 303) throw new Error(`start: ${start.statusCode} ${start.body.slice(0, 200)}`);
     const authorize = new URL(String(start.headers.location));
     const stateCookie = cookieValue(start, STATE_COOKIE) ?? '';
+    const verifierCookie = cookieValue(start, VERIFIER_COOKIE) ?? '';
     const res = await fetch(authorize, { redirect: 'manual' });
     await res.arrayBuffer();
     if (res.status !== 302) throw new Error(`authorize: ${res.status}`);
     const callbackUrl = new URL(String(res.headers.get('location')));
     const back = opts.callbackSession ? `packyard_session=${opts.callbackSession}` : session;
-    const cookie = [`${STATE_COOKIE}=${stateCookie}`, back].filter(Boolean).join('; ');
+    const cookie = [`${STATE_COOKIE}=${stateCookie}`, `${VERIFIER_COOKIE}=${verifierCookie}`, back].filter(Boolean).join('; ');
     const callback = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie } });
-    return { start, authorize, callbackUrl, stateCookie, callback };
+    return { start, authorize, callbackUrl, stateCookie, verifierCookie, callback };
   }
 
   await t.test('the login page has one button per integration with OAuth, above the password form', async (t) => {
@@ -105,6 +115,11 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
     t.match(sc, /SameSite=Lax/);
     t.match(sc, /Max-Age=600/);
     t.match(sc, /Path=\/login/);
+    const vc = setCookies(f.start).find((c) => c.startsWith(`${VERIFIER_COOKIE}=`)) ?? '';
+    t.match(vc, /HttpOnly/, 'the PKCE verifier cookie');
+    t.match(vc, /SameSite=Lax/);
+    t.match(vc, /Path=\/login/);
+    t.ok(f.verifierCookie.length >= 43, 'a 256-bit verifier');
 
     t.equal(f.callback.statusCode, 303, f.callback.body.slice(0, 300));
     t.equal(f.callback.headers.location, '/corp/-/packages?q=a');
@@ -112,6 +127,7 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
     t.ok(session && session !== old.session, 'a new session id');
     t.equal((await old.get('/')).statusCode, 303, 'the session the browser had is gone');
     t.match(setCookies(f.callback).find((c) => c.startsWith(`${STATE_COOKIE}=`)), /Max-Age=0/, 'the state cookie is cleared');
+    t.match(setCookies(f.callback).find((c) => c.startsWith(`${VERIFIER_COOKIE}=`)), /Max-Age=0/, 'the verifier cookie is cleared');
     const home = await browser(app, session ?? '').get('/');
     t.equal(home.statusCode, 200);
     t.match(home.body, />carol</);
@@ -196,7 +212,8 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
     const start = await app.inject({ method: 'GET', url: '/login/down' });
     t.equal(start.statusCode, 303);
     const state = new URL(String(start.headers.location)).searchParams.get('state') ?? '';
-    const cb = await app.inject({ method: 'GET', url: `/login/down/callback?code=abc&state=${state}`, headers: { cookie: `${STATE_COOKIE}=${cookieValue(start, STATE_COOKIE)}` } });
+    const cookie = `${STATE_COOKIE}=${cookieValue(start, STATE_COOKIE)}; ${VERIFIER_COOKIE}=${cookieValue(start, VERIFIER_COOKIE)}`;
+    const cb = await app.inject({ method: 'GET', url: `/login/down/callback?code=abc&state=${state}`, headers: { cookie } });
     t.equal(cb.statusCode, 502);
     t.match(cb.body, /did not complete the sign-in/);
     t.notMatch(cb.body, /down-secret/);
@@ -274,8 +291,10 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
     await auth.arrayBuffer();
     const cb = new URL(String(auth.headers.get('location')));
     const other = await signIn(app, 'eve', PASSWORD);
-    const cross = await app.inject({ method: 'GET', url: cb.pathname + cb.search, headers: { cookie: `${STATE_COOKIE}=${cookieValue(start, STATE_COOKIE)}; packyard_session=${other.session}` } });
+    const made = gh.oauthTokenRequests.length;
+    const cross = await app.inject({ method: 'GET', url: cb.pathname + cb.search, headers: { cookie: `${STATE_COOKIE}=${cookieValue(start, STATE_COOKIE)}; ${VERIFIER_COOKIE}=${cookieValue(start, VERIFIER_COOKIE)}; packyard_session=${other.session}` } });
     t.equal(cross.statusCode, 400);
+    t.equal(gh.oauthTokenRequests.length, made, 'refused before the code exchange');
     t.same(identitiesOf('eve'), [], 'nothing linked to the other session');
   });
 
@@ -285,4 +304,82 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
     t.equal(f.callback.statusCode, 403);
     t.equal(cookieValue(f.callback, 'packyard_session'), null);
   });
+});
+
+t.test('sign-in with a GitHub Enterprise on a self-signed certificate: the integration ca_file applies to the code exchange', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'packyard-oauth-ca-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  try {
+    await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { timeout: 30_000 });
+  } catch {
+    t.pass('openssl is not available: skipped');
+    return;
+  }
+  const [key, cert] = await Promise.all([readFile(join(dir, 'key.pem')), readFile(join(dir, 'cert.pem'), 'utf8')]);
+  const gh = await startFakeGhes({ tls: { key, cert } });
+  t.teardown(() => gh.close());
+  t.match(gh.url, /^https:/);
+  gh.state.addOAuthApp('tls-client', 'tls-secret');
+  const carolGh = gh.state.addUser('carol');
+  gh.state.oauthAs('carol');
+  const pky = await startPackyard(t, {
+    listen: false,
+    yaml: [
+      'integrations:',
+      `  - { id: ghe-ca, type: github, url: "${gh.url}", ca_file: "${join(dir, 'cert.pem')}", oauth: { client_id: tls-client, client_secret: tls-secret } }`,
+      `  - { id: ghe-noca, type: github, url: "${gh.url}", oauth: { client_id: tls-client, client_secret: tls-secret } }`,
+    ].join('\n'),
+  });
+  const app = await buildApp(pky.deps);
+  t.teardown(() => app.close());
+  createUser(pky.deps.db, 'carol', { password: PASSWORD }, 'test');
+  const uid = (pky.deps.sqlite.prepare('SELECT id FROM users WHERE login = ?').get('carol') as { id: number }).id;
+  pky.deps.sqlite.prepare(`INSERT INTO identities (user_id, integration, external_id, login, created_at) VALUES (?, 'ghe-ca', ?, 'carol', ?)`).run(uid, String(carolGh.id), Date.now());
+
+  /** The browser's trip through the forge's authorize page (the browser trusts the CA). */
+  async function flow(integration: string): Promise<LightMyRequestResponse> {
+    const start = await app.inject({ method: 'GET', url: `/login/${integration}` });
+    t.equal(start.statusCode, 303);
+    const location = await new Promise<string>((resolve, reject) => {
+      https.get(String(start.headers.location), { ca: cert }, (res) => {
+        res.resume();
+        resolve(String(res.headers.location));
+      }).on('error', reject);
+    });
+    const back = new URL(location);
+    const cookie = [STATE_COOKIE, VERIFIER_COOKIE].map((n) => `${n}=${cookieValue(start, n)}`).join('; ');
+    return app.inject({ method: 'GET', url: back.pathname + back.search, headers: { cookie } });
+  }
+
+  const ok = await flow('ghe-ca');
+  t.equal(ok.statusCode, 303, ok.body.slice(0, 300));
+  t.ok(cookieValue(ok, 'packyard_session'), 'signed in');
+  t.equal(gh.oauthTokenRequests.at(-1)?.error, null, 'the token request went through TLS with the CA');
+
+  const made = gh.oauthTokenRequests.length;
+  const refused = await flow('ghe-noca');
+  t.equal(refused.statusCode, 502, 'without ca_file the certificate is not trusted');
+  t.match(refused.body, /did not complete the sign-in/);
+  t.match(refused.body, /self.signed|certificate/i);
+  t.equal(cookieValue(refused, 'packyard_session'), null);
+  t.equal(gh.oauthTokenRequests.length, made, 'no token request reached the forge');
+});
+
+t.test('an unreadable ca_file: that sign-in is unavailable, the others work', async (t) => {
+  const gh = await startFakeGhes();
+  t.teardown(() => gh.close());
+  const pky = await startPackyard(t, {
+    listen: false,
+    yaml: [
+      'integrations:',
+      `  - { id: broken, type: github, url: "${gh.url}", ca_file: /nonexistent/ca.pem, oauth: { client_id: a, client_secret: b } }`,
+      `  - { id: fine, type: github, url: "${gh.url}", oauth: { client_id: c, client_secret: d } }`,
+    ].join('\n'),
+  });
+  const app = await buildApp(pky.deps);
+  t.teardown(() => app.close());
+  const broken = await app.inject({ method: 'GET', url: '/login/broken' });
+  t.equal(broken.statusCode, 502);
+  t.match(broken.body, /Sign-in with broken \(GitHub Enterprise\) is not available/);
+  t.equal((await app.inject({ method: 'GET', url: '/login/fine' })).statusCode, 303);
 });

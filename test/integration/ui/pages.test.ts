@@ -4,6 +4,7 @@
 import t from 'tap';
 import { browser, csrfOf, signIn, type Browser } from '../../helpers/ui.js';
 import { PASSWORD, uiFixture, XSS } from '../../helpers/ui-fixture.js';
+import { createOrg } from '../../../src/services/orgs.js';
 
 const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
 
@@ -192,6 +193,66 @@ t.test('web UI pages', async (t) => {
     t.equal((await carol.post(`/corp/-/tokens/${id}/revoke`, { _csrf: carol.csrf })).statusCode, 404, 'a member cannot revoke it');
     t.equal((await root.post(`/corp/-/tokens/${id}/revoke`, { _csrf: root.csrf })).statusCode, 303, 'an admin can');
     t.equal((await app.inject({ method: 'GET', url: '/corp/packages.json', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
+  });
+
+  await t.test('package list: 100 rows a page with a "more" row, filtered before paging; default branch descriptions', async (t) => {
+    const sqlite = pky.deps.sqlite;
+    const now = Date.now();
+    const big = createOrg(pky.deps.db, 'big', 'test', { sync: { integration: 'ghe', source: 'big' } });
+    const uid = (login: string) => (sqlite.prepare('SELECT id FROM users WHERE login = ?').get(login) as { id: number }).id;
+    const member = sqlite.prepare(`INSERT INTO org_members (org_id, user_id, role, source, created_at) VALUES (?, ?, ?, 'sync', ?)`);
+    member.run(big.id, uid('frank'), 'owner', now);
+    member.run(big.id, uid('carol'), 'member', now);
+    const team = (sqlite.prepare(`INSERT INTO teams (org_id, slug, name, created_at) VALUES (?, 'half', 'Half', ?) RETURNING id`).get(big.id, now) as { id: number }).id;
+    sqlite.prepare(`INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, 'member')`).run(team, uid('carol'));
+    const pkg = sqlite.prepare(`INSERT INTO packages (org_id, name, url, vcs_type, default_branch, status, created_at) VALUES (?, ?, ?, 'git', ?, 'ok', ?) RETURNING id`);
+    const version = sqlite.prepare(
+      `INSERT INTO versions (package_id, version, normalized, is_dev, ref_kind, ref_name, "commit", stability, data, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (let i = 0; i < 230; i++) {
+      const n = String(i).padStart(3, '0');
+      // p-005 has no default branch (its description is its first version's).
+      const id = (pkg.get(big.id, `big/p-${n}`, `https://git.example/big/p-${n}.git`, i === 5 ? 'gone' : 'main', now) as { id: number }).id;
+      version.run(id, 'v1.0.0', '1.0.0.0', 0, 'tag', 'v1.0.0', 'a'.repeat(40), 'stable', JSON.stringify({ description: `tag of ${n}` }), 0);
+      version.run(id, 'v0.9.0', '0.9.0.0', 0, 'tag', 'v0.9.0', 'c'.repeat(40), 'stable', JSON.stringify({ description: `old tag of ${n}` }), 1);
+      version.run(id, 'dev-main', 'dev-main', 1, 'branch', 'main', 'b'.repeat(40), 'dev', JSON.stringify({ description: `main of ${n}` }), 2);
+      if (i % 2 === 0) sqlite.prepare(`INSERT INTO package_access (package_id, team_id, permission, source, created_at) VALUES (?, ?, 'pull', 'sync', ?)`).run(id, team, now);
+    }
+    const hx = { 'hx-request': 'true' };
+    const names = (body: string) => [...body.matchAll(/<a href="\/big\/-\/packages\/big\/(p-\d+)">/g)].map((m) => m[1]);
+    const range = (from: number, to: number, step = 1) => Array.from({ length: Math.ceil((to - from) / step) }, (_, k) => `p-${String(from + k * step).padStart(3, '0')}`);
+    const moreOf = (body: string) => /<tr id="package-more"><td colspan="3"><a href="([^"]+)" hx-get="\1" hx-target="#package-more" hx-swap="outerHTML">More packages \((\d+) more\)<\/a>/.exec(body);
+
+    const first = await frank.get('/big/');
+    t.same(names(first.body), range(0, 100), 'the first 100, in name order');
+    t.same(moreOf(first.body)?.slice(1), ['/big/-/packages?offset=100', '130'], 'then a "more" row');
+    t.match(first.body, 'main of 000', "the default branch's description");
+    t.notMatch(first.body, 'tag of 000');
+    t.match(first.body, /big\/p-005<\/a>\s*<div class="desc">tag of 005<\/div>/, 'without it, the first version\'s');
+    const second = await frank.get('/big/-/packages?offset=100', hx);
+    t.notMatch(second.body, /<html/, 'a fragment');
+    t.same(names(second.body), range(100, 200));
+    t.equal(moreOf(second.body)?.[1], '/big/-/packages?offset=200');
+    const last = await frank.get('/big/-/packages?offset=200', hx);
+    t.same(names(last.body), range(200, 230));
+    t.equal(moreOf(last.body), null, 'no "more" row on the last page');
+    const plain = await frank.get('/big/-/packages?offset=200');
+    t.match(plain.body, /<html/, 'without htmx the link opens a whole page');
+    t.same(names(plain.body), range(200, 230));
+    t.same(names((await frank.get('/big/-/packages?offset=abc', hx)).body), range(0, 100), 'a malformed offset is the first page');
+
+    const search = await frank.get('/big/-/packages?q=p-1', hx);
+    t.same(names(search.body), range(100, 200), 'exactly one page of matches');
+    t.equal(moreOf(search.body), null);
+    t.equal(moreOf((await frank.get('/big/-/packages?q=p-', hx)).body)?.[1], '/big/-/packages?q=p-&amp;offset=100', 'the search is kept');
+
+    const carols = await carol.get('/big/');
+    t.same(names(carols.body), range(0, 200, 2), 'a member pages through what she may read');
+    t.equal(moreOf(carols.body)?.[2], '15');
+    t.same(names((await carol.get('/big/-/packages?offset=100', hx)).body), range(200, 230, 2));
+    const counts = async (b: Browser) => /<strong>big<\/strong><\/a>\s*<span class="meta">[^·]+· (\d+) packages/.exec((await b.get('/')).body)?.[1];
+    t.equal(await counts(frank), '230', 'home counts every package for an owner');
+    t.equal(await counts(carol), '115', 'and only the readable ones for a member');
   });
 
   await t.test('every state-changing route refuses a missing, wrong or cross-site CSRF token', async (t) => {

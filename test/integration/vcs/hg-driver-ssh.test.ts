@@ -104,7 +104,7 @@ if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
       t,
       driverFor({ type: 'ssh-key', privateKey: sshd.clientKey }).listRemote(),
       'VCS_HOST_KEY',
-      /^host key verification failed for ssh:\/\/.*127\.0\.0\.1:\d+\/\/.*: the server's host key is unknown; pin it with --known-hosts/,
+      /^host key verification failed for ssh:\/\/.*127\.0\.0\.1:\d+\/\/.*: the server's host key is unknown; pin it with packyard host-key add/,
     );
   });
 
@@ -114,7 +114,7 @@ if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
       t,
       driverFor({ type: 'ssh-key', privateKey: sshd.clientKey, knownHosts: `[127.0.0.1]:${sshd.port} ${other.publicBody}` }).listRemote(),
       'VCS_HOST_KEY',
-      /does not match the pinned one; if the server really changed its key, pin the new one with --known-hosts/,
+      /does not match the pinned one; .*host-key scan HOST:PORT --pin/,
     );
   });
 

@@ -1,6 +1,7 @@
 // The server-rendered web UI (htmx): one encapsulated scope with its own form parser, session
 // lookup, CSRF check, security headers and HTML error pages; the screens register inside it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -67,6 +68,8 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): (req: FastifyRequest
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
     scope.decorateRequest('session', null);
+    // req.cookies / reply.setCookie, for @fastify/oauth2's state and verifier cookies (oauth.ts).
+    await scope.register(fastifyCookie);
 
     scope.addHook('onRequest', (req, _reply, done) => {
       const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);

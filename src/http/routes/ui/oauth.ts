@@ -1,32 +1,42 @@
 // Sign-in with the forge (GitHub / GitHub Enterprise OAuth web flow) and linking a forge account
-// to the signed-in user. GET /login/ID starts (state + PKCE S256, the state in an HttpOnly
-// SameSite=Lax cookie as well as server-side, single use, 10 minutes); GET /login/ID/callback
-// checks the state, exchanges the code, reads GET /user and finds the Packyard user by the
-// identity (integration, numeric forge id). Unknown forge accounts are refused, never created:
-// users come from sync. The forge token is used for GET /user only and not kept.
+// to the signed-in user, on @fastify/oauth2: one plugin instance per integration with an OAuth
+// app (authorization code, PKCE S256, the state and the verifier in HttpOnly SameSite=Lax cookies
+// set through @fastify/cookie). GET /login/ID starts: our generateStateFunction makes the state
+// and keeps, server-side under it, what the plugin does not carry (the integration, `next`, the
+// "link another account" session; single use, 10 minutes). GET /login/ID/callback checks the
+// state (query = cookie = a pending entry of this integration) before anything else, then lets
+// the plugin exchange the code (its checkStateFunction only accepts a request that passed that
+// check), reads GET /user and finds the Packyard user by the identity (integration, numeric
+// forge id). Unknown forge accounts are refused, never created: users come from sync. The forge
+// token is used for GET /user only and not kept.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import fastifyOAuth2, { type FastifyOAuth2Options, type OAuth2Namespace } from '@fastify/oauth2';
 import { randomBytes } from 'node:crypto';
 import type { IntegrationConfig } from '../../../config/schema.js';
-import { GitHubOAuth, pkcePair } from '../../../forges/github/oauth.js';
+import { GitHubOAuth, OAUTH_SCOPES, type OAuthIntegrationConfig } from '../../../forges/github/oauth.js';
 import { isForgeError } from '../../../forges/types.js';
 import { findByExternalId, identitiesOf, linkIdentity, refreshIdentityLogin } from '../../../services/identities.js';
 import { profilePage } from '../../../../views/profile.js';
 import { cookieHeader, LOGIN_CSRF_COOKIE, parseCookies, requireUser, safeEqual, safeNext, sendError, sendHtml, SESSION_COOKIE, viewContext, type Ui } from './support.js';
 
 export const OAUTH_STATE_COOKIE = 'packyard_oauth_state';
+export const OAUTH_VERIFIER_COOKIE = 'packyard_oauth_verifier';
 export const OAUTH_STATE_TTL_MS = 10 * 60 * 1000;
 const MAX_PENDING = 10_000;
 
-interface Pending {
-  integration: string;
-  verifier: string;
+interface Intent {
   next: string;
   /** Link mode: the session (id) that started it; the callback must come from the same one. */
   linkSession: string | null;
+}
+
+interface Pending extends Intent {
+  integration: string;
   expiresAt: number;
 }
 
-type OAuthIntegration = IntegrationConfig & { oauth: { client_id: string; client_secret: string } };
+type OAuthIntegration = OAuthIntegrationConfig;
 
 /** The integrations a user may sign in with (GitHub type with an oauth app configured). */
 export function oauthIntegrations(ui: Ui): OAuthIntegration[] {
@@ -37,24 +47,88 @@ export function forgeLabel(i: IntegrationConfig): string {
   return i.type === 'github' && /^https:\/\/(www\.)?github\.com\/?$/.test(i.url) ? 'GitHub' : `${i.id} (GitHub Enterprise)`;
 }
 
+/** The @fastify/oauth2 instance name (its decorator) of an integration; ids are [a-z0-9-]. */
+export function oauthPluginName(integrationId: string): string {
+  return `oauth2Forge_${integrationId.replaceAll('-', '_')}`;
+}
+
 export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
   const pending = new Map<string, Pending>();
   const clients = new Map<string, GitHubOAuth>();
+  /** What GET /login/ID hands to generateStateFunction for this request. */
+  const intents = new WeakMap<FastifyRequest, Intent>();
+  /** Callback requests whose state passed takeState, with the pending entry it consumed. */
+  const checked = new WeakMap<FastifyRequest, Pending>();
   app.addHook('onClose', (_app, done) => {
     for (const c of clients.values()) c.close();
     done();
   });
 
-  const integrationOf = (id: string): OAuthIntegration | null => oauthIntegrations(ui).find((i) => i.id === id) ?? null;
-  const clientOf = (i: OAuthIntegration): GitHubOAuth => {
-    let c = clients.get(i.id);
-    if (!c) clients.set(i.id, (c = new GitHubOAuth(i)));
-    return c;
+  const cookieOpts: CookieSerializeOptions = {
+    path: `${ui.base}/login`,
+    maxAge: OAUTH_STATE_TTL_MS / 1000,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ui.secureCookies,
   };
-  const redirectUri = (id: string) => `${ui.publicUrl}/login/${id}/callback`;
-  const stateCookie = (value: string, maxAgeSeconds: number) => cookieHeader(ui, OAUTH_STATE_COOKIE, value, { maxAgeSeconds, path: `${ui.base}/login` });
+  const clearFlowCookies = (reply: FastifyReply): void => {
+    reply.clearCookie(OAUTH_STATE_COOKIE, cookieOpts);
+    reply.clearCookie(OAUTH_VERIFIER_COOKIE, cookieOpts);
+  };
 
-  app.get<{ Params: { integration: string }; Querystring: { next?: string; link?: string } }>('/login/:integration', (req, reply) => {
+  // One @fastify/oauth2 per integration (the UI scope registers @fastify/cookie first). An
+  // integration whose ca_file cannot be read gets none: its sign-in answers "unavailable" (and
+  // the reason is logged now).
+  for (const integration of oauthIntegrations(ui)) {
+    let client: GitHubOAuth;
+    try {
+      client = new GitHubOAuth(integration);
+    } catch (e) {
+      if (!isForgeError(e)) throw e;
+      ui.deps.log.error({ integration: integration.id, err: e.message }, 'forge sign-in misconfigured');
+      continue;
+    }
+    clients.set(integration.id, client);
+    const options: FastifyOAuth2Options = {
+      name: oauthPluginName(integration.id),
+      credentials: client.credentials(),
+      scope: OAUTH_SCOPES,
+      callbackUri: `${ui.publicUrl}/login/${integration.id}/callback`,
+      callbackUriParams: GitHubOAuth.authorizeParams,
+      pkce: 'S256',
+      redirectStateCookieName: OAUTH_STATE_COOKIE,
+      verifierCookieName: OAUTH_VERIFIER_COOKIE,
+      cookie: cookieOpts,
+      userAgent: 'packyard',
+      generateStateFunction: ((req: FastifyRequest): string => {
+        const intent = intents.get(req);
+        if (!intent) throw new Error('a forge sign-in starts at GET /login/ID');
+        const state = randomBytes(24).toString('base64url');
+        pending.set(state, { ...intent, integration: integration.id, expiresAt: Date.now() + OAUTH_STATE_TTL_MS });
+        return state;
+      }) as FastifyOAuth2Options['generateStateFunction'],
+      checkStateFunction: ((req: FastifyRequest): boolean => checked.get(req)?.integration === integration.id) as FastifyOAuth2Options['checkStateFunction'],
+    };
+    app.register(fastifyOAuth2, options);
+  }
+
+  const integrationOf = (id: string): OAuthIntegration | null => oauthIntegrations(ui).find((i) => i.id === id) ?? null;
+  const pluginOf = (id: string): OAuth2Namespace | undefined => (app as unknown as Record<string, OAuth2Namespace | undefined>)[oauthPluginName(id)];
+  const unavailable = (req: FastifyRequest, reply: FastifyReply, integration: OAuthIntegration) =>
+    sendError(ui, req, reply, 502, 'Sign-in unavailable', `Sign-in with ${forgeLabel(integration)} is not available; the details are in the server log.`);
+
+  /** The state: the query and the cookie agree, it is known, fresh, for this integration; used once. */
+  function takeState(req: FastifyRequest<{ Querystring: { state?: string } }>, integrationId: string): Pending | null {
+    const cookieState = req.cookies[OAUTH_STATE_COOKIE];
+    const queryState = typeof req.query.state === 'string' ? req.query.state : '';
+    const entry = queryState ? pending.get(queryState) : undefined;
+    if (entry) pending.delete(queryState);
+    if (!cookieState || !queryState || !safeEqual(cookieState, queryState) || !entry || entry.expiresAt <= Date.now() || entry.integration !== integrationId) return null;
+    checked.set(req, entry);
+    return entry;
+  }
+
+  app.get<{ Params: { integration: string }; Querystring: { next?: string; link?: string } }>('/login/:integration', async (req, reply) => {
     const integration = integrationOf(req.params.integration);
     if (!integration) return sendError(ui, req, reply, 404, 'Not found', 'There is no forge sign-in with this name.');
     const link = req.query.link === '1';
@@ -65,19 +139,12 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
     const now = Date.now();
     if (pending.size >= MAX_PENDING) for (const [k, v] of pending) if (v.expiresAt <= now) pending.delete(k);
     if (pending.size >= MAX_PENDING) return sendError(ui, req, reply, 503, 'Busy', 'Too many sign-ins are under way. Try again in a few minutes.');
-    let client: GitHubOAuth;
-    try {
-      client = clientOf(integration);
-    } catch (e) {
-      if (!isForgeError(e)) throw e;
-      ui.deps.log.error({ integration: integration.id, err: e.message }, 'forge sign-in misconfigured');
-      return sendError(ui, req, reply, 502, 'Sign-in unavailable', `Sign-in with ${forgeLabel(integration)} is not available; the details are in the server log.`);
-    }
-    const state = randomBytes(24).toString('base64url');
-    const { verifier, challenge } = pkcePair();
-    pending.set(state, { integration: integration.id, verifier, next, linkSession: link ? (req.session?.id ?? null) : null, expiresAt: now + OAUTH_STATE_TTL_MS });
-    reply.header('Set-Cookie', stateCookie(state, OAUTH_STATE_TTL_MS / 1000));
-    return reply.redirect(client.authorizeUrl({ redirectUri: redirectUri(integration.id), state, challenge }), 303);
+    const oauth = pluginOf(integration.id);
+    if (!oauth) return unavailable(req, reply, integration);
+    intents.set(req, { next, linkSession: link ? (req.session?.id ?? null) : null });
+    // Sets the state and verifier cookies; the URL carries the state and the S256 challenge.
+    const authorizeUrl = await oauth.generateAuthorizationUri(req, reply);
+    return reply.redirect(authorizeUrl, 303);
   });
 
   app.get<{ Params: { integration: string }; Querystring: { code?: string; state?: string; error?: string } }>(
@@ -85,13 +152,9 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
     async (req, reply) => {
       const integration = integrationOf(req.params.integration);
       if (!integration) return sendError(ui, req, reply, 404, 'Not found', 'There is no forge sign-in with this name.');
-      // The state: the query and the cookie agree, it is known, fresh, for this integration; used once.
-      const cookieState = parseCookies(req.headers.cookie).get(OAUTH_STATE_COOKIE);
-      const queryState = typeof req.query.state === 'string' ? req.query.state : '';
-      const entry = queryState ? pending.get(queryState) : undefined;
-      if (entry) pending.delete(queryState);
-      reply.header('Set-Cookie', stateCookie('', 0));
-      if (!cookieState || !queryState || !safeEqual(cookieState, queryState) || !entry || entry.expiresAt <= Date.now() || entry.integration !== integration.id) {
+      clearFlowCookies(reply);
+      const entry = takeState(req, integration.id);
+      if (!entry) {
         return sendError(ui, req, reply, 400, 'Sign-in expired', 'This sign-in link is not valid any more (expired, already used or started in another browser). Start again from the sign-in page.');
       }
       if (typeof req.query.error === 'string') {
@@ -99,19 +162,30 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
       }
       const code = typeof req.query.code === 'string' ? req.query.code : '';
       if (!code) return sendError(ui, req, reply, 400, 'Bad request', 'The forge sent no authorization code.');
+      if (entry.linkSession !== null && req.session?.id !== entry.linkSession) {
+        return sendError(ui, req, reply, 400, 'Sign-in expired', 'The account link was started in another session. Sign in and start again from your profile.');
+      }
+      const oauth = pluginOf(integration.id);
+      const client = clients.get(integration.id);
+      if (!oauth || !client) return unavailable(req, reply, integration);
 
       let account;
       try {
-        const client = clientOf(integration);
-        const token = await client.exchange({ code, redirectUri: redirectUri(integration.id), verifier: entry.verifier });
-        account = await client.user(token);
+        let answer: Record<string, unknown> | undefined;
+        try {
+          // The plugin checks the state (checkStateFunction), sends the verifier from its cookie, clears both cookies.
+          answer = (await oauth.getAccessTokenFromAuthorizationCodeFlow(req, reply)).token as unknown as Record<string, unknown>;
+        } catch (e) {
+          throw client.exchangeFailed(e);
+        }
+        account = await client.user(client.accessToken(answer));
       } catch (e) {
         if (!isForgeError(e)) throw e;
         ui.deps.log.warn({ integration: integration.id, err: e.message }, 'forge sign-in failed');
         return sendError(ui, req, reply, 502, 'Sign-in failed', `${forgeLabel(integration)} did not complete the sign-in: ${e.message}`);
       }
 
-      if (entry.linkSession !== null) return finishLink(req, reply, integration, entry, account);
+      if (entry.linkSession !== null) return finishLink(req, reply, integration, account);
 
       const found = findByExternalId(ui.deps.db, integration.id, account.id);
       if (!found) {
@@ -125,7 +199,6 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
       if (old) ui.deps.sessions.destroy(old);
       const s = ui.deps.sessions.create(found.user.id);
       reply.header('Set-Cookie', [
-        stateCookie('', 0),
         cookieHeader(ui, SESSION_COOKIE, s.cookie, { maxAgeSeconds: Math.floor((s.expiresAt - Date.now()) / 1000) }),
         cookieHeader(ui, LOGIN_CSRF_COOKIE, '', { maxAgeSeconds: 0, path: `${ui.base}/login` }),
       ]);
@@ -133,11 +206,10 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
     },
   );
 
-  function finishLink(req: FastifyRequest, reply: FastifyReply, integration: OAuthIntegration, entry: Pending, account: { id: string; login: string }): FastifyReply {
+  /** Link mode (the session was checked before the code exchange). */
+  function finishLink(req: FastifyRequest, reply: FastifyReply, integration: OAuthIntegration, account: { id: string; login: string }): FastifyReply {
     const s = req.session;
-    if (!s || s.id !== entry.linkSession) {
-      return sendError(ui, req, reply, 400, 'Sign-in expired', 'The account link was started in another session. Sign in and start again from your profile.');
-    }
+    if (!s) return sendError(ui, req, reply, 400, 'Sign-in expired', 'The account link was started in another session. Sign in and start again from your profile.');
     const result = linkIdentity(ui.deps.db, s.userId, integration.id, account.id, account.login, s.login);
     if (result === 'taken') {
       return sendError(ui, req, reply, 409, 'Account already linked', `The ${forgeLabel(integration)} account ${account.login} belongs to another Packyard user.`);

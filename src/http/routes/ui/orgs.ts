@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { can, canOnInstance, type OrgFacts, type Principal } from '../../../domain/policy.js';
 import type { PackageSummary } from '../../../services/ui-reads.js';
-import { homePage, orgPage, packageRows, type OrgListItem } from '../../../../views/orgs.js';
+import { homePage, orgPage, packageRows, type OrgListItem, type PackageRowsMore } from '../../../../views/orgs.js';
 import { requireUser, resolveOrg, sendHtml, viewContext, type Ui } from './support.js';
 import { orgLinks } from './org-admin.js';
 
@@ -16,6 +16,17 @@ const queryOf = (req: FastifyRequest) => {
   return typeof q === 'string' ? q.slice(0, 100) : '';
 };
 
+/** Package rows per page: an organization may hold thousands of packages. */
+export const PACKAGE_PAGE_SIZE = 100;
+
+/** One page of `rows` from `?offset=` (0 when absent or malformed), and where the list continues. */
+function pageOf<T>(req: FastifyRequest, rows: readonly T[]): { rows: T[]; more: PackageRowsMore | null } {
+  const raw = (req.query as { offset?: unknown }).offset;
+  const offset = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : 0;
+  const end = offset + PACKAGE_PAGE_SIZE;
+  return { rows: rows.slice(offset, end), more: rows.length > end ? { offset: end, remaining: rows.length - end } : null };
+}
+
 export function orgRoutes(app: FastifyInstance, ui: Ui): void {
   app.get('/', (req, reply) => {
     const principal = requireUser(ui, req, reply);
@@ -24,7 +35,9 @@ export function orgRoutes(app: FastifyInstance, ui: Ui): void {
     for (const o of ui.deps.uiReads.orgs()) {
       const facts = ui.deps.access.facts(principal, o);
       if (!can(principal, 'org:read', { org: facts })) continue;
-      items.push({ name: o.name, role: facts.role, synced: o.syncIntegration !== null, packages: visiblePackages(ui, principal, facts, '').length });
+      // Only a count: the ids suffice (the rows' descriptions are for the organization's page).
+      const packages = ui.deps.uiReads.packageIds(o.id).filter((id) => can(principal, 'package:read', { org: facts, packageId: id })).length;
+      items.push({ name: o.name, role: facts.role, synced: o.syncIntegration !== null, packages });
     }
     return sendHtml(reply, homePage(viewContext(ui, req), items, { canCreateOrg: canOnInstance(principal, 'org:create') }));
   });
@@ -33,12 +46,14 @@ export function orgRoutes(app: FastifyInstance, ui: Ui): void {
     const r = resolveOrg(ui, req, reply, req.params.org);
     if (!r) return reply;
     const q = queryOf(req);
+    const page = pageOf(req, visiblePackages(ui, r.principal, r.facts, q));
     return sendHtml(
       reply,
       orgPage(viewContext(ui, req), {
         org: r.org.name,
         synced: r.org.syncIntegration !== null,
-        rows: visiblePackages(ui, r.principal, r.facts, q),
+        rows: page.rows,
+        more: page.more,
         q,
         publicUrl: ui.publicUrl,
         canCreateTokens: can(r.principal, 'token:create', { org: r.facts }),
@@ -47,17 +62,18 @@ export function orgRoutes(app: FastifyInstance, ui: Ui): void {
     );
   });
 
-  // The search box's fragment; without htmx (a plain form submit) the whole page, filtered.
+  // The search box's fragment and the "more" row's next page (rows from ?offset=); without
+  // htmx (a plain form submit or link) the whole page, filtered.
   app.get<{ Params: { org: string } }>('/:org/-/packages', (req, reply) => {
     const r = resolveOrg(ui, req, reply, req.params.org);
     if (!r) return reply;
     const q = queryOf(req);
     const ctx = viewContext(ui, req);
-    const rows = visiblePackages(ui, r.principal, r.facts, q);
-    if (req.headers['hx-request']) return sendHtml(reply.header('Vary', 'HX-Request'), packageRows(ctx, r.org.name, rows, q));
+    const { rows, more } = pageOf(req, visiblePackages(ui, r.principal, r.facts, q));
+    if (req.headers['hx-request']) return sendHtml(reply.header('Vary', 'HX-Request'), packageRows(ctx, r.org.name, rows, q, more));
     return sendHtml(
       reply.header('Vary', 'HX-Request'),
-      orgPage(ctx, { org: r.org.name, synced: r.org.syncIntegration !== null, rows, q, publicUrl: ui.publicUrl, canCreateTokens: can(r.principal, 'token:create', { org: r.facts }), links: orgLinks(r) }),
+      orgPage(ctx, { org: r.org.name, synced: r.org.syncIntegration !== null, rows, more, q, publicUrl: ui.publicUrl, canCreateTokens: can(r.principal, 'token:create', { org: r.facts }), links: orgLinks(r) }),
     );
   });
 }
