@@ -29,7 +29,7 @@ function tokenTable(ctx: ViewContext, action: string, tokens: readonly TokenView
   if (tokens.length === 0) return html`<p class="empty">No tokens yet.</p>`;
   return html`<div class="scroll"><table><thead><tr><th>Name</th><th>Token</th><th>Scope</th><th>Expires</th><th>Last used</th><th></th></tr></thead><tbody>
 ${tokens.map(
-  (t) => html`<tr${t.revokedAt ? html` class="revoked"` : ''}><td>${t.name}</td><td><code>${t.hint}…</code></td><td>${t.scope}</td>
+  (t) => html`<tr${t.revokedAt ? html` class="revoked"` : ''}><td>${t.name}</td><td><code>${t.hint}</code></td><td>${t.scope}</td>
 <td class="time">${t.expiresAt ? formatTime(t.expiresAt) : 'never'}</td><td class="time">${formatTime(t.lastUsedAt)}</td>
 <td>${t.revokedAt
     ? html`revoked ${formatTime(t.revokedAt)}`
