@@ -2,6 +2,7 @@
 // revoke, last used.
 import { html, type Html } from './html.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
+import { orgNav, type OrgLinks } from './org-admin.js';
 
 export interface TokenView {
   id: number;
@@ -23,6 +24,8 @@ export interface TokensPageView {
   created?: { token: string; name: string } | undefined;
   error?: string | undefined;
   form?: { name: string; scope: string; expires: string; owner: string } | undefined;
+  /** The organization's other pages this user may open. */
+  links?: OrgLinks | undefined;
 }
 
 function tokenTable(ctx: ViewContext, action: string, tokens: readonly TokenView[]): Html {
@@ -45,6 +48,7 @@ export function tokensPage(ctx: ViewContext, v: TokensPageView): Html {
     ctx,
     `Tokens · ${v.org}`,
     html`<h1>Tokens for ${v.org}</h1>
+${v.links ? orgNav(ctx, v.org, v.links) : ''}
 ${v.created
   ? html`<section class="card created" role="status"><h2>Token "${v.created.name}" created</h2>
   <p>Copy it now: it is shown only once.</p><pre id="new-token">${v.created.token}</pre>
