@@ -11,6 +11,8 @@ export interface OrgLinks {
   addPackage: boolean;
   teams: boolean;
   manage: boolean;
+  /** May hold tokens for the organization (its members and admins). */
+  tokens?: boolean;
 }
 
 export function orgNav(ctx: ViewContext, org: string, links: OrgLinks): Html {
@@ -19,6 +21,7 @@ export function orgNav(ctx: ViewContext, org: string, links: OrgLinks): Html {
   if (links.addPackage) items.push([`${base}/packages/new`, 'Add package']);
   if (links.teams) items.push([`${base}/teams`, 'Teams and members']);
   if (links.manage) items.push([`${base}/settings`, 'Settings'], [`${base}/activity`, 'Activity'], [`${base}/audit`, 'Audit log']);
+  if (links.tokens) items.push([`${base}/tokens`, 'Tokens']);
   if (items.length === 0) return html``;
   return html`<nav class="org-nav">${items.map(([href, label]) => html`<a class="org-link" href="${href}">${label}</a> `)}</nav>`;
 }

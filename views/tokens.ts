@@ -2,6 +2,7 @@
 // revoke, last used.
 import { html, type Html } from './html.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
+import { orgNav, type OrgLinks } from './org-admin.js';
 
 export interface TokenView {
   id: number;
@@ -23,13 +24,15 @@ export interface TokensPageView {
   created?: { token: string; name: string } | undefined;
   error?: string | undefined;
   form?: { name: string; scope: string; expires: string; owner: string } | undefined;
+  /** The organization's other pages this user may open. */
+  links?: OrgLinks | undefined;
 }
 
 function tokenTable(ctx: ViewContext, action: string, tokens: readonly TokenView[]): Html {
   if (tokens.length === 0) return html`<p class="empty">No tokens yet.</p>`;
   return html`<div class="scroll"><table><thead><tr><th>Name</th><th>Token</th><th>Scope</th><th>Expires</th><th>Last used</th><th></th></tr></thead><tbody>
 ${tokens.map(
-  (t) => html`<tr${t.revokedAt ? html` class="revoked"` : ''}><td>${t.name}</td><td><code>${t.hint}…</code></td><td>${t.scope}</td>
+  (t) => html`<tr${t.revokedAt ? html` class="revoked"` : ''}><td>${t.name}</td><td><code>${t.hint}</code></td><td>${t.scope}</td>
 <td class="time">${t.expiresAt ? formatTime(t.expiresAt) : 'never'}</td><td class="time">${formatTime(t.lastUsedAt)}</td>
 <td>${t.revokedAt
     ? html`revoked ${formatTime(t.revokedAt)}`
@@ -45,6 +48,7 @@ export function tokensPage(ctx: ViewContext, v: TokensPageView): Html {
     ctx,
     `Tokens · ${v.org}`,
     html`<h1>Tokens for ${v.org}</h1>
+${v.links ? orgNav(ctx, v.org, v.links) : ''}
 ${v.created
   ? html`<section class="card created" role="status"><h2>Token "${v.created.name}" created</h2>
   <p>Copy it now: it is shown only once.</p><pre id="new-token">${v.created.token}</pre>

@@ -53,6 +53,17 @@ t.test('web UI sign-in', async (t) => {
     t.notMatch(page.body, /<script>/, 'no inline script');
   });
 
+  await t.test('a second GET /login keeps the token of the form already shown (another tab, the favicon redirect)', async (t) => {
+    const { cookie, token } = await loginForm(app);
+    const again = await app.inject({ method: 'GET', url: '/login?next=%2Ffavicon.ico', headers: { cookie: `packyard_login_csrf=${cookie}` } });
+    t.equal(cookieValue(again, 'packyard_login_csrf'), cookie, 'the same cookie, its lifetime renewed');
+    t.equal(loginCsrfOf(again.body), token);
+    const odd = await app.inject({ method: 'GET', url: '/login', headers: { cookie: 'packyard_login_csrf=short' } });
+    t.not(cookieValue(odd, 'packyard_login_csrf'), 'short', 'a malformed cookie is replaced');
+    const r = await postLogin(app, { login: 'root', password: PASSWORD, next: '/', _csrf: token }, { cookie: `packyard_login_csrf=${cookie}` });
+    t.equal(r.statusCode, 303, 'the first form still signs in');
+  });
+
   await t.test('the login form refuses a missing or wrong token and a foreign Origin', async (t) => {
     const { cookie, token } = await loginForm(app);
     const good = { login: 'root', password: PASSWORD, next: '/' };

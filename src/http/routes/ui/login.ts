@@ -47,7 +47,10 @@ export function loginRoutes(app: FastifyInstance, ui: Ui): void {
   const dummy = () => (dummyHash ??= hashPassword(randomBytes(16).toString('hex')));
 
   function showForm(req: FastifyRequest, reply: FastifyReply, opts: { next: string; login?: string; error?: string }, status = 200): FastifyReply {
-    const token = randomBytes(24).toString('base64url');
+    // The browser's token is kept while it lasts: a second GET /login (another tab, or the
+    // browser's own /favicon.ico request redirected here) must not void the form already shown.
+    const held = parseCookies(req.headers.cookie).get(LOGIN_CSRF_COOKIE);
+    const token = held !== undefined && /^[A-Za-z0-9_-]{32}$/.test(held) ? held : randomBytes(24).toString('base64url');
     reply.header('Set-Cookie', cookieHeader(ui, LOGIN_CSRF_COOKIE, token, { maxAgeSeconds: 3600, path: `${ui.base}/login` }));
     return sendHtml(reply, loginPage(viewContext(ui, req), { loginCsrf: token, forges: oauthIntegrations(ui).map((i) => ({ id: i.id, label: forgeLabel(i) })), ...opts }), status);
   }

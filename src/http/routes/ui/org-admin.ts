@@ -46,6 +46,7 @@ export function orgLinks(r: OrgScope): OrgLinks {
     addPackage: can(r.principal, 'package:manage', { org: r.facts }),
     teams: can(r.principal, 'org:read', { org: r.facts }),
     manage: can(r.principal, 'org:manage', { org: r.facts }),
+    tokens: can(r.principal, 'token:create', { org: r.facts }),
   };
 }
 

@@ -6,6 +6,7 @@ import { can } from '../../../domain/policy.js';
 import { isAppError } from '../../../domain/errors.js';
 import { createToken, revokeToken } from '../../../services/tokens.js';
 import { tokensPage, type TokensPageView } from '../../../../views/tokens.js';
+import { orgLinks } from './org-admin.js';
 import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
 
 interface CreateBody {
@@ -32,7 +33,7 @@ export function tokenRoutes(app: FastifyInstance, ui: Ui): void {
   function render(req: FastifyRequest, reply: FastifyReply, r: OrgScope, extra: Partial<TokensPageView> = {}, status = 200): FastifyReply {
     const userId = req.session?.userId as number;
     const orgTokens = manages(r) ? ui.deps.uiReads.orgTokens(r.org.id) : null;
-    return sendHtml(reply, tokensPage(viewContext(ui, req), { org: r.org.name, tokens: ui.deps.uiReads.tokens(userId, r.org.id), orgTokens, ...extra }), status);
+    return sendHtml(reply, tokensPage(viewContext(ui, req), { org: r.org.name, tokens: ui.deps.uiReads.tokens(userId, r.org.id), orgTokens, links: orgLinks(r), ...extra }), status);
   }
 
   app.get<{ Params: { org: string } }>('/:org/-/tokens', (req, reply) => {
