@@ -109,9 +109,9 @@ ${v.versions.map(
   : html`<p class="empty">No versions published yet.</p>`}
 <h2>Skipped refs</h2>
 ${v.skipped.length
-  ? html`<table class="skipped"><thead><tr><th>Ref</th><th>Commit</th><th>Reason</th></tr></thead><tbody>
+  ? html`<div class="scroll"><table class="skipped"><thead><tr><th>Ref</th><th>Commit</th><th>Reason</th></tr></thead><tbody>
 ${v.skipped.map((s) => html`<tr><td><span class="muted">${s.kind}</span> ${s.name}</td><td><code>${short(s.commit)}</code></td><td>${s.reason}</td></tr>`)}
-</tbody></table>`
+</tbody></table></div>`
   : html`<p class="empty">Every ref became a version.</p>`}`,
     [
       { href: `${ctx.base}/${v.org}/`, label: v.org },
