@@ -26,6 +26,7 @@ export function layout(ctx: ViewContext, title: string, body: Html, crumbs: read
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content="${JSON.stringify({ includeIndicatorStyles: false, allowEval: false, allowScriptTags: false, selfRequestsOnly: true })}">
 <title>${title} · Packyard</title>
+<link rel="icon" href="${ctx.base}/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${ctx.base}/static/app.css">
 <script src="${ctx.base}${ctx.htmxPath}" defer></script>
 <script src="${ctx.base}/static/app.js" defer></script>

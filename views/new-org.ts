@@ -58,7 +58,8 @@ export function newOrgPage(ctx: ViewContext, v: NewOrgView): Html {
       </select>${fieldError('integration', v.errors.integration)}</label>
       <label>Source <input name="source" value="${f.source}" placeholder="the forge organization, e.g. acme"${v.errors.source ? html` aria-invalid="true" aria-describedby="source-error"` : ''}>
         ${fieldError('source', v.errors.source)}</label>
-      <button type="button" class="secondary" hx-post="${action}/check" hx-include="[name=sync],[name=source]" hx-target="#source-check" hx-swap="outerHTML">Check</button>
+      <button type="button" class="secondary" hx-post="${action}/check" hx-include="[name=sync],[name=source]" hx-target="#source-check" hx-swap="outerHTML" hx-indicator="#check-busy" hx-disabled-elt="this">Check</button>
+      <span id="check-busy" class="htmx-indicator">Asking the forge…</span>
       <div id="source-check"></div>
       ${syncSettingsFields(f, v.errors)}
       <p class="hint">Members, teams and owners of a synced organization come from the forge; the first sync starts at once.</p>

@@ -253,8 +253,8 @@ ${v.sync.fromConfig
 <form method="post" action="${href}/sync-settings" class="stack">${csrfField(ctx)}
 ${syncSettingsFields(v.settingsForm ?? v.sync, v.settingsForm ? { schedule: v.settingsForm.error } : {})}
 <button type="submit">Save</button></form></details>`}
-<form method="post" action="${href}/sync" hx-post="${href}/sync" hx-target="#sync-status" hx-swap="outerHTML" class="inline">${csrfField(ctx)}<button type="submit">Sync now</button></form>
-<form method="post" action="${href}/preview" hx-post="${href}/preview" hx-target="#sync-preview" hx-swap="outerHTML" class="inline">${csrfField(ctx)}<button type="submit" class="link">Preview sync</button></form>
+<form method="post" action="${href}/sync" hx-post="${href}/sync" hx-target="#sync-status" hx-swap="outerHTML" hx-indicator="#sync-busy" hx-disabled-elt="find button" class="inline">${csrfField(ctx)}<button type="submit">Sync now</button> <span id="sync-busy" class="htmx-indicator">Queuing the sync…</span></form>
+<form method="post" action="${href}/preview" hx-post="${href}/preview" hx-target="#sync-preview" hx-swap="outerHTML" hx-indicator="#preview-busy" hx-disabled-elt="find button" class="inline">${csrfField(ctx)}<button type="submit" class="link">Preview sync</button> <span id="preview-busy" class="htmx-indicator">Asking the forge…</span></form>
 ${v.activeSyncJob ? syncJobStatus(ctx, v.org, v.activeSyncJob) : html`<div id="sync-status"></div>`}
 <div id="sync-preview"></div>`
   : html`<p>Not synced with a forge: members are added with <code>packyard org member add ${v.org} LOGIN</code>.</p>`}

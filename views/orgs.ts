@@ -96,8 +96,8 @@ ${v.links ? orgNav(ctx, v.org, v.links) : ''}
     <input type="search" name="q" value="${v.q}" placeholder="Search packages" aria-label="Search packages"
       hx-get="${searchUrl}" hx-trigger="input changed delay:200ms, search" hx-target="#package-rows">
   </form>
-  <table class="packages"><thead><tr><th>Package</th><th>Status</th><th>Last update</th></tr></thead>
-  <tbody id="package-rows">${packageRows(ctx, v.org, v.rows, v.q, v.more ?? null)}</tbody></table>
+  <div class="scroll"><table class="packages"><thead><tr><th>Package</th><th>Status</th><th>Last update</th></tr></thead>
+  <tbody id="package-rows">${packageRows(ctx, v.org, v.rows, v.q, v.more ?? null)}</tbody></table></div>
 </section>
 <section class="card">
   <h2>Use it with composer</h2>

@@ -1,12 +1,16 @@
-// A package's page: versions (stability, requirements, source and dist references), last
+// A package's page, with the organization's menu: versions (dev branches, the default branch
+// first and marked, then tags newest first; stability, requirements, source and dist references), last
 // update and error, skipped refs with their reasons, the generic hook URL's existence, and
 // "Update now" with the job status fragment that polls until the job ends.
 import { html, type Html } from './html.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
 import { packageHref } from './orgs.js';
+import { orgNav, type OrgLinks } from './org-admin.js';
 
 export interface VersionView {
   version: string;
+  /** The repository's default branch (listed first, marked). */
+  defaultBranch?: boolean;
   stability: string;
   refKind: string;
   refName: string;
@@ -36,6 +40,8 @@ export interface PackagePageView {
   newHookUrl?: string | undefined;
   /** A job still queued or running for this package, shown polling on load. */
   activeJob: JobView | null;
+  /** The organization's pages this user may open (its menu). */
+  links?: OrgLinks | undefined;
 }
 
 export interface JobView {
@@ -71,6 +77,7 @@ export function packagePage(ctx: ViewContext, v: PackagePageView): Html {
     ctx,
     v.name,
     html`<h1>${v.name}</h1>
+${v.links ? orgNav(ctx, v.org, v.links) : ''}
 ${v.description ? html`<p class="lead">${v.description}</p>` : ''}
 <dl class="facts">
   <dt>Repository</dt><dd><code>${v.url}</code> (${v.vcsType})${v.forgeStatus && v.forgeStatus !== 'active' ? html` <span class="badge error">${v.forgeStatus} on the forge</span>` : ''}</dd>
@@ -95,16 +102,16 @@ ${v.activeJob ? jobStatus(ctx, v.org, v.name, v.activeJob) : html`<div id="job-s
 ${v.versions.length
   ? html`<div class="scroll"><table class="versions"><thead><tr><th>Version</th><th>Stability</th><th>Requires</th><th>Source</th><th>Dist</th><th>Time</th></tr></thead><tbody>
 ${v.versions.map(
-  (x) => html`<tr><td><strong>${x.version}</strong></td><td><span class="badge">${x.stability}</span></td><td>${requirements(x.require)}</td>
+  (x) => html`<tr${x.defaultBranch ? html` class="default-branch"` : ''}><td><strong>${x.version}</strong>${x.defaultBranch ? html` <span class="badge default">default branch</span>` : ''}</td><td><span class="badge">${x.stability}</span></td><td>${requirements(x.require)}</td>
 <td><span class="muted">${x.refKind}</span> ${x.refName}<br><code>${short(x.commit)}</code></td><td><code>${short(x.commit)}</code> zip</td><td class="time">${x.time ?? ''}</td></tr>`,
 )}
 </tbody></table></div>`
   : html`<p class="empty">No versions published yet.</p>`}
 <h2>Skipped refs</h2>
 ${v.skipped.length
-  ? html`<table class="skipped"><thead><tr><th>Ref</th><th>Commit</th><th>Reason</th></tr></thead><tbody>
+  ? html`<div class="scroll"><table class="skipped"><thead><tr><th>Ref</th><th>Commit</th><th>Reason</th></tr></thead><tbody>
 ${v.skipped.map((s) => html`<tr><td><span class="muted">${s.kind}</span> ${s.name}</td><td><code>${short(s.commit)}</code></td><td>${s.reason}</td></tr>`)}
-</tbody></table>`
+</tbody></table></div>`
   : html`<p class="empty">Every ref became a version.</p>`}`,
     [
       { href: `${ctx.base}/${v.org}/`, label: v.org },

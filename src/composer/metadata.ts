@@ -57,13 +57,27 @@ export function renderVersion(v: StoredVersion, ctx: RenderContext): JsonObject 
   return out;
 }
 
-function sortDev(a: StoredVersion, b: StoredVersion): number {
+/** What ordering a package's versions needs of each. */
+export type OrderableVersion = Pick<StoredVersion, 'version' | 'normalized' | 'isDev' | 'defaultBranch'>;
+
+function sortDev(a: OrderableVersion, b: OrderableVersion): number {
   if (a.defaultBranch !== b.defaultBranch) return a.defaultBranch ? -1 : 1;
   const an = a.normalized.startsWith('dev-');
   const bn = b.normalized.startsWith('dev-');
   if (an !== bn) return an ? 1 : -1; // numeric branches (X.Y.x-dev) before named ones
   if (!an) return compareNewestFirst(a.normalized, b.normalized);
   return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+}
+
+/**
+ * A package's versions in packagist.org's order, for showing them: dev branches (the default
+ * branch first, as in the ~dev file), then tagged versions newest first.
+ */
+export function packagistOrder<T extends OrderableVersion>(versions: readonly T[]): T[] {
+  return [
+    ...versions.filter((v) => v.isDev).sort(sortDev),
+    ...versions.filter((v) => !v.isDev).sort((a, b) => compareNewestFirst(a.normalized, b.normalized)),
+  ];
 }
 
 export interface P2Documents {
@@ -73,8 +87,9 @@ export interface P2Documents {
 
 /** The two p2 files of a package: `{"packages":{name:[...]},"minified":"composer/2.0"}`. */
 export function buildP2Documents(versions: readonly StoredVersion[], ctx: RenderContext): P2Documents {
-  const tags = versions.filter((v) => !v.isDev).sort((a, b) => compareNewestFirst(a.normalized, b.normalized));
-  const dev = versions.filter((v) => v.isDev).sort(sortDev);
+  const ordered = packagistOrder(versions);
+  const tags = ordered.filter((v) => !v.isDev);
+  const dev = ordered.filter((v) => v.isDev);
   const doc = (list: StoredVersion[]) =>
     JSON.stringify({ packages: { [ctx.name]: minify(list.map((v) => renderVersion(v, ctx))) }, minified: 'composer/2.0' });
   return { tags: doc(tags), dev: doc(dev) };

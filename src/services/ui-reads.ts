@@ -2,6 +2,7 @@
 // versions and skipped refs, the active update job, a user's tokens. Plain rows, no policy:
 // the routes decide what may be seen (domain/policy.ts) and filter.
 import type { Sqlite } from '../db/client.js';
+import { packagistOrder } from '../composer/metadata.js';
 
 export interface OrgSummary {
   id: number;
@@ -25,7 +26,20 @@ export interface PackageDetail extends PackageSummary {
   lastError: string | null;
   lastErrorAt: number | null;
   hasHook: boolean;
-  versions: { version: string; stability: string; refKind: string; refName: string; commit: string; time: string | null; require: Record<string, string> }[];
+  /** In packagist.org's order: dev branches (the default branch first), then tags newest first. */
+  versions: {
+    version: string;
+    normalized: string;
+    isDev: boolean;
+    /** The version of the repository's default branch (composer's "default-branch": true). */
+    defaultBranch: boolean;
+    stability: string;
+    refKind: string;
+    refName: string;
+    commit: string;
+    time: string | null;
+    require: Record<string, string>;
+  }[];
   skipped: { kind: string; name: string; commit: string; reason: string }[];
 }
 
@@ -79,7 +93,8 @@ export class UiReads {
          FROM packages p WHERE p.org_id = ? AND p.name = ?`,
       ),
       versions: sqlite.prepare(
-        `SELECT version, stability, ref_kind AS refKind, ref_name AS refName, "commit", time, json_extract(data, '$.require') AS require
+        `SELECT version, normalized, is_dev AS isDev, json_extract(data, '$."default-branch"') IS 1 AS defaultBranch, stability,
+           ref_kind AS refKind, ref_name AS refName, "commit", time, json_extract(data, '$.require') AS require
          FROM versions WHERE package_id = ? ORDER BY position`,
       ),
       skipped: sqlite.prepare(`SELECT kind, name, "commit", skip_reason AS reason FROM package_refs WHERE package_id = ? AND skip_reason IS NOT NULL ORDER BY kind DESC, name`),
@@ -113,10 +128,15 @@ export class UiReads {
   package(orgId: number, name: string): PackageDetail | null {
     const row = this.q.pkg.get(orgId, name.toLowerCase()) as (Omit<PackageDetail, 'versions' | 'skipped' | 'hasHook'> & { hasHook: number }) | undefined;
     if (!row) return null;
-    const versions = (this.q.versions.all(row.id) as (Omit<PackageDetail['versions'][number], 'require'> & { require: string | null })[]).map((v) => ({
-      ...v,
-      require: stringRecord(v.require ? JSON.parse(v.require) : null),
-    }));
+    type Row = Omit<PackageDetail['versions'][number], 'require' | 'isDev' | 'defaultBranch'> & { require: string | null; isDev: number; defaultBranch: number };
+    const versions = packagistOrder(
+      (this.q.versions.all(row.id) as Row[]).map((v) => ({
+        ...v,
+        isDev: v.isDev === 1,
+        defaultBranch: v.defaultBranch === 1,
+        require: stringRecord(v.require ? JSON.parse(v.require) : null),
+      })),
+    );
     const skipped = this.q.skipped.all(row.id) as PackageDetail['skipped'];
     return { ...row, hasHook: row.hasHook === 1, versions, skipped };
   }

@@ -149,9 +149,29 @@ t.test('the UI of a synced organization in chromium', { skip: browserSkip() }, a
     // It is a link-styled button on a white card: white text (the header's style) hid it once.
     // (A string: the tests are compiled without the DOM types.)
     t.not(await preview.evaluate<string, undefined>('(el) => getComputedStyle(el).color'), 'rgb(255, 255, 255)', 'the Preview sync button is visible');
+    t.ok(await page.locator('#preview-busy').isHidden(), '"Asking the forge…" is hidden until the button is pressed');
+    // Hold the request in the browser until the busy state is checked (no timing involved).
+    let arrived!: () => void;
+    const held = new Promise<void>((r) => (arrived = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    await page.route('**/acme/-/settings/preview', async (route) => {
+      arrived();
+      await gate;
+      await route.continue();
+    });
     await preview.click();
+    await held;
+    await page.locator('#preview-busy').waitFor({ state: 'visible' });
+    t.equal(await page.locator('#preview-busy').textContent(), 'Asking the forge…', 'the busy marker shows while the forge is asked');
+    t.ok(await preview.isDisabled(), 'and the button cannot be pressed again');
+    release();
     const plan = page.locator('#sync-preview ul.plan');
     await plan.waitFor();
+    await page.unroute('**/acme/-/settings/preview');
+    // htmx enables the button again and hides the marker once the request is over.
+    await page.waitForFunction(`!document.querySelector('form[hx-indicator="#preview-busy"] button').disabled`);
+    await page.locator('#preview-busy').waitFor({ state: 'hidden' });
     const text = (await plan.textContent()) ?? '';
     t.match(text, /new user dave/);
     t.match(text, /gains dave gains membership \(member\)/);

@@ -2,7 +2,7 @@
 // changed with PACKYARD_CHROMIUM) driven by playwright-core, headless, with a fresh temporary
 // profile and no network of its own (no sync, updates or QUIC). One browser per test file:
 // openBrowser(t) launches it and closes it in t.teardown; each flow takes a new context (its own
-// cookies) with a fixed 1280x800 viewport.
+// cookies) with a fixed 1280x800 viewport (or PHONE_VIEWPORT, a phone held upright).
 //
 // Without chromium the browser tests skip locally with a message, but FAIL in CI (CI=true):
 // a CI image that lost the package must not turn the suite silently green.
@@ -20,6 +20,8 @@ export const SCREENSHOT_DIR = join(ROOT, 'test-output', 'screenshots');
 export const DOC_SCREENSHOT_DIR = join(ROOT, 'docs', 'ui');
 export const CHROMIUM = process.env.PACKYARD_CHROMIUM || '/usr/bin/chromium';
 export const VIEWPORT = { width: 1280, height: 800 } as const;
+/** A small phone held upright (iPhone SE size), for the layout checks. */
+export const PHONE_VIEWPORT = { width: 375, height: 667 } as const;
 /** The bound for every wait on the page (htmx polls, navigations). */
 export const WAIT_MS = 20_000;
 
@@ -49,10 +51,10 @@ interface Teardown {
 
 export interface TestBrowser {
   browser: Browser;
-  /** A new context (fresh cookies) with the fixed viewport; closed with the browser. */
-  context(): Promise<BrowserContext>;
+  /** A new context (fresh cookies) with the fixed viewport, or the phone's; closed with the browser. */
+  context(opts?: { phone?: boolean }): Promise<BrowserContext>;
   /** A page in a new context. */
-  page(): Promise<Page>;
+  page(opts?: { phone?: boolean }): Promise<Page>;
 }
 
 export async function openBrowser(t: Teardown): Promise<TestBrowser> {
@@ -62,13 +64,20 @@ export async function openBrowser(t: Teardown): Promise<TestBrowser> {
   // launch() runs chromium with a new temporary --user-data-dir and removes it on close.
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
   t.teardown(() => browser.close());
-  const context = async () => {
-    const c = await browser.newContext({ viewport: VIEWPORT, locale: 'en-US', timezoneId: 'UTC', colorScheme: 'light' });
+  const context = async (opts: { phone?: boolean } = {}) => {
+    const c = await browser.newContext({
+      viewport: opts.phone ? PHONE_VIEWPORT : VIEWPORT,
+      // A phone honours <meta name="viewport"> and has touch, as the real ones do.
+      ...(opts.phone ? { isMobile: true, hasTouch: true } : {}),
+      locale: 'en-US',
+      timezoneId: 'UTC',
+      colorScheme: 'light',
+    });
     c.setDefaultTimeout(WAIT_MS);
     c.setDefaultNavigationTimeout(WAIT_MS);
     return c;
   };
-  return { browser, context, page: async () => (await context()).newPage() };
+  return { browser, context, page: async (opts = {}) => (await context(opts)).newPage() };
 }
 
 /**

@@ -54,6 +54,7 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): (req: FastifyRequest
   const staticDir = join(packageRoot(), 'views', 'static');
   const css = readFileSync(join(staticDir, 'app.css'));
   const js = readFileSync(join(staticDir, 'app.js'));
+  const favicon = readFileSync(join(staticDir, 'favicon.svg'));
   const ui: Ui = {
     deps,
     base: parsed.pathname.replace(/\/+$/, ''),
@@ -113,6 +114,18 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): (req: FastifyRequest
       reply.type('application/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=31536000, immutable').send(htmx.js),
     );
     scope.get('/static/app.css', (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(css));
+    // The icon is public (browsers ask for /favicon.ico on every page, signed in or not): never a
+    // redirect to the login page, never a session cookie. An SVG in an <img>-like context runs no
+    // script; the CSP on the file itself keeps it inert when opened directly.
+    const sendIcon = (_req: FastifyRequest, reply: FastifyReply) =>
+      reply
+        .type('image/svg+xml')
+        .header('Cache-Control', 'public, max-age=86400')
+        .header('Content-Security-Policy', "default-src 'none'")
+        .header('X-Content-Type-Options', 'nosniff')
+        .send(favicon);
+    scope.get('/static/favicon.svg', sendIcon);
+    scope.get('/favicon.ico', sendIcon);
     scope.get('/static/app.js', (_req, reply) => reply.type('application/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(js));
 
     loginRoutes(scope, ui);

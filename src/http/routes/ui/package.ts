@@ -6,6 +6,7 @@ import type { JobRow } from '../../../jobs/queue.js';
 import type { PackageDetail } from '../../../services/ui-reads.js';
 import { jobStatus, packagePage, type JobView } from '../../../../views/package.js';
 import { packageHref } from '../../../../views/orgs.js';
+import { orgLinks } from './org-admin.js';
 import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
 
 type PkgParams = { org: string; vendor: string; name: string };
@@ -57,6 +58,7 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
         canManage: can(r.principal, 'package:manage', { org: r.facts, packageId: pkg.id }),
         newHookUrl,
         activeJob: active ? jobView(active) : null,
+        links: orgLinks(r),
       }),
       newHookUrl ? 201 : 200,
     );
