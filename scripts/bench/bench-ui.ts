@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { startPackyard } from '../../test/helpers/packyard.js';
 import { createOrg } from '../../src/services/orgs.js';
+import { createUser } from '../../src/services/users.js';
 import { fmtMs, type Teardowns } from './lib.js';
 import type { BenchResult, Row } from './report.js';
 
@@ -243,7 +244,7 @@ export function seedUiOrg(sqlite: import('../../src/db/client.js').Sqlite, db: i
 interface PageCase {
   label: string;
   path: string;
-  as: 'owner' | 'member' | 'none';
+  as: 'owner' | 'member' | 'admin' | 'none';
   hx?: boolean;
 }
 
@@ -275,7 +276,9 @@ export async function benchUi(o: { td: Teardowns; log: (l: string) => void; requ
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   o.td.teardown(() => agent.destroy());
   const base = new URL(pky.url);
-  const cookies = { owner: s.ownerCookie, member: s.memberCookie, none: '' };
+  // An instance admin for the instance-wide pages (New organization).
+  const admin = createUser(pky.deps.db, 'bench-admin', { admin: true }, 'bench');
+  const cookies = { owner: s.ownerCookie, member: s.memberCookie, admin: pky.deps.sessions.create(admin.id).cookie, none: '' };
   const get = (c: PageCase) =>
     new Promise<{ status: number; bytes: number }>((resolve, reject) => {
       const headers: Record<string, string> = {};
@@ -323,6 +326,8 @@ export async function benchUi(o: { td: Teardowns; log: (l: string) => void; requ
     { label: 'audit log (first page)', path: `/${ORG}/-/audit`, as: 'owner' },
     { label: 'audit log "Load more" fragment', path: `/${ORG}/-/audit?before=${s.auditBefore}`, as: 'owner', hx: true },
     { label: 'profile', path: '/-/profile', as: 'owner' },
+    { label: 'new organization (instance admin)', path: '/-/orgs/new', as: 'admin' },
+    { label: 'home (instance admin: every organization)', path: '/', as: 'admin' },
     { label: 'login page (signed out)', path: '/login', as: 'none' },
   ];
   const reference: PageCase = { label: 'GET /healthz (reference)', path: '/healthz', as: 'none' };
