@@ -120,6 +120,9 @@ function valueText(v: unknown): string {
   return String(v);
 }
 
+/** "forgeLogin" → "forge login". */
+const label = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+
 /** A row with names in place of ids. */
 export function nameAuditRow(r: RawAuditRow, names: AuditNames): NamedAuditRow {
   let target: AuditPart[] = [{ text: r.target }];
@@ -147,8 +150,7 @@ export function nameAuditRow(r: RawAuditRow, names: AuditNames): NamedAuditRow {
       const pkg = key === 'packageId' ? packageIdOf(v) : null;
       if (pkg !== null) return { key: 'package', value: [packagePart(names, pkg)] };
       if (key === 'job' && packageIdOf(v) !== null) return { key, value: [{ text: `#${valueText(v)}` }] };
-      if (key === 'forgeId') return { key: 'forge id', value: [{ text: valueText(v) }] };
-      return { key, value: [{ text: valueText(v) }] };
+      return { key: label(key), value: [{ text: valueText(v) }] };
     });
   }
   return { id: r.id, at: r.at, actor: r.actor, action: r.action, target, details };
