@@ -1,5 +1,6 @@
 // Drizzle table definitions. Times are integer milliseconds since the epoch (UTC) everywhere.
 // Migrations are generated from this file (npm run db:generate) and committed, never edited.
+import type { DeliveryTargets } from '../domain/deliveries.js';
 import { sqliteTable, integer, text, blob, uniqueIndex, index, primaryKey } from 'drizzle-orm/sqlite-core';
 
 const ms = (name: string) => integer(name, { mode: 'number' });
@@ -223,6 +224,8 @@ export const deliveries = sqliteTable(
     status: text('status', { enum: ['accepted', 'ignored', 'rejected', 'failed'] }).notNull(),
     /** What was done: the jobs enqueued, or why nothing was. */
     outcome: text('outcome').notNull(),
+    /** What the delivery queued, for the activity page and "Replay" (null before migration 0006). */
+    targets: text('targets', { mode: 'json' }).$type<DeliveryTargets>(),
   },
   (t) => [uniqueIndex('deliveries_integration_delivery').on(t.integration, t.deliveryId), index('deliveries_received').on(t.receivedAt)],
 );

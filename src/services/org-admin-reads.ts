@@ -3,6 +3,7 @@
 import type { Sqlite } from '../db/client.js';
 import type { JobRow } from '../jobs/queue.js';
 import { auditRefs, nameAuditRow, type AuditNames, type NamedAuditRow, type RawAuditRow } from './audit-names.js';
+import type { DeliveryTargets } from '../domain/deliveries.js';
 
 export interface CredentialOption {
   name: string;
@@ -40,6 +41,20 @@ export interface DeliveryView {
   receivedAt: number;
   status: 'accepted' | 'ignored' | 'rejected' | 'failed';
   outcome: string;
+  /** What it queued; null for deliveries logged before migration 0006. */
+  targets: DeliveryTargets | null;
+}
+
+type DeliveryRow = Omit<DeliveryView, 'targets'> & { targets: string | null };
+
+function deliveryView(row: DeliveryRow): DeliveryView {
+  let targets: DeliveryTargets | null = null;
+  try {
+    targets = row.targets === null ? null : (JSON.parse(row.targets) as DeliveryTargets);
+  } catch {
+    targets = null;
+  }
+  return { ...row, targets };
 }
 
 export type AuditRow = RawAuditRow;
@@ -92,11 +107,11 @@ export class OrgAdminReads {
       job: sqlite.prepare(`SELECT id FROM jobs WHERE id = ? AND lock_key = ?`),
       activeSync: sqlite.prepare(`SELECT id FROM jobs WHERE lock_key = ? AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1`),
       deliveries: sqlite.prepare(
-        `SELECT id, delivery_id AS deliveryId, event, action, received_at AS receivedAt, status, outcome FROM deliveries
+        `SELECT id, delivery_id AS deliveryId, event, action, received_at AS receivedAt, status, outcome, targets FROM deliveries
          WHERE integration = ? ORDER BY received_at DESC, id DESC LIMIT ?`,
       ),
       delivery: sqlite.prepare(
-        `SELECT id, delivery_id AS deliveryId, event, action, received_at AS receivedAt, status, outcome FROM deliveries WHERE integration = ? AND id = ?`,
+        `SELECT id, delivery_id AS deliveryId, event, action, received_at AS receivedAt, status, outcome, targets FROM deliveries WHERE integration = ? AND id = ?`,
       ),
       repoOfOrg: sqlite.prepare(`SELECT 1 FROM forge_repos WHERE org_id = ? AND lower(full_name) = lower(?)`),
       orgsOfIntegration: sqlite.prepare(`SELECT COUNT(*) AS n FROM organizations WHERE sync_integration = ?`),
@@ -167,11 +182,12 @@ export class OrgAdminReads {
   }
 
   deliveries(integration: string, limit = 50): DeliveryView[] {
-    return this.q.deliveries.all(integration, limit) as DeliveryView[];
+    return (this.q.deliveries.all(integration, limit) as DeliveryRow[]).map(deliveryView);
   }
 
   delivery(integration: string, id: number): DeliveryView | null {
-    return (this.q.delivery.get(integration, id) as DeliveryView | undefined) ?? null;
+    const row = this.q.delivery.get(integration, id) as DeliveryRow | undefined;
+    return row === undefined ? null : deliveryView(row);
   }
 
   /** Whether `fullName` is a repository of this organization's forge listing. */

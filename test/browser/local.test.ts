@@ -2,7 +2,8 @@
 // the instance admin signs in with the password form (a wrong password first), opens an
 // organization whose package carries markup in its description (shown as text, never run),
 // creates a token with a scope and an expiry (its secret shown once, and it works with the
-// composer endpoints), then revokes it (and it stops working). Screenshots as in forge.test.ts.
+// composer endpoints), then revokes it (and it stops working), and creates an organization (a bad
+// name is shown at its field). Screenshots as in forge.test.ts.
 import t from 'tap';
 import { browserSkip, openBrowser, shot } from '../helpers/browser.js';
 import { PASSWORD, uiFixture } from '../helpers/ui-fixture.js';
@@ -71,5 +72,22 @@ t.test('local sign-in and tokens in chromium', { skip: browserSkip() }, async (t
     t.match(await page.locator('tr.revoked', { hasText: 'laptop' }).textContent(), /revoked \d{4}-\d\d-\d\d/);
     await shot(page, 'tokens-revoked');
     t.equal(await p2(token), 401, 'a revoked token no longer reads');
+  });
+
+  await t.test('the admin creates an organization', async (t) => {
+    await page.goto(url('/'));
+    await page.getByRole('link', { name: 'New organization' }).click();
+    await page.getByRole('heading', { name: 'New organization' }).waitFor();
+    await page.getByLabel('Name').fill('Not Valid');
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    await page.locator('#name-error').waitFor();
+    t.equal(await page.getByLabel('Name').getAttribute('aria-invalid'), 'true', 'a bad name is shown at its field');
+    await page.getByLabel('Name').fill('widgets');
+    await shot(page, 'new-organization', { doc: true });
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    await page.waitForURL(url('/widgets/'));
+    t.match(await page.locator('h1').textContent(), 'widgets');
+    await page.goto(url('/'));
+    t.ok(await page.getByRole('link', { name: 'widgets' }).count(), 'listed among the organizations');
   });
 });

@@ -191,8 +191,10 @@ t.test('GitHub Enterprise sync end to end', async (t) => {
     const replay = await ghe.deliver('acme', 'push', payload, { deliveryId: ok[0]!.deliveryId });
     t.same(replay.map((d) => d.status), [200], 'replayed delivery answered 200');
     t.equal(jobCount(pky), jobsAfter, 'and ignored');
-    const log = pky.deps.sqlite.prepare(`SELECT status, outcome FROM deliveries WHERE delivery_id = ?`).get(ok[0]!.deliveryId) as { status: string; outcome: string };
+    const log = pky.deps.sqlite.prepare(`SELECT status, outcome, targets FROM deliveries WHERE delivery_id = ?`).get(ok[0]!.deliveryId) as { status: string; outcome: string; targets: string };
     t.equal(log.status, 'accepted');
     t.match(log.outcome, /update queued/);
+    const pkgId = (pky.deps.sqlite.prepare(`SELECT id FROM packages WHERE name = 'acme/repo-01'`).get() as { id: number }).id;
+    t.same(JSON.parse(log.targets), { updates: [{ org: 'acme', packageId: pkgId }], repo: 'acme/repo-01' }, 'what it queued is stored for Replay');
   });
 });

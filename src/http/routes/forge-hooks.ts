@@ -4,6 +4,7 @@
 // within milliseconds. Every accepted delivery is logged in `deliveries` with what it caused.
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../compose.js';
+import type { DeliveryTargets } from '../../domain/deliveries.js';
 import type { HookEvent } from '../../forges/types.js';
 import { requestSync } from '../../jobs/sync-org.js';
 import { requestUpdate } from '../../services/packages.js';
@@ -29,19 +30,24 @@ export function forgeHookRoutes(app: FastifyInstance, deps: Deps): void {
     `INSERT INTO deliveries (integration, delivery_id, event, action, received_at, status, outcome)
      VALUES (@integration, @deliveryId, @event, @action, @at, 'accepted', '') ON CONFLICT (integration, delivery_id) DO NOTHING`,
   );
-  const setOutcome = deps.sqlite.prepare(`UPDATE deliveries SET status = ?, outcome = ? WHERE integration = ? AND delivery_id = ?`);
+  const setOutcome = deps.sqlite.prepare(`UPDATE deliveries SET status = ?, outcome = ?, targets = ? WHERE integration = ? AND delivery_id = ?`);
   const packagesOfRepo = deps.sqlite.prepare(
     `SELECT fr.package_id AS packageId, fr.composer AS composer, o.name AS org FROM forge_repos fr JOIN organizations o ON o.id = fr.org_id
      WHERE fr.integration = ? AND fr.external_id = ?`,
   );
   const syncedOrgs = deps.sqlite.prepare(`SELECT name FROM organizations WHERE sync_integration = ?`);
 
-  /** Queues what a verified event asks for; returns a description for the delivery log. */
-  function dispatch(integration: string, hook: HookEvent): { status: 'accepted' | 'ignored'; outcome: string } {
-    const syncAll = (why: string) => {
+  type Dispatched = { status: 'accepted' | 'ignored'; outcome: string; targets?: DeliveryTargets };
+
+  /** Queues what a verified event asks for; returns a description for the delivery log and what it queued. */
+  function dispatch(integration: string, hook: HookEvent): Dispatched {
+    const syncAll = (why: string, repo?: string): Dispatched => {
       const orgs = (syncedOrgs.all(integration) as { name: string }[]).map((r) => r.name);
       const jobs = orgs.map((o) => requestSync(deps.queue, o, `webhook:${integration}`).job.id);
-      return { status: orgs.length > 0 ? 'accepted' as const : 'ignored' as const, outcome: orgs.length > 0 ? `${why}: sync of ${orgs.join(', ')} queued (jobs ${jobs.join(', ')})` : `${why}: no organization syncs from ${integration}` };
+      const targets: DeliveryTargets = { syncs: orgs, ...(repo !== undefined ? { repo } : {}) };
+      return orgs.length > 0
+        ? { status: 'accepted', outcome: `${why}: sync of ${orgs.join(', ')} queued (jobs ${jobs.join(', ')})`, targets }
+        : { status: 'ignored', outcome: `${why}: no organization syncs from ${integration}`, targets };
     };
     switch (hook.kind) {
       case 'ping':
@@ -54,14 +60,18 @@ export function forgeHookRoutes(app: FastifyInstance, deps: Deps): void {
         const pkgs = rows.filter((r) => r.packageId !== null);
         if (pkgs.length > 0) {
           const jobs = pkgs.map((r) => requestUpdate(deps.queue, r.packageId as number, `webhook:${integration}`).job.id);
-          return { status: 'accepted', outcome: `${hook.kind} on ${hook.repo.fullName}: update queued (jobs ${jobs.join(', ')})` };
+          return {
+            status: 'accepted',
+            outcome: `${hook.kind} on ${hook.repo.fullName}: update queued (jobs ${jobs.join(', ')})`,
+            targets: { updates: pkgs.map((r) => ({ org: r.org, packageId: r.packageId as number })), repo: hook.repo.fullName },
+          };
         }
         // A repository that is not a package yet may just have received its composer.json.
-        if (hook.kind === 'push') return syncAll(`push on ${hook.repo.fullName}, not a package yet`);
-        return { status: 'ignored', outcome: `${hook.kind} on ${hook.repo.fullName}: not a package` };
+        if (hook.kind === 'push') return syncAll(`push on ${hook.repo.fullName}, not a package yet`, hook.repo.fullName);
+        return { status: 'ignored', outcome: `${hook.kind} on ${hook.repo.fullName}: not a package`, targets: { repo: hook.repo.fullName } };
       }
       case 'repository':
-        return syncAll(`repository ${hook.repo.fullName} ${hook.action}`);
+        return syncAll(`repository ${hook.repo.fullName} ${hook.action}`, hook.repo.fullName);
       case 'team':
       case 'membership':
       case 'organization':
@@ -102,13 +112,14 @@ export function forgeHookRoutes(app: FastifyInstance, deps: Deps): void {
         metric.inc({ integration: id, outcome: 'duplicate' });
         return reply.code(200).send({ status: 'duplicate', delivery: verified.deliveryId });
       }
-      let result: { status: 'accepted' | 'ignored' | 'failed'; outcome: string };
+      let result: { status: 'accepted' | 'ignored' | 'failed'; outcome: string; targets?: DeliveryTargets };
       try {
         result = dispatch(id, verified.hook);
       } catch (e) {
         result = { status: 'failed', outcome: e instanceof Error ? e.message : String(e) };
       }
-      setOutcome.run(result.status, result.outcome.slice(0, 2000), id, verified.deliveryId);
+      const targets = result.targets === undefined ? null : JSON.stringify(result.targets);
+      setOutcome.run(result.status, result.outcome.slice(0, 2000), targets, id, verified.deliveryId);
       metric.inc({ integration: id, outcome: result.status });
       return reply.code(result.status === 'failed' ? 500 : 202).send({ status: result.status, delivery: verified.deliveryId, outcome: result.outcome });
     });

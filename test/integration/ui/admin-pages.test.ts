@@ -294,6 +294,17 @@ t.test('organization admin pages', async (t) => {
     t.match(nothing.body, 'nothing to replay');
     t.equal((sqlite.prepare(`SELECT COUNT(*) AS n FROM deliveries`).get() as { n: number }).n, deliveriesBefore, 'the delivery log is unchanged');
     t.equal((sqlite.prepare(`SELECT COUNT(*) AS n FROM audit_log WHERE action = 'delivery.replay' AND actor = 'ui:frank'`).get() as { n: number }).n, 2, 'audited');
+    // Deliveries logged with their targets: Replay and the page use them, not the outcome text.
+    const withTargets = sqlite.prepare(`INSERT INTO deliveries (integration, delivery_id, event, action, received_at, status, outcome, targets) VALUES ('ghe', ?, 'push', NULL, ?, 'accepted', 'worded differently', ?) RETURNING id`);
+    const targeted = (withTargets.get('d-t1', now, JSON.stringify({ updates: [{ org: 'corp', packageId: tool }], repo: 'corp/tool' })) as { id: number }).id;
+    const elsewhere = (withTargets.get('d-t2', now, JSON.stringify({ syncs: ['other'] })) as { id: number }).id;
+    const targetedPage = await frank.get('/corp/-/activity');
+    t.match(targetedPage.body, `action="/corp/-/activity/deliveries/${targeted}/replay"`, 'replayable from its stored targets');
+    t.notMatch(targetedPage.body, `/deliveries/${elsewhere}/`, "another organization's sync is not shown");
+    const again = await frank.post(`/corp/-/activity/deliveries/${targeted}/replay`, {}, hx(frank));
+    t.equal(again.statusCode, 202);
+    t.same(sqlite.prepare(`SELECT lock_key AS lockKey FROM jobs WHERE id = ?`).get(Number(/Update #(\d+)/.exec(again.body)?.[1])), { lockKey: `package:${tool}` });
+    t.equal((await frank.post(`/corp/-/activity/deliveries/${elsewhere}/replay`, {}, hx(frank))).statusCode, 404);
     // Let the queued syncs end before the forge opens for the preview.
     await waitFor('the queued syncs', async () =>
       (sqlite.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE type = 'sync-org' AND status IN ('queued', 'running')`).get() as { n: number }).n === 0 ? true : null);

@@ -43,6 +43,7 @@ import {
   type SyncJobView,
 } from '../../../../views/org-admin.js';
 import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
+import { deliveryConcerns, replayTargetOf, type ReplayTarget } from '../../../domain/deliveries.js';
 
 type OrgParams = { org: string };
 
@@ -69,9 +70,13 @@ function syncJobView(j: JobRow): SyncJobView {
   return { id: j.id, status: j.status, error: j.error, result };
 }
 
-/** What a delivery queued, read back from its outcome line (forge-hooks.ts writes it). */
-function replayTarget(reads: OrgAdminReads, orgId: number, orgName: string, d: DeliveryView): { kind: 'update'; packageId: number } | { kind: 'sync' } | null {
+/**
+ * What a delivery queued for this organization: its stored targets, or for deliveries logged
+ * before they were stored, read back from the outcome line (forge-hooks.ts writes both).
+ */
+function replayTarget(reads: OrgAdminReads, orgId: number, orgName: string, d: DeliveryView): ReplayTarget | null {
   if (d.status !== 'accepted') return null;
+  if (d.targets !== null) return replayTargetOf(d.targets, orgName);
   const update = /^(?:push|ref-created|ref-deleted|release) on (\S+): update queued/.exec(d.outcome);
   if (update) {
     const packageId = reads.packageOfRepo(orgId, update[1] as string);
@@ -87,6 +92,7 @@ function replayTarget(reads: OrgAdminReads, orgId: number, orgName: string, d: D
  * one integration, their owners see only deliveries naming their repositories or their sync.
  */
 function concernsOrg(reads: OrgAdminReads, orgId: number, orgName: string, d: DeliveryView): boolean {
+  if (d.targets !== null) return deliveryConcerns(d.targets, orgName, (repo) => reads.isOrgRepo(orgId, repo));
   const sync = /sync of (.+) queued \(jobs/.exec(d.outcome);
   if (sync) return (sync[1] as string).split(', ').includes(orgName);
   const repo = /^(?:push|ref-created|ref-deleted|release|repository) (?:on )?([^\s:]+)[: ]/.exec(d.outcome);

@@ -1,0 +1,1 @@
+ALTER TABLE `deliveries` ADD `targets` text;
