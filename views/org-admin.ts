@@ -5,6 +5,7 @@ import { html, type Html } from './html.js';
 import { syncSettingsFields } from './new-org.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
 import { packageHref } from './orgs.js';
+import type { AuditPart, NamedAuditRow } from '../src/services/audit-names.js';
 
 /** The organization's pages this user may open (shown on the org page and each admin page). */
 export interface OrgLinks {
@@ -63,12 +64,76 @@ export function unaddedRepoRow(ctx: ViewContext, org: string, r: UnaddedRepoView
 <td><form method="post" action="${action}" hx-post="${action}" hx-target="#${repoRowId(r.fullName)}" hx-swap="outerHTML" class="inline">${csrfField(ctx)}<input type="hidden" name="repository" value="${r.fullName}"><button type="submit">Add</button></form></td></tr>`;
 }
 
-/** The row after "Add": the package is importing (its name is known after the import). */
-export function addedRepoRow(ctx: ViewContext, org: string, fullName: string, jobId: number, error?: string): Html {
+/** An added package's first import, as the "Add" answer shows it (polled while it runs). */
+export interface ImportJobView {
+  id: number;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  error: string | null;
+  /** The package's name: known once an import read its composer.json. */
+  packageName: string | null;
+  packageUrl: string;
+  /** The package's last error (an import that ran but could not name it). */
+  packageError: string | null;
+}
+
+export function importJobHref(ctx: ViewContext, org: string, id: number): string {
+  return `${ctx.base}/${org}/-/packages/new/jobs/${id}`;
+}
+
+/** The import's status: polls every 500 ms while queued or running; when done, links the package page. */
+export function importStatus(ctx: ViewContext, org: string, job: ImportJobView): Html {
+  const live = job.status === 'queued' || job.status === 'running';
+  const poll = importJobHref(ctx, org, job.id);
+  const state = live ? (job.status === 'queued' ? 'queued' : 'importing…') : job.status === 'done' ? 'imported' : 'import failed';
+  return html`<div id="import-${job.id}" class="job import ${job.status}" role="status"${live ? html` hx-get="${poll}" hx-trigger="every 500ms" hx-swap="outerHTML"` : ''}>
+  Import #${job.id} of <code>${job.packageUrl}</code>: <strong>${state}</strong>${job.status === 'done'
+    ? job.packageName
+      ? html` · <a class="package-link" href="${packageHref(ctx, org, job.packageName)}">${job.packageName}</a>`
+      : html` · <a href="${ctx.base}/${org}/">the package list</a>`
+    : live ? html` <noscript><a href="${poll}">reload</a></noscript>` : ''}
+  ${job.error ? html`<pre class="error">${job.error}</pre>` : job.status !== 'failed' && job.packageError && !live ? html`<pre class="error">${job.packageError}</pre>` : ''}
+</div>`;
+}
+
+/** The row after "Add": the import's status, or why the repository could not be added. */
+export function addedRepoRow(ctx: ViewContext, org: string, fullName: string, job: ImportJobView | null, error?: string): Html {
   return html`<tr id="${repoRowId(fullName)}"><td>${fullName}</td>
-<td colspan="2">${error
-    ? html`<span class="error" role="alert">${error}</span>`
-    : html`<span class="badge new">added, importing…</span> (update #${jobId}; see <a href="${ctx.base}/${org}/">the package list</a>)`}</td></tr>`;
+<td colspan="2">${error || !job ? html`<span class="error" role="alert">${error ?? ''}</span>` : importStatus(ctx, org, job)}</td></tr>`;
+}
+
+/** The "by URL" form (the htmx target of its own post: the form again with the error, or the import). */
+export function addByUrlFragment(ctx: ViewContext, v: NewPackageView): Html {
+  const action = `${ctx.base}/${v.org}/-/packages/new`;
+  return html`<div id="add-by-url">
+  ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
+  <form method="post" action="${action}" hx-post="${action}" hx-target="#add-by-url" hx-swap="outerHTML" class="grid">
+    ${csrfField(ctx)}
+    <label>VCS URL <input name="url" required value="${v.form.url}" placeholder="https://git.example/team/repo.git"></label>
+    <label>Type <select name="type">${v.vcsTypes.map((t) => html`<option value="${t}"${v.form.type === t ? ' selected' : ''}>${t}</option>`)}</select></label>
+    <label>Credential <select name="credential">
+      <option value=""${v.form.credential === '' ? ' selected' : ''}>none</option>
+      ${v.credentials.map((c) => html`<option value="${c.name}"${v.form.credential === c.name ? ' selected' : ''}>${c.name} (${c.type})</option>`)}
+    </select></label>
+    <button type="submit">Add and import</button>
+  </form>
+</div>`;
+}
+
+/** The htmx answer to "Add and import" by URL: the import's status in place of the form. */
+export function addedByUrl(ctx: ViewContext, org: string, job: ImportJobView): Html {
+  return html`<div id="add-by-url">
+  ${importStatus(ctx, org, job)}
+  <p><a href="${ctx.base}/${org}/-/packages/new">Add another package</a></p>
+</div>`;
+}
+
+/** The import's status on a page of its own (after a plain form post, without htmx). */
+export function importPage(ctx: ViewContext, org: string, links: OrgLinks, job: ImportJobView): Html {
+  const href = `${ctx.base}/${org}/-/packages/new`;
+  return layout(ctx, `Import · ${org}`, html`<h1>Adding a package to ${org}</h1>
+${orgNav(ctx, org, links)}
+${importStatus(ctx, org, job)}
+<p><a href="${href}">Add another package</a></p>`, crumbs(ctx, org, href, 'add package'));
 }
 
 export function newPackagePage(ctx: ViewContext, v: NewPackageView): Html {
@@ -80,18 +145,8 @@ export function newPackagePage(ctx: ViewContext, v: NewPackageView): Html {
 ${orgNav(ctx, v.org, v.links)}
 <section class="card">
   <h2>By repository URL</h2>
-  ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
-  <form method="post" action="${action}" class="grid">
-    ${csrfField(ctx)}
-    <label>VCS URL <input name="url" required value="${v.form.url}" placeholder="https://git.example/team/repo.git"></label>
-    <label>Type <select name="type">${v.vcsTypes.map((t) => html`<option value="${t}"${v.form.type === t ? ' selected' : ''}>${t}</option>`)}</select></label>
-    <label>Credential <select name="credential">
-      <option value=""${v.form.credential === '' ? ' selected' : ''}>none</option>
-      ${v.credentials.map((c) => html`<option value="${c.name}"${v.form.credential === c.name ? ' selected' : ''}>${c.name} (${c.type})</option>`)}
-    </select></label>
-    <button type="submit">Add and import</button>
-  </form>
-  <p class="hint">The first import starts at once; the package page shows its progress.</p>
+  ${addByUrlFragment(ctx, v)}
+  <p class="hint">The first import starts at once; its progress is shown here, then a link to the package's page.</p>
 </section>
 ${v.synced
   ? html`<section><h2>Repositories on ${v.synced.integration} that are not packages</h2>
@@ -354,20 +409,29 @@ ${v.deliveries.rows.map(
 
 // ---------------------------------------------------------------- audit
 
-export interface AuditRowView {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  details: string | null;
+export type AuditRowView = NamedAuditRow;
+
+function auditParts(ctx: ViewContext, org: string, parts: readonly AuditPart[]): Html {
+  return html`${parts.map((p) =>
+    p.package !== undefined
+      ? html`<a href="${packageHref(ctx, org, p.package)}">${p.text}</a>`
+      : p.gone
+        ? html`<span class="muted">${p.text}</span>`
+        : p.text,
+  )}`;
+}
+
+function auditDetails(ctx: ViewContext, org: string, details: AuditRowView['details']): Html {
+  if (details === null) return html``;
+  if (typeof details === 'string') return html`<code class="details">${details}</code>`;
+  return html`<ul class="details plain">${details.map((d) => html`<li><span class="muted">${d.key}:</span> ${auditParts(ctx, org, d.value)}</li>`)}</ul>`;
 }
 
 /** Rows plus, when there may be more, the "more" row that loads the next page in its place. */
 export function auditRows(ctx: ViewContext, org: string, rows: readonly AuditRowView[], next: number | null): Html {
   const more = `${ctx.base}/${org}/-/audit?before=${next ?? ''}`;
   return html`${rows.map(
-    (r) => html`<tr><td class="time">${formatTime(r.at)}</td><td>${r.actor}</td><td><code>${r.action}</code></td><td>${r.target}</td><td>${r.details ? html`<code class="details">${r.details}</code>` : ''}</td></tr>`,
+    (r) => html`<tr><td class="time">${formatTime(r.at)}</td><td>${r.actor}</td><td><code>${r.action}</code></td><td>${auditParts(ctx, org, r.target)}</td><td>${auditDetails(ctx, org, r.details)}</td></tr>`,
   )}${next !== null
     ? html`<tr id="audit-more"><td colspan="5"><a href="${more}" hx-get="${more}" hx-target="#audit-more" hx-swap="outerHTML">More</a></td></tr>`
     : ''}`;

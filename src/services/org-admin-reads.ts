@@ -2,6 +2,7 @@
 // plain rows from SQLite, no authorization (the routes decide with can()).
 import type { Sqlite } from '../db/client.js';
 import type { JobRow } from '../jobs/queue.js';
+import { auditRefs, nameAuditRow, type AuditNames, type NamedAuditRow, type RawAuditRow } from './audit-names.js';
 import type { DeliveryTargets } from '../domain/deliveries.js';
 
 export interface CredentialOption {
@@ -56,13 +57,14 @@ function deliveryView(row: DeliveryRow): DeliveryView {
   return { ...row, targets };
 }
 
-export interface AuditRow {
+export type AuditRow = RawAuditRow;
+
+/** The package an import job is for (only when it belongs to the organization). */
+export interface ImportPackage {
   id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  details: string | null;
+  name: string | null;
+  url: string;
+  lastError: string | null;
 }
 
 /** Job rows of the activity page, with the package name when the job is a package's. */
@@ -120,7 +122,15 @@ export class OrgAdminReads {
         `SELECT id, at, actor, action, target, details FROM audit_log WHERE org_id = @orgId AND id < @before
          ORDER BY id DESC LIMIT @limit`,
       ),
-      packageByName: sqlite.prepare(`SELECT name FROM packages WHERE id = ?`),
+      // The names an audit page needs, one query per kind for the whole page (json_each: the ids as a JSON array).
+      auditTeams: sqlite.prepare(`SELECT external_id AS ext, name FROM teams WHERE org_id = ? AND external_id IN (SELECT value FROM json_each(?))`),
+      auditUsers: sqlite.prepare(
+        `SELECT i.external_id AS ext, u.login FROM identities i JOIN users u ON u.id = i.user_id
+         WHERE i.integration = ? AND i.external_id IN (SELECT value FROM json_each(?))`,
+      ),
+      auditRepos: sqlite.prepare(`SELECT external_id AS ext, full_name AS fullName FROM forge_repos WHERE org_id = ? AND external_id IN (SELECT value FROM json_each(?))`),
+      auditPackages: sqlite.prepare(`SELECT id, name, url FROM packages WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))`),
+      importPackage: sqlite.prepare(`SELECT id, name, url, last_error AS lastError FROM packages WHERE id = ? AND org_id = ?`),
       identities: sqlite.prepare(`SELECT i.external_id AS ext, u.login FROM identities i JOIN users u ON u.id = i.user_id WHERE i.integration = ?`),
       teamsByExt: sqlite.prepare(`SELECT external_id AS ext, slug FROM teams WHERE org_id = ? AND external_id IS NOT NULL`),
       reposByExt: sqlite.prepare(`SELECT external_id AS ext, full_name AS fullName FROM forge_repos WHERE org_id = ?`),
@@ -199,6 +209,34 @@ export class OrgAdminReads {
   audit(orgId: number, before: number | null, limit: number): AuditRow[] {
     // A plain range (no "IS NULL OR") so that every page is a seek in audit_log_org_id.
     return this.q.audit.all({ orgId, before: before ?? Number.MAX_SAFE_INTEGER, limit }) as AuditRow[];
+  }
+
+  /**
+   * One page of audit rows with names in place of ids (teams, users, repositories, packages):
+   * the ids of the whole page are looked up with one query per kind.
+   */
+  namedAudit(orgId: number, integration: string | null, before: number | null, limit: number): NamedAuditRow[] {
+    const rows = this.audit(orgId, before, limit);
+    const refs = auditRefs(rows);
+    const json = (ids: Iterable<string | number>) => JSON.stringify([...ids]);
+    const names: AuditNames = {
+      teams: new Map(refs.teams.size ? (this.q.auditTeams.all(orgId, json(refs.teams)) as { ext: string; name: string }[]).map((r) => [r.ext, r.name]) : []),
+      users: new Map(refs.users.size && integration !== null
+        ? (this.q.auditUsers.all(integration, json(refs.users)) as { ext: string; login: string }[]).map((r) => [r.ext, r.login])
+        : []),
+      repos: new Map(refs.repos.size ? (this.q.auditRepos.all(orgId, json(refs.repos)) as { ext: string; fullName: string }[]).map((r) => [r.ext, r.fullName]) : []),
+      packages: new Map(refs.packages.size
+        ? (this.q.auditPackages.all(orgId, json(refs.packages)) as { id: number; name: string | null; url: string }[]).map((r) => [r.id, { name: r.name, url: r.url }])
+        : []),
+    };
+    return rows.map((r) => nameAuditRow(r, names));
+  }
+
+  /** The package of an import job's lock key ("package:ID"), when it is this organization's. */
+  importPackage(orgId: number, lockKey: string): ImportPackage | null {
+    const m = /^package:(\d{1,12})$/.exec(lockKey);
+    if (!m) return null;
+    return (this.q.importPackage.get(Number(m[1]), orgId) as ImportPackage | undefined) ?? null;
   }
 
   /** What the database knows to name forge ids in a sync plan. */

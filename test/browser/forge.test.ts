@@ -189,14 +189,16 @@ t.test('the UI of a synced organization in chromium', { skip: browserSkip() }, a
     t.match(await page.locator('#repo-acme-website').textContent(), /acme\/website/, 'repositories without a package are listed');
     await shot(page, 'add-package', { doc: true });
     await row.getByRole('button', { name: 'Add' }).click();
-    await row.getByText('added, importing…').waitFor();
+    // The row polls the import; once it named the package, the row links its page.
+    await row.locator('.job.import').waitFor();
     await shot(page, 'add-package-added');
-    // The package has a name (and a page) once its first import read composer.json.
-    await until('the import of acme/billing', () => pendingImports(pky) === 0, 60_000);
+    const link = row.locator('.job.import.done a.package-link', { hasText: 'acme/billing' });
+    await link.waitFor({ timeout: 60_000 });
+    t.equal(await row.locator('[hx-trigger]').count(), 0, 'the polling stopped');
+    await shot(page, 'add-package-imported');
 
     await s.commit('acme', 'billing', { 'src/C.php': '<?php\n' }, { tag: 'v1.2.0', message: 'third release' });
-    await page.goto(url('/acme/'));
-    await page.getByRole('link', { name: 'acme/billing' }).click();
+    await link.click();
     await page.waitForURL(url('/acme/-/packages/acme/billing'));
     const versions = page.locator('table.versions tbody tr');
     t.equal(await versions.count(), 3, 'v1.0.0, v1.1.0 and dev-main after the first import');

@@ -13,14 +13,20 @@ import { newOrgForm } from './new-org.js';
 import { OrgAdminReads, type DeliveryView } from '../../../services/org-admin-reads.js';
 import { requestSync } from '../../../jobs/sync-org.js';
 import type { JobRow } from '../../../jobs/queue.js';
+import { UPDATE_PACKAGE } from '../../../jobs/job-types.js';
 import { lastSyncRuns, syncOrg } from '../../../sync/reconcile.js';
 import type { Plan } from '../../../sync/plan.js';
 import type { VcsType } from '../../../vcs/types.js';
 import {
   activityPage,
+  addByUrlFragment,
+  addedByUrl,
   addedRepoRow,
   auditPage,
   auditRows,
+  importJobHref,
+  importPage,
+  importStatus,
   newPackagePage,
   planPreview,
   planPreviewPage,
@@ -29,6 +35,7 @@ import {
   summaryText,
   syncJobStatus,
   teamsPage,
+  type ImportJobView,
   type NewPackageView,
   type OrgLinks,
   type PlanLine,
@@ -180,14 +187,18 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
       if (form.url === '') throw Object.assign(new Error('Give the repository URL.'), { userFacing: true });
       if (!(vcsTypes() as string[]).includes(form.type)) throw Object.assign(new Error(`Unknown repository type "${form.type}".`), { userFacing: true });
       const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: vcsTypes() };
-      addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type as VcsType, credential: form.credential || undefined }, actorOf(req));
+      const { job } = addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type as VcsType, credential: form.credential || undefined }, actorOf(req));
+      // The name is known after the first import: the answer follows the import, then links the package.
+      const view = importJobView(r, job);
+      if (isHx(req) && view) return sendHtml(reply, addedByUrl(ctx, r.org.name, view), 201);
+      return reply.redirect(importJobHref(ctx, r.org.name, job.id), 303);
     } catch (e) {
       const userFacing = isAppError(e) ? e.httpStatus < 500 : (e as { userFacing?: boolean }).userFacing === true;
       if (!userFacing) throw e;
+      // htmx swaps only 2xx answers: the form again, with the reason.
+      if (isHx(req)) return sendHtml(reply, addByUrlFragment(ctx, newPackageView(r, form, (e as Error).message)));
       return sendHtml(reply, newPackagePage(ctx, newPackageView(r, form, (e as Error).message)), 400);
     }
-    // The name is known after the first import: until then the package list shows it by URL.
-    return reply.redirect(`${ctx.base}/${r.org.name}/-/packages?q=${encodeURIComponent(form.url)}`, 303);
   });
 
   app.post<{ Params: OrgParams }>('/:org/-/packages/new/forge', (req, reply) => {
@@ -199,14 +210,37 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
       const { job } = addForgePackage(deps.db, deps.queue, r.org.name, fullName, actorOf(req));
       // A sync gives the new package its grants from the forge.
       requestSync(deps.queue, r.org.name, actorOf(req));
-      if (isHx(req)) return sendHtml(reply, addedRepoRow(ctx, r.org.name, fullName, job.id), 201);
-      return reply.redirect(`${ctx.base}/${r.org.name}/`, 303);
+      if (isHx(req)) return sendHtml(reply, addedRepoRow(ctx, r.org.name, fullName, importJobView(r, job)), 201);
+      return reply.redirect(importJobHref(ctx, r.org.name, job.id), 303);
     } catch (e) {
       if (!isAppError(e) || e.httpStatus >= 500) throw e;
       // htmx swaps only 2xx answers: the row says what went wrong.
-      if (isHx(req)) return sendHtml(reply, addedRepoRow(ctx, r.org.name, fullName, 0, e.message));
+      if (isHx(req)) return sendHtml(reply, addedRepoRow(ctx, r.org.name, fullName, null, e.message));
       return sendHtml(reply, newPackagePage(ctx, newPackageView(r, { url: '', type: 'git', credential: '' }, e.message)), e.httpStatus);
     }
+  });
+
+  /** An import job of this organization's package (null when the job is another's). */
+  function importJobView(r: OrgScope, job: JobRow): ImportJobView | null {
+    if (job.type !== UPDATE_PACKAGE) return null;
+    const pkg = reads.importPackage(r.org.id, job.lockKey);
+    if (!pkg) return null;
+    return { id: job.id, status: job.status, error: job.error, packageName: pkg.name, packageUrl: pkg.url, packageError: pkg.lastError };
+  }
+
+  // The import an "Add" started: the fragment it polls (htmx), or a page (without htmx). Only for
+  // those who may add packages, and only this organization's package jobs.
+  app.get<{ Params: OrgParams & { id: string } }>('/:org/-/packages/new/jobs/:id', (req, reply) => {
+    const r = scoped(req, reply, 'package:manage');
+    if (!r) return reply;
+    const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
+    const job = Number.isNaN(id) ? null : deps.queue.get(id);
+    const view = job ? importJobView(r, job) : null;
+    if (!view) return notFound(ui, req, reply);
+    const ctx = viewContext(ui, req);
+    reply.header('Vary', 'HX-Request');
+    if (isHx(req)) return sendHtml(reply, importStatus(ctx, r.org.name, view));
+    return sendHtml(reply, importPage(ctx, r.org.name, orgLinks(r), view));
   });
 
   // ------------------------------------------------------------ teams
@@ -346,7 +380,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
     const r = scoped(req, reply, 'org:manage');
     if (!r) return reply;
     const before = typeof req.query.before === 'string' && /^\d{1,12}$/.test(req.query.before) ? Number(req.query.before) : null;
-    const got = reads.audit(r.org.id, before, AUDIT_PAGE_SIZE + 1);
+    const got = reads.namedAudit(r.org.id, r.org.syncIntegration, before, AUDIT_PAGE_SIZE + 1);
     const rows = got.slice(0, AUDIT_PAGE_SIZE);
     const next = got.length > AUDIT_PAGE_SIZE ? (rows[rows.length - 1]?.id ?? null) : null;
     const ctx = viewContext(ui, req);
