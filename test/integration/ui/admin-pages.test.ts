@@ -3,6 +3,7 @@
 // (a stub forge), activity with webhook deliveries and "Replay", the audit log's pages; escaping
 // of forge and user text, and CSRF on every write.
 import t from 'tap';
+import { waitFor } from '../../helpers/wait.js';
 import { join } from 'node:path';
 import { browser, signIn, type Browser } from '../../helpers/ui.js';
 import { PASSWORD, uiFixture, XSS } from '../../helpers/ui-fixture.js';
@@ -12,15 +13,6 @@ import type { ForgeFactory } from '../../../src/sync/forges.js';
 
 const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
 
-async function waitFor<T>(what: string, check: () => Promise<T | null>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 const repo = (id: string, fullName: string): ForgeRepository => ({
   id, fullName, name: fullName.split('/')[1] as string, defaultBranch: 'main', visibility: 'private', archived: false,

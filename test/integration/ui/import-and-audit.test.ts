@@ -3,6 +3,7 @@
 // packages in the organization see the job. The audit log names teams, users, repositories and
 // packages (ids only for objects that are gone), for rows a real sync wrote and local ones.
 import t from 'tap';
+import { waitFor } from '../../helpers/wait.js';
 import { join } from 'node:path';
 import { signIn, type Browser } from '../../helpers/ui.js';
 import { PASSWORD, uiFixture, XSS } from '../../helpers/ui-fixture.js';
@@ -13,15 +14,6 @@ import { syncOrg } from '../../../src/sync/reconcile.js';
 
 const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
 
-async function waitFor<T>(what: string, check: () => Promise<T | null>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 const repo = (id: string, fullName: string): ForgeRepository => ({
   id, fullName, name: fullName.split('/')[1] as string, defaultBranch: 'main', visibility: 'private', archived: false,

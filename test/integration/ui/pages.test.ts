@@ -2,21 +2,13 @@
 // package's team, owner, outsider), the search fragment, escaping of forge and user text,
 // "Update now" with its polling job fragment, tokens, and CSRF on every write.
 import t from 'tap';
+import { waitFor } from '../../helpers/wait.js';
 import { browser, csrfOf, signIn, type Browser } from '../../helpers/ui.js';
 import { PASSWORD, uiFixture, XSS } from '../../helpers/ui-fixture.js';
 import { createOrg } from '../../../src/services/orgs.js';
 
 const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
 
-async function waitFor<T>(what: string, check: () => Promise<T | null>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 t.test('web UI pages', async (t) => {
   const { pky, app } = await uiFixture(t);
