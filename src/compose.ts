@@ -22,7 +22,7 @@ import { refreshRenderedMetadata } from './services/metadata.js';
 import { Mutexes } from './jobs/mutex.js';
 import { createHousekeepingHandler, HOUSEKEEPING } from './jobs/housekeeping.js';
 import { createMetrics, jobOutcome, type Metrics } from './metrics.js';
-import { createSyncOrgHandler, SYNC_ORG } from './jobs/sync-org.js';
+import { createSyncOrgHandler, createSyncPreviewHandler, SYNC_ORG, SYNC_PREVIEW } from './jobs/sync-org.js';
 import { defaultForgeFactory, ForgeProvider, type ForgeFactory } from './sync/forges.js';
 import { DiskUsage } from './services/disk-usage.js';
 import { SessionStore } from './services/sessions.js';
@@ -154,6 +154,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   handlers.set(BUILD_DIST, createBuildDistHandler(deps));
   handlers.set(HOUSEKEEPING, createHousekeepingHandler(deps));
   handlers.set(SYNC_ORG, createSyncOrgHandler(deps));
+  handlers.set(SYNC_PREVIEW, createSyncPreviewHandler(deps));
   refreshRenderedMetadata(deps);
   return deps;
 }

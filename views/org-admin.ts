@@ -276,6 +276,18 @@ ${v.lines.length
 </div>`;
 }
 
+/**
+ * A preview job still queued or running: polls every second and is replaced by the plan (or the
+ * error) once the dry run has listed the forge.
+ */
+export function planPreviewPending(ctx: ViewContext, org: string, job: { id: number; status: string }): Html {
+  const poll = `${ctx.base}/${org}/-/settings/preview/jobs/${job.id}`;
+  return html`<div id="sync-preview" class="card" role="status" hx-get="${poll}" hx-trigger="every 1s" hx-swap="outerHTML"><h2>Preview</h2>
+<p>Asking the forge… (preview #${job.id}: ${job.status})</p>
+<noscript><p><a href="${poll}">Reload</a> to see the plan.</p></noscript>
+</div>`;
+}
+
 /** The preview on a page of its own (a plain form post, without htmx). */
 export function planPreviewPage(ctx: ViewContext, org: string, links: OrgLinks, preview: Html): Html {
   const href = `${ctx.base}/${org}/-/settings`;

@@ -3,9 +3,10 @@
 import type { Deps } from '../compose.js';
 import { syncOrg } from '../sync/reconcile.js';
 import { JobError, type JobHandler } from './runner.js';
-import { SYNC_ORG } from './job-types.js';
+import type { JobQueue } from './queue.js';
+import { SYNC_ORG, SYNC_PREVIEW } from './job-types.js';
 
-export { SYNC_ORG };
+export { SYNC_ORG, SYNC_PREVIEW };
 export { requestSync } from '../services/orgs.js';
 
 export function createSyncOrgHandler(deps: Deps): JobHandler {
@@ -16,5 +17,23 @@ export function createSyncOrgHandler(deps: Deps): JobHandler {
     if (outcome.status === 'failed') throw new JobError(outcome.error ?? 'sync failed', false, result);
     log.info(result, 'sync done');
     return result;
+  };
+}
+
+/**
+ * "Preview sync" as a job: a dry run whose plan is the job's result, so that the forge's listing
+ * (seconds for a large organization) never runs inside a web request. One at a time per
+ * organization; a second request while one is queued gets the same job.
+ */
+export function requestSyncPreview(queue: JobQueue, orgName: string, trigger: string) {
+  return queue.enqueue({ type: SYNC_PREVIEW, lockKey: `sync-preview:${orgName}`, payload: { org: orgName }, trigger, maxAttempts: 1 });
+}
+
+export function createSyncPreviewHandler(deps: Deps): JobHandler {
+  return async ({ job }) => {
+    const org = String((job.payload as { org?: unknown } | null)?.org ?? '');
+    const outcome = await syncOrg(deps, org, { dryRun: true, trigger: job.trigger });
+    if (!outcome.plan) throw new JobError(outcome.error ?? 'The forge could not be read completely; nothing would change.', false, { runId: outcome.runId });
+    return { runId: outcome.runId, plan: outcome.plan as unknown as Record<string, unknown> };
   };
 }

@@ -308,22 +308,40 @@ t.test('organization admin pages', async (t) => {
     t.equal((await frank.post('/corp/-/settings/preview', {}, { 'hx-request': 'true' })).statusCode, 403, 'no CSRF token');
     t.equal((await carol.post('/corp/-/settings/preview', {}, hx(carol))).statusCode, 404);
     t.equal((await root.post('/acme/-/settings/preview', {}, hx(root))).statusCode, 400, 'an unsynced org');
-    const closed = await frank.post('/corp/-/settings/preview', {}, hx(frank));
-    t.equal(closed.statusCode, 200);
-    t.match(closed.body, /<pre class="error">sync of corp from ghe \(corp\) failed, nothing was changed/, 'a forge failure is shown');
+    // The answer polls a dry-run job; follow the polls (as htmx does) until the plan or the error.
+    const settle = async (answer: { statusCode: number; body: string }, b: Browser) => {
+      t.equal(answer.statusCode, 202, 'queued');
+      t.match(answer.body, /Asking the forge… \(preview #\d+: (queued|running)\)/);
+      const poll = /hx-get="([^"]+)"/.exec(answer.body)?.[1] as string;
+      t.match(poll, /^\/corp\/-\/settings\/preview\/jobs\/\d+$/);
+      return waitFor('the preview job', async () => {
+        const r = await b.get(poll, { 'hx-request': 'true' });
+        t.equal(r.statusCode, 200);
+        return /hx-get=/.test(r.body) ? null : r.body;
+      });
+    };
+    const closed = await settle(await frank.post('/corp/-/settings/preview', {}, hx(frank)), frank);
+    t.match(closed, /<pre class="error">sync of corp from ghe \(corp\) failed, nothing was changed/, 'a forge failure is shown');
     forge.open = true;
     try {
-      const r = await frank.post('/corp/-/settings/preview', {}, hx(frank));
-      t.equal(r.statusCode, 200);
-      t.notMatch(r.body, /<html/);
-      t.match(r.body, '<li class="gains"><strong>gains</strong> newbie gains membership (member)</li>');
-      t.match(r.body, '<li class="loses"><strong>loses</strong> carol loses membership</li>');
-      t.match(r.body, '<li class="gains"><strong>gains</strong> newbie gains team core (member)</li>');
-      t.match(r.body, 'new team core (Core)');
-      t.match(r.body, 'new user newbie');
+      const body = await settle(await frank.post('/corp/-/settings/preview', {}, hx(frank)), frank);
+      t.notMatch(body, /<html/);
+      t.match(body, '<li class="gains"><strong>gains</strong> newbie gains membership (member)</li>');
+      t.match(body, '<li class="loses"><strong>loses</strong> carol loses membership</li>');
+      t.match(body, '<li class="gains"><strong>gains</strong> newbie gains team core (member)</li>');
+      t.match(body, 'new team core (Core)');
+      t.match(body, 'new user newbie');
+      const pollUrl = `/corp/-/settings/preview/jobs/${/preview\/jobs\/(\d+)/.exec((await frank.post('/corp/-/settings/preview', {}, hx(frank))).body)?.[1]}`;
+      t.equal((await carol.get(pollUrl, { 'hx-request': 'true' })).statusCode, 404, 'a member cannot read the preview');
+      t.equal((await root.get(pollUrl.replace('/corp/', '/acme/'), { 'hx-request': 'true' })).statusCode, 404, "not another organization's preview");
       const plain = await frank.post('/corp/-/settings/preview', { _csrf: frank.csrf });
-      t.match(plain.body, /<html/, 'without htmx: a page');
-      t.match(plain.body, 'carol loses membership');
+      t.equal(plain.statusCode, 303, 'without htmx: to the preview page');
+      const page = await waitFor('the preview page', async () => {
+        const r = await frank.get(plain.headers.location as string);
+        return /Asking the forge/.test(r.body) ? null : r.body;
+      });
+      t.match(page, /<html/, 'a page');
+      t.match(page, 'carol loses membership');
     } finally {
       forge.open = false;
     }

@@ -11,10 +11,10 @@ import { addForgePackage, addPackage, requestUpdate } from '../../../services/pa
 import { findOrg, updateOrgSyncSettings } from '../../../services/orgs.js';
 import { newOrgForm } from './new-org.js';
 import { OrgAdminReads, type DeliveryView } from '../../../services/org-admin-reads.js';
-import { requestSync } from '../../../jobs/sync-org.js';
+import { requestSync, requestSyncPreview } from '../../../jobs/sync-org.js';
 import type { JobRow } from '../../../jobs/queue.js';
-import { UPDATE_PACKAGE } from '../../../jobs/job-types.js';
-import { lastSyncRuns, syncOrg } from '../../../sync/reconcile.js';
+import { SYNC_PREVIEW, UPDATE_PACKAGE } from '../../../jobs/job-types.js';
+import { lastSyncRuns } from '../../../sync/reconcile.js';
 import type { Plan } from '../../../sync/plan.js';
 import type { VcsType } from '../../../vcs/types.js';
 import {
@@ -29,6 +29,7 @@ import {
   importStatus,
   newPackagePage,
   planPreview,
+  planPreviewPending,
   planPreviewPage,
   replayResult,
   settingsPage,
@@ -309,19 +310,34 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
     return sendHtml(reply, syncJobStatus(viewContext(ui, req), r.org.name, syncJobView(job)));
   });
 
-  app.post<{ Params: OrgParams }>('/:org/-/settings/preview', async (req, reply) => {
+  // Preview sync: a dry-run job (the forge's listing can take seconds); the answer polls it.
+  app.post<{ Params: OrgParams }>('/:org/-/settings/preview', (req, reply) => {
     const r = scoped(req, reply, 'org:manage');
     if (!r) return reply;
+    const ctx = viewContext(ui, req);
     if (!r.org.syncIntegration) return sendError(ui, req, reply, 400, 'Not synced', `Organization "${r.org.name}" is not synced with a forge.`);
+    const { job } = requestSyncPreview(deps.queue, r.org.name, actorOf(req));
+    if (isHx(req)) return sendHtml(reply, planPreviewPending(ctx, r.org.name, job), 202);
+    return reply.redirect(`${ctx.base}/${r.org.name}/-/settings/preview/jobs/${job.id}`, 303);
+  });
+
+  app.get<{ Params: OrgParams & { id: string } }>('/:org/-/settings/preview/jobs/:id', (req, reply) => {
+    const r = scoped(req, reply, 'org:manage');
+    if (!r) return reply;
+    const ctx = viewContext(ui, req);
+    const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
+    const job = Number.isNaN(id) ? null : deps.queue.get(id);
+    if (!job || job.type !== SYNC_PREVIEW || job.lockKey !== `sync-preview:${r.org.name}`) return notFound(ui, req, reply);
     let fragment;
-    try {
-      const outcome = await syncOrg(deps, r.org.name, { dryRun: true, trigger: actorOf(req) });
-      fragment = outcome.plan
-        ? planPreview({ lines: planLines(outcome.plan, reads.names(r.org.id, r.org.syncIntegration)) })
-        : planPreview({ error: outcome.error ?? 'The forge could not be read completely; nothing would change.', lines: [] });
-    } catch (e) {
-      if (!isAppError(e) || e.httpStatus >= 500) throw e;
-      fragment = planPreview({ error: e.message, lines: [] });
+    if (job.status === 'queued' || job.status === 'running') {
+      fragment = planPreviewPending(ctx, r.org.name, job);
+    } else if (job.status === 'failed') {
+      fragment = planPreview({ error: job.error ?? 'The preview failed.', lines: [] });
+    } else {
+      const plan = (job.result as { plan?: Plan } | null)?.plan;
+      fragment = plan && r.org.syncIntegration
+        ? planPreview({ lines: planLines(plan, reads.names(r.org.id, r.org.syncIntegration)) })
+        : planPreview({ error: 'This preview has no plan.', lines: [] });
     }
     if (isHx(req)) return sendHtml(reply, fragment);
     return sendHtml(reply, settingsPreviewPage(req, r, fragment));
