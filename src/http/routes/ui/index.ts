@@ -13,6 +13,7 @@ import { loginRoutes } from './login.js';
 import { oauthRoutes } from './oauth.js';
 import { orgRoutes } from './orgs.js';
 import { orgAdminRoutes } from './org-admin.js';
+import { orgActivityRoutes } from './org-activity.js';
 import { newOrgRoutes } from './new-org.js';
 import { packageRoutes } from './package.js';
 import { tokenRoutes } from './tokens.js';
@@ -134,6 +135,7 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): (req: FastifyRequest
     packageRoutes(scope, ui);
     tokenRoutes(scope, ui);
     orgAdminRoutes(scope, ui);
+    orgActivityRoutes(scope, ui);
     newOrgRoutes(scope, ui);
   });
 

@@ -8,7 +8,7 @@ import { validateOrgName, ORG_SYNC_DEFAULT_SETTINGS } from '../../../domain/orgs
 import { isForgeError } from '../../../forges/types.js';
 import { createOrganization, syncInputProblem, type OrgSyncInput } from '../../../services/orgs.js';
 import { newOrgPage, sourceCheck, type NewOrgErrors, type NewOrgForm } from '../../../../views/new-org.js';
-import { notFound, requireUser, sendHtml, viewContext, type Ui } from './support.js';
+import { notFound, requireUser, sendHtml, uiActor, viewContext, type Ui } from './support.js';
 
 const str = (v: unknown, max = 200) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
 
@@ -62,7 +62,7 @@ export function newOrgRoutes(app: FastifyInstance, ui: Ui): void {
     if (badName || problem) return render(req, reply, form, errors, 400);
     let created;
     try {
-      created = createOrganization(deps, { name: form.name, ...(sync ? { sync } : {}), ownerUserId: req.session?.userId as number }, `ui:${req.session?.login ?? 'unknown'}`);
+      created = createOrganization(deps, { name: form.name, ...(sync ? { sync } : {}), ownerUserId: req.session?.userId as number }, uiActor(req));
     } catch (e) {
       if (!isAppError(e) || e.httpStatus >= 500) throw e;
       const field = e.code === 'ORG_EXISTS' || e.code === 'ORG_NAME_INVALID' ? 'name' : 'form';

@@ -1,16 +1,15 @@
 // An organization's admin screens: add a package (by URL, or one of the synced forge's
 // repositories), teams and members (org:read), and for owners and admins (org:manage): settings
-// with "Sync now" and "Preview sync", activity (jobs, webhook deliveries, "Replay"), audit log.
+// with "Sync now" and "Preview sync" (activity and the audit log: org-activity.ts).
 // Whatever the user may not use answers 404, like a missing page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can, type Action } from '../../../domain/policy.js';
 import { isAppError } from '../../../domain/errors.js';
 import { orgSyncSettings } from '../../../domain/orgs.js';
-import { writeAudit } from '../../../db/repos/audit.js';
-import { addForgePackage, addPackage, requestUpdate } from '../../../services/packages.js';
+import { addForgePackage, addPackage } from '../../../services/packages.js';
 import { findOrg, updateOrgSyncSettings } from '../../../services/orgs.js';
 import { newOrgForm } from './new-org.js';
-import { OrgAdminReads, type DeliveryView } from '../../../services/org-admin-reads.js';
+import { OrgAdminReads } from '../../../services/org-admin-reads.js';
 import { requestSync, requestSyncPreview } from '../../../jobs/sync-org.js';
 import type { JobRow } from '../../../jobs/queue.js';
 import { SYNC_PREVIEW, UPDATE_PACKAGE } from '../../../jobs/job-types.js';
@@ -18,12 +17,9 @@ import { lastSyncRuns } from '../../../sync/reconcile.js';
 import type { Plan } from '../../../sync/plan.js';
 import type { VcsType } from '../../../vcs/types.js';
 import {
-  activityPage,
   addByUrlFragment,
   addedByUrl,
   addedRepoRow,
-  auditPage,
-  auditRows,
   importJobHref,
   importPage,
   importStatus,
@@ -31,37 +27,21 @@ import {
   planPreview,
   planPreviewPending,
   planPreviewPage,
-  replayResult,
   settingsPage,
+  type ImportJobView,
   summaryText,
   syncJobStatus,
   teamsPage,
-  type ImportJobView,
   type NewPackageView,
-  type OrgLinks,
   type PlanLine,
   type SettingsPageView,
   type SyncJobView,
 } from '../../../../views/org-admin.js';
-import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
-import { deliveryConcerns, replayTargetOf, type ReplayTarget } from '../../../domain/deliveries.js';
+import { isHx, notFound, orgLinks, resolveOrgFor, sendError, sendHtml, uiActor, viewContext, type OrgScope, type Ui } from './support.js';
 
 type OrgParams = { org: string };
 
-export const AUDIT_PAGE_SIZE = 50;
-
-export function orgLinks(r: OrgScope): OrgLinks {
-  return {
-    addPackage: can(r.principal, 'package:manage', { org: r.facts }),
-    teams: can(r.principal, 'org:read', { org: r.facts }),
-    manage: can(r.principal, 'org:manage', { org: r.facts }),
-    tokens: can(r.principal, 'token:create', { org: r.facts }),
-  };
-}
-
-const actorOf = (req: FastifyRequest) => `ui:${req.session?.login ?? 'unknown'}`;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
-const isHx = (req: FastifyRequest) => req.headers['hx-request'] !== undefined;
 
 function syncJobView(j: JobRow): SyncJobView {
   const res = j.result as { status?: unknown; summary?: unknown } | null;
@@ -69,36 +49,6 @@ function syncJobView(j: JobRow): SyncJobView {
     ? `${String(res.status ?? 'done')}${res.summary && typeof res.summary === 'object' ? `: ${summaryText(res.summary as Record<string, number>)}` : ''}`
     : null;
   return { id: j.id, status: j.status, error: j.error, result };
-}
-
-/**
- * What a delivery queued for this organization: its stored targets, or for deliveries logged
- * before they were stored, read back from the outcome line (forge-hooks.ts writes both).
- */
-function replayTarget(reads: OrgAdminReads, orgId: number, orgName: string, d: DeliveryView): ReplayTarget | null {
-  if (d.status !== 'accepted') return null;
-  if (d.targets !== null) return replayTargetOf(d.targets, orgName);
-  const update = /^(?:push|ref-created|ref-deleted|release) on (\S+): update queued/.exec(d.outcome);
-  if (update) {
-    const packageId = reads.packageOfRepo(orgId, update[1] as string);
-    return packageId === null ? null : { kind: 'update', packageId };
-  }
-  const sync = /: sync of (.+) queued \(jobs/.exec(d.outcome);
-  if (sync && (sync[1] as string).split(', ').includes(orgName)) return { kind: 'sync' };
-  return null;
-}
-
-/**
- * Whether a delivery's outcome concerns this organization: when several organizations sync from
- * one integration, their owners see only deliveries naming their repositories or their sync.
- */
-function concernsOrg(reads: OrgAdminReads, orgId: number, orgName: string, d: DeliveryView): boolean {
-  if (d.targets !== null) return deliveryConcerns(d.targets, orgName, (repo) => reads.isOrgRepo(orgId, repo));
-  const sync = /sync of (.+) queued \(jobs/.exec(d.outcome);
-  if (sync) return (sync[1] as string).split(', ').includes(orgName);
-  const repo = /^(?:push|ref-created|ref-deleted|release|repository) (?:on )?([^\s:]+)[: ]/.exec(d.outcome);
-  if (repo) return reads.isOrgRepo(orgId, repo[1] as string);
-  return true;
 }
 
 /** A sync plan as lines people read: forge ids named by the plan itself or by what the database knows. */
@@ -148,15 +98,8 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
   const vcsTypes = (): VcsType[] => [...deps.drivers.keys()];
 
   /** The organization, when the user may `action` in it; replies itself (redirect or 404) otherwise. */
-  function scoped(req: FastifyRequest<{ Params: OrgParams }>, reply: FastifyReply, action: Action): OrgScope | null {
-    const r = resolveOrg(ui, req, reply, req.params.org);
-    if (!r) return null;
-    if (!can(r.principal, action, { org: r.facts })) {
-      notFound(ui, req, reply);
-      return null;
-    }
-    return r;
-  }
+  const scoped = (req: FastifyRequest<{ Params: OrgParams }>, reply: FastifyReply, action: Action): OrgScope | null =>
+    resolveOrgFor(ui, req, reply, req.params.org, action);
 
   // ------------------------------------------------------------ add package
 
@@ -188,7 +131,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
       if (form.url === '') throw Object.assign(new Error('Give the repository URL.'), { userFacing: true });
       if (!(vcsTypes() as string[]).includes(form.type)) throw Object.assign(new Error(`Unknown repository type "${form.type}".`), { userFacing: true });
       const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: vcsTypes() };
-      const { job } = addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type as VcsType, credential: form.credential || undefined }, actorOf(req));
+      const { job } = addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type as VcsType, credential: form.credential || undefined }, uiActor(req));
       // The name is known after the first import: the answer follows the import, then links the package.
       const view = importJobView(r, job);
       if (isHx(req) && view) return sendHtml(reply, addedByUrl(ctx, r.org.name, view), 201);
@@ -208,9 +151,9 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
     const fullName = str((req.body as Record<string, unknown> | undefined)?.repository).slice(0, 300);
     const ctx = viewContext(ui, req);
     try {
-      const { job } = addForgePackage(deps.db, deps.queue, r.org.name, fullName, actorOf(req));
+      const { job } = addForgePackage(deps.db, deps.queue, r.org.name, fullName, uiActor(req));
       // A sync gives the new package its grants from the forge.
-      requestSync(deps.queue, r.org.name, actorOf(req));
+      requestSync(deps.queue, r.org.name, uiActor(req));
       if (isHx(req)) return sendHtml(reply, addedRepoRow(ctx, r.org.name, fullName, importJobView(r, job)), 201);
       return reply.redirect(importJobHref(ctx, r.org.name, job.id), 303);
     } catch (e) {
@@ -283,7 +226,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
     const f = newOrgForm((req.body ?? {}) as Record<string, unknown>);
     const settings = { schedule: f.schedule, autoAddPackages: f.autoAddPackages, installWebhooks: f.installWebhooks };
     try {
-      updateOrgSyncSettings(deps, r.org.name, settings, actorOf(req));
+      updateOrgSyncSettings(deps, r.org.name, settings, uiActor(req));
     } catch (e) {
       if (!isAppError(e) || e.httpStatus >= 500) throw e;
       return renderSettings(req, reply, r, { ...settings, error: e.message });
@@ -296,7 +239,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
     if (!r) return reply;
     const ctx = viewContext(ui, req);
     if (!r.org.syncIntegration) return sendError(ui, req, reply, 400, 'Not synced', `Organization "${r.org.name}" is not synced with a forge.`);
-    const { job } = requestSync(deps.queue, r.org.name, actorOf(req));
+    const { job } = requestSync(deps.queue, r.org.name, uiActor(req));
     if (isHx(req)) return sendHtml(reply, syncJobStatus(ctx, r.org.name, syncJobView(job)), 202);
     return reply.redirect(`${ctx.base}/${r.org.name}/-/settings`, 303);
   });
@@ -316,7 +259,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
     if (!r) return reply;
     const ctx = viewContext(ui, req);
     if (!r.org.syncIntegration) return sendError(ui, req, reply, 400, 'Not synced', `Organization "${r.org.name}" is not synced with a forge.`);
-    const { job } = requestSyncPreview(deps.queue, r.org.name, actorOf(req));
+    const { job } = requestSyncPreview(deps.queue, r.org.name, uiActor(req));
     if (isHx(req)) return sendHtml(reply, planPreviewPending(ctx, r.org.name, job), 202);
     return reply.redirect(`${ctx.base}/${r.org.name}/-/settings/preview/jobs/${job.id}`, 303);
   });
@@ -347,61 +290,4 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
   function settingsPreviewPage(req: FastifyRequest, r: OrgScope, fragment: ReturnType<typeof planPreview>) {
     return planPreviewPage(viewContext(ui, req), r.org.name, orgLinks(r), fragment);
   }
-
-  // ------------------------------------------------------------ activity
-
-  app.get<{ Params: OrgParams }>('/:org/-/activity', (req, reply) => {
-    const r = scoped(req, reply, 'org:manage');
-    if (!r) return reply;
-    const integration = r.org.syncIntegration;
-    const jobs = reads.jobs(r.org.id, r.org.name);
-    const shared = integration !== null && reads.orgsSyncingFrom(integration) > 1 && !(r.principal.kind === 'user' && r.principal.isAdmin);
-    const deliveries = integration
-      ? {
-          integration,
-          rows: reads.deliveries(integration, shared ? 500 : 50)
-            .filter((d) => !shared || concernsOrg(reads, r.org.id, r.org.name, d))
-            .slice(0, 50)
-            .map((d) => ({ ...d, replayable: replayTarget(reads, r.org.id, r.org.name, d) !== null })),
-        }
-      : null;
-    return sendHtml(reply, activityPage(viewContext(ui, req), { org: r.org.name, links: orgLinks(r), jobs, deliveries }));
-  });
-
-  app.post<{ Params: OrgParams & { id: string } }>('/:org/-/activity/deliveries/:id/replay', (req, reply) => {
-    const r = scoped(req, reply, 'org:manage');
-    if (!r) return reply;
-    const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
-    const integration = r.org.syncIntegration;
-    const d = integration && !Number.isNaN(id) ? reads.delivery(integration, id) : null;
-    if (!integration || !d || !concernsOrg(reads, r.org.id, r.org.name, d)) return notFound(ui, req, reply);
-    const target = replayTarget(reads, r.org.id, r.org.name, d);
-    if (!target) {
-      const msg = 'This delivery queued nothing for this organization, so there is nothing to replay.';
-      return isHx(req) ? sendHtml(reply, replayResult(d.id, msg, false)) : sendError(ui, req, reply, 400, 'Nothing to replay', msg);
-    }
-    const { job } = target.kind === 'update' ? requestUpdate(deps.queue, target.packageId, actorOf(req)) : requestSync(deps.queue, r.org.name, actorOf(req));
-    writeAudit(deps.db, {
-      orgId: r.org.id, actor: actorOf(req), action: 'delivery.replay', target: `${integration}/${d.deliveryId}`,
-      details: { event: d.event, queued: target.kind, job: job.id },
-    });
-    const text = `${target.kind === 'update' ? 'Update' : 'Sync'} #${job.id} queued.`;
-    if (isHx(req)) return sendHtml(reply, replayResult(d.id, text, true), 202);
-    return reply.redirect(`${viewContext(ui, req).base}/${r.org.name}/-/activity`, 303);
-  });
-
-  // ------------------------------------------------------------ audit log
-
-  app.get<{ Params: OrgParams; Querystring: { before?: string } }>('/:org/-/audit', (req, reply) => {
-    const r = scoped(req, reply, 'org:manage');
-    if (!r) return reply;
-    const before = typeof req.query.before === 'string' && /^\d{1,12}$/.test(req.query.before) ? Number(req.query.before) : null;
-    const got = reads.namedAudit(r.org.id, r.org.syncIntegration, before, AUDIT_PAGE_SIZE + 1);
-    const rows = got.slice(0, AUDIT_PAGE_SIZE);
-    const next = got.length > AUDIT_PAGE_SIZE ? (rows[rows.length - 1]?.id ?? null) : null;
-    const ctx = viewContext(ui, req);
-    reply.header('Vary', 'HX-Request');
-    if (isHx(req) && before !== null) return sendHtml(reply, auditRows(ctx, r.org.name, rows, next));
-    return sendHtml(reply, auditPage(ctx, { org: r.org.name, links: orgLinks(r), rows, next }));
-  });
 }

@@ -4,8 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { can, canOnInstance, type OrgFacts, type Principal } from '../../../domain/policy.js';
 import type { PackageSummary } from '../../../services/ui-reads.js';
 import { homePage, orgPage, packageRows, type OrgListItem, type PackageRowsMore } from '../../../../views/orgs.js';
-import { requireUser, resolveOrg, sendHtml, viewContext, type Ui } from './support.js';
-import { orgLinks } from './org-admin.js';
+import { orgLinks, requireUser, resolveOrg, sendHtml, viewContext, type Ui } from './support.js';
 
 function visiblePackages(ui: Ui, principal: Principal, facts: OrgFacts, q: string): PackageSummary[] {
   return ui.deps.uiReads.packages(facts.orgId, q).filter((p) => can(principal, 'package:read', { org: facts, packageId: p.id }));

@@ -6,8 +6,7 @@ import type { JobRow } from '../../../jobs/queue.js';
 import type { PackageDetail } from '../../../services/ui-reads.js';
 import { jobStatus, packagePage, type JobView } from '../../../../views/package.js';
 import { packageHref } from '../../../../views/orgs.js';
-import { orgLinks } from './org-admin.js';
-import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
+import { notFound, orgLinks, resolveOrg, sendError, sendHtml, uiActor, viewContext, type OrgScope, type Ui } from './support.js';
 
 type PkgParams = { org: string; vendor: string; name: string };
 
@@ -77,7 +76,7 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
     if (!can(r.principal, 'package:manage', { org: r.facts, packageId: pkg.id })) {
       return sendError(ui, req, reply, 403, 'Not allowed', 'Only owners of the organization can replace the hook URL.');
     }
-    const secret = rotateHookToken(ui.deps.db, pkg.id, `ui:${req.session?.login ?? 'unknown'}`);
+    const secret = rotateHookToken(ui.deps.db, pkg.id, uiActor(req));
     reply.header('Cache-Control', 'no-store');
     return renderPage(req, reply, r, { ...pkg, hasHook: true }, `${ui.publicUrl}/hooks/generic/${secret}`);
   });
@@ -87,7 +86,7 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
     if (!found) return reply;
     const { r, pkg } = found;
     if (!can(r.principal, 'package:update', { org: r.facts, packageId: pkg.id })) return notFound(ui, req, reply);
-    const { job } = requestUpdate(ui.deps.queue, pkg.id, `ui:${req.session?.login ?? 'unknown'}`);
+    const { job } = requestUpdate(ui.deps.queue, pkg.id, uiActor(req));
     if (req.headers['hx-request']) return sendHtml(reply.code(202), jobStatus(viewContext(ui, req), r.org.name, pkg.name as string, jobView(job)), 202);
     return reply.redirect(packageHref(viewContext(ui, req), r.org.name, pkg.name as string), 303);
   });

@@ -3,12 +3,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import type { Deps } from '../../../compose.js';
-import { can, type OrgFacts, type Principal } from '../../../domain/policy.js';
+import { can, type Action, type OrgFacts, type Principal } from '../../../domain/policy.js';
 import { ORG_NAME_PATTERN } from '../../../domain/orgs.js';
 import type { OrgLookup } from '../../../services/composer-reader.js';
 import type { SessionInfo } from '../../../services/sessions.js';
 import type { Html } from '../../../../views/html.js';
 import type { ViewContext } from '../../../../views/layout.js';
+import type { OrgLinks } from '../../../../views/org-admin.js';
 import { errorPage } from '../../../../views/errors.js';
 
 export const SESSION_COOKIE = 'packyard_session';
@@ -115,3 +116,30 @@ export function resolveOrg(ui: Ui, req: FastifyRequest, reply: FastifyReply, org
   }
   return { principal, org, facts };
 }
+
+/** resolveOrg, and the user may also do `action` there; otherwise the same 404 as a hidden organization. */
+export function resolveOrgFor(ui: Ui, req: FastifyRequest, reply: FastifyReply, orgName: string, action: Action): OrgScope | null {
+  const r = resolveOrg(ui, req, reply, orgName);
+  if (!r) return null;
+  if (!can(r.principal, action, { org: r.facts })) {
+    notFound(ui, req, reply);
+    return null;
+  }
+  return r;
+}
+
+/** The organization menu's entries the user may open. */
+export function orgLinks(r: OrgScope): OrgLinks {
+  return {
+    addPackage: can(r.principal, 'package:manage', { org: r.facts }),
+    teams: can(r.principal, 'org:read', { org: r.facts }),
+    manage: can(r.principal, 'org:manage', { org: r.facts }),
+    tokens: can(r.principal, 'token:create', { org: r.facts }),
+  };
+}
+
+/** Who did it, in jobs' triggers and audit rows: `ui:LOGIN`. */
+export const uiActor = (req: FastifyRequest): string => `ui:${req.session?.login ?? 'unknown'}`;
+
+/** An htmx request (it wants a fragment, not a page). */
+export const isHx = (req: FastifyRequest): boolean => req.headers['hx-request'] !== undefined;

@@ -6,8 +6,7 @@ import { can } from '../../../domain/policy.js';
 import { isAppError } from '../../../domain/errors.js';
 import { createToken, revokeToken } from '../../../services/tokens.js';
 import { tokensPage, type TokensPageView } from '../../../../views/tokens.js';
-import { orgLinks } from './org-admin.js';
-import { notFound, resolveOrg, sendError, sendHtml, viewContext, type OrgScope, type Ui } from './support.js';
+import { notFound, orgLinks, resolveOrg, sendError, sendHtml, uiActor, viewContext, type OrgScope, type Ui } from './support.js';
 
 interface CreateBody {
   name?: string;
@@ -61,7 +60,7 @@ export function tokenRoutes(app: FastifyInstance, ui: Ui): void {
       const created = createToken(
         ui.deps.db,
         { user: form.owner === 'org' ? undefined : req.session?.login, org: r.org.name, scope: form.scope, name: form.name || undefined, expires: form.expires || undefined },
-        `ui:${req.session?.login ?? 'unknown'}`,
+        uiActor(req),
       );
       const all = [...ui.deps.uiReads.tokens(req.session?.userId as number, r.org.id), ...ui.deps.uiReads.orgTokens(r.org.id)];
       const name = all.find((t) => t.id === created.id)?.name ?? form.name;
@@ -81,7 +80,7 @@ export function tokenRoutes(app: FastifyInstance, ui: Ui): void {
     const mine = token?.kind === 'user' && token.userId === req.session?.userId && token.orgId === r.org.id;
     const orgs = token?.kind === 'org' && token.orgId === r.org.id && manages(r);
     if (!mine && !orgs) return notFound(ui, req, reply);
-    revokeToken(ui.deps.db, id, `ui:${req.session?.login ?? 'unknown'}`);
+    revokeToken(ui.deps.db, id, uiActor(req));
     return reply.redirect(`${ui.base}/${r.org.name}/-/tokens`, 303);
   });
 }
