@@ -7,6 +7,9 @@ import type { Logger } from '../log.js';
 import { ForgeError, type ForgeErrorKind } from './types.js';
 import { Semaphore, createMemoryEtagStore, lower, messageOf, parseLink, safeUrl, type EtagStore, type ForgeMetricsHook } from './http-support.js';
 
+import { sendOnce, type Attempt, type ForgeResponse } from './http-send.js';
+
+export type { ForgeResponse } from './http-send.js';
 export { createMemoryEtagStore, forgeMetricsHook, parseLink, safeUrl, type EtagEntry, type EtagStore, type ForgeMetricsHook } from './http-support.js';
 
 export interface ForgeHttpOptions {
@@ -62,15 +65,6 @@ export interface RequestOptions {
   retryUnsafe?: boolean;
 }
 
-export interface ForgeResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-  url: string;
-  /** Served from the ETag cache after a 304. */
-  cached: boolean;
-}
-
 const DEFAULTS = {
   connectTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
@@ -97,12 +91,6 @@ const STATUS_TEXT: Record<ForgeErrorKind, string> = {
 function header(h: http.IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
-}
-
-interface Attempt {
-  kind: 'response' | 'network' | 'too-large';
-  res?: ForgeResponse;
-  error?: Error;
 }
 
 export class ForgeHttpClient {
@@ -269,7 +257,7 @@ export class ForgeHttpClient {
       }
       let result: Attempt;
       try {
-        result = await this.once(method, url, h, payload);
+        result = await sendOnce({ method, url, headers: h, payload }, { agent: this.agent, connectTimeoutMs: this.o.connectTimeoutMs, requestTimeoutMs: this.o.requestTimeoutMs, maxBodyBytes: this.o.maxBodyBytes });
       } finally {
         this.sem.release();
       }
@@ -365,49 +353,5 @@ export class ForgeHttpClient {
     const ms = this.backoffDelay(attempt);
     this.log?.warn({ integration: this.integration, url: safeUrl(url), reason, waitMs: ms, attempt }, 'forge request failed: retrying');
     await this.o.sleep(ms);
-  }
-
-  private once(method: string, url: URL, headers: Record<string, string>, payload: Buffer | undefined): Promise<Attempt> {
-    const mod = url.protocol === 'https:' ? https : http;
-    return new Promise<Attempt>((resolve) => {
-      let settled = false;
-      const done = (a: Attempt) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(connectTimer);
-        clearTimeout(requestTimer);
-        resolve(a);
-      };
-      const req = mod.request(url, { method, headers: payload ? { ...headers, 'content-length': String(payload.length) } : headers, agent: this.agent });
-      const fail = (error: Error) => {
-        req.destroy();
-        done({ kind: 'network', error });
-      };
-      const connectTimer = setTimeout(() => fail(new Error(`connect timeout after ${this.o.connectTimeoutMs} ms`)), this.o.connectTimeoutMs);
-      const requestTimer = setTimeout(() => fail(new Error(`request timeout after ${this.o.requestTimeoutMs} ms`)), this.o.requestTimeoutMs);
-      req.on('socket', (socket) => {
-        if (!(socket as { connecting?: boolean }).connecting) clearTimeout(connectTimer);
-        else socket.once('connect', () => clearTimeout(connectTimer));
-      });
-      req.on('error', (e) => done({ kind: 'network', error: e }));
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > this.o.maxBodyBytes) {
-            req.destroy();
-            done({ kind: 'too-large', error: new Error(`the response is larger than ${this.o.maxBodyBytes} bytes`) });
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on('error', (e) => done({ kind: 'network', error: e }));
-        res.on('end', () =>
-          done({ kind: 'response', res: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url: url.toString(), cached: false } }),
-        );
-      });
-      req.end(payload);
-    });
   }
 }
