@@ -4,7 +4,7 @@
 //    every API request: wall time and requests made against the minimum number of pages; then a
 //    second reconcile with nothing changed (conditional requests: ETags answered with 304).
 import { startFakeGhes, ZERO_SHA, type FakeGhes } from '../../test/fakes/ghes/index.js';
-import { startPackyard } from '../../test/helpers/packyard.js';
+import { ghesSyncYaml, startPackyard } from '../../test/helpers/packyard.js';
 import { syncOrg } from '../../src/sync/reconcile.js';
 import { fmtMs, type Teardowns } from './lib.js';
 import type { BenchResult } from './report.js';
@@ -17,22 +17,7 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 }
 
-function syncYaml(ghe: FakeGhes): string {
-  return [
-    'integrations:',
-    '  - id: ghe',
-    '    type: github',
-    `    url: "${ghe.url}"`,
-    `    api_url: "${ghe.apiUrl}"`,
-    `    token: "${TOKEN}"`,
-    'organizations:',
-    '  - name: acme',
-    '    sync:',
-    '      integration: ghe',
-    '      source: acme',
-    '      schedule: "0 0 1 1 *"',
-  ].join('\n');
-}
+const syncYaml = (ghe: FakeGhes): string => ghesSyncYaml(ghe, { token: TOKEN });
 
 export async function benchWebhookLatency(o: { td: Teardowns; trials: number; log: (l: string) => void }): Promise<BenchResult> {
   const ghe = await startFakeGhes();

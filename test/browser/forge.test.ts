@@ -6,7 +6,7 @@
 // screenshot (test-output/screenshots; the doc ones go to docs/ui with PACKYARD_DOC_SCREENSHOTS=1).
 import t from 'tap';
 import { startFakeGhes } from '../fakes/ghes/index.js';
-import { startPackyard, type TestPackyard } from '../helpers/packyard.js';
+import { ghesSyncYaml, startPackyard, type TestPackyard } from '../helpers/packyard.js';
 import { browserSkip, openBrowser, shot, WAIT_MS, type Page } from '../helpers/browser.js';
 import { addForgePackage } from '../../src/services/packages.js';
 import { syncOrg } from '../../src/sync/reconcile.js';
@@ -70,23 +70,7 @@ t.test('the UI of a synced organization in chromium', { skip: browserSkip() }, a
   s.grantTeam('acme', 'frontend', 'cache', 'pull');
 
   const pky = await startPackyard(t, {
-    yaml: [
-      'integrations:',
-      '  - id: ghe',
-      '    type: github',
-      `    url: "${gh.url}"`,
-      `    api_url: "${gh.apiUrl}"`,
-      `    token: "${ADMIN_TOKEN}"`,
-      '    oauth: { client_id: packyard-client, client_secret: packyard-secret }',
-      'organizations:',
-      '  - name: acme',
-      '    sync:',
-      '      integration: ghe',
-      '      source: acme',
-      '      schedule: "0 0 1 1 *"',
-      '      auto_add_packages: false',
-      '      install_webhooks: false',
-    ].join('\n'),
+    yaml: ghesSyncYaml(gh, { token: ADMIN_TOKEN, oauth: true, autoAddPackages: false, installWebhooks: false }),
   });
   // The organization as a sync leaves it, with three of the repositories added as packages.
   const first = await syncOrg(pky.deps, 'acme', { trigger: 'test' });

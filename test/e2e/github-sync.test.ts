@@ -8,7 +8,7 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeGhes, ZERO_SHA } from '../fakes/ghes/index.js';
-import { startPackyard, type TestPackyard } from '../helpers/packyard.js';
+import { ghesSyncYaml, startPackyard, type TestPackyard } from '../helpers/packyard.js';
 import { composerProject, writeAuth } from '../helpers/composer.js';
 
 const json = (o: unknown) => `${JSON.stringify(o, null, 2)}\n`;
@@ -68,22 +68,7 @@ t.test('GitHub Enterprise sync end to end', async (t) => {
   s.addCollaborator('acme', 'repo-07', 'bob', 'pull');
 
   const pky = await startPackyard(t, {
-    yaml: [
-      'integrations:',
-      '  - id: ghe',
-      '    type: github',
-      `    url: "${ghe.url}"`,
-      `    api_url: "${ghe.apiUrl}"`,
-      `    token: "${ADMIN_TOKEN}"`,
-      'organizations:',
-      '  - name: acme',
-      '    sync:',
-      '      integration: ghe',
-      '      source: acme',
-      '      schedule: "0 0 1 1 *"',
-      '      auto_add_packages: true',
-      '      install_webhooks: true',
-    ].join('\n'),
+    yaml: ghesSyncYaml(ghe, { token: ADMIN_TOKEN, autoAddPackages: true, installWebhooks: true }),
   });
   const cli = async (args: string[], expectCode = 0) => {
     const r = await pky.cli(args);

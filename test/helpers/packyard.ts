@@ -118,3 +118,31 @@ export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {})
   });
   return { dir, configFile, config, deps, server, url, cli: (args, o) => runCli(configFile, args, o), stop };
 }
+
+/**
+ * The config of a Packyard with one GitHub integration `ghe` on a (fake) GHES and the
+ * organization `acme` synced from its org `acme`; the yearly schedule keeps cron out of tests.
+ */
+export function ghesSyncYaml(
+  ghe: { url: string; apiUrl: string },
+  o: { token: string; oauth?: boolean; autoAddPackages?: boolean; installWebhooks?: boolean; moreIntegrations?: string[] },
+): string {
+  return [
+    'integrations:',
+    '  - id: ghe',
+    '    type: github',
+    `    url: "${ghe.url}"`,
+    `    api_url: "${ghe.apiUrl}"`,
+    `    token: "${o.token}"`,
+    ...(o.oauth ? ['    oauth: { client_id: packyard-client, client_secret: packyard-secret }'] : []),
+    ...(o.moreIntegrations ?? []),
+    'organizations:',
+    '  - name: acme',
+    '    sync:',
+    '      integration: ghe',
+    '      source: acme',
+    '      schedule: "0 0 1 1 *"',
+    ...(o.autoAddPackages !== undefined ? [`      auto_add_packages: ${o.autoAddPackages}`] : []),
+    ...(o.installWebhooks !== undefined ? [`      install_webhooks: ${o.installWebhooks}`] : []),
+  ].join('\n');
+}

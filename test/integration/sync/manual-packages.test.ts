@@ -3,7 +3,7 @@
 // A webhook for an unsupported forge type answers 501; an unknown integration 404.
 import t from 'tap';
 import { startFakeGhes } from '../../fakes/ghes/index.js';
-import { startPackyard } from '../../helpers/packyard.js';
+import { ghesSyncYaml, startPackyard } from '../../helpers/packyard.js';
 
 const TOKEN = 'ghp_manualpackagesadmintoken0000000000000';
 
@@ -24,26 +24,12 @@ t.test('package add --repo on an organization that does not add packages by itse
   s.grantTeam('acme', 'php', 'lib', 'pull');
 
   const pky = await startPackyard(t, {
-    yaml: [
-      'integrations:',
-      '  - id: ghe',
-      '    type: github',
-      `    url: "${ghe.url}"`,
-      `    api_url: "${ghe.apiUrl}"`,
-      `    token: "${TOKEN}"`,
-      '  - id: gl',
-      '    type: gitlab',
-      '    url: "https://gitlab.example"',
-      '    token: "glpat-unused"',
-      'organizations:',
-      '  - name: acme',
-      '    sync:',
-      '      integration: ghe',
-      '      source: acme',
-      '      schedule: "0 0 1 1 *"',
-      '      auto_add_packages: false',
-      '      install_webhooks: false',
-    ].join('\n'),
+    yaml: ghesSyncYaml(ghe, {
+      token: TOKEN,
+      autoAddPackages: false,
+      installWebhooks: false,
+      moreIntegrations: ['  - id: gl', '    type: gitlab', '    url: "https://gitlab.example"', '    token: "glpat-unused"'],
+    }),
   });
   const first = await pky.cli(['sync', '--org', 'acme']);
   t.equal(first.code, 0, first.stderr);
