@@ -14,6 +14,7 @@ import { oauthRoutes } from './oauth.js';
 import { orgRoutes } from './orgs.js';
 import { orgAdminRoutes } from './org-admin.js';
 import { orgActivityRoutes } from './org-activity.js';
+import { OrgAdminReads } from '../../../services/org-admin-reads.js';
 import { newOrgRoutes } from './new-org.js';
 import { packageRoutes } from './package.js';
 import { tokenRoutes } from './tokens.js';
@@ -134,8 +135,10 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): (req: FastifyRequest
     orgRoutes(scope, ui);
     packageRoutes(scope, ui);
     tokenRoutes(scope, ui);
-    orgAdminRoutes(scope, ui);
-    orgActivityRoutes(scope, ui);
+    // One set of prepared statements for the organization's admin screens.
+    const adminReads = new OrgAdminReads(deps.sqlite);
+    orgAdminRoutes(scope, ui, adminReads);
+    orgActivityRoutes(scope, ui, adminReads);
     newOrgRoutes(scope, ui);
   });
 

@@ -5,7 +5,7 @@ import type { Action } from '../../../domain/policy.js';
 import { deliveryConcerns, replayTargetOf, type ReplayTarget } from '../../../domain/deliveries.js';
 import { writeAudit } from '../../../db/repos/audit.js';
 import { requestUpdate } from '../../../services/packages.js';
-import { OrgAdminReads, type DeliveryView } from '../../../services/org-admin-reads.js';
+import type { DeliveryView, OrgAdminReads } from '../../../services/org-admin-reads.js';
 import { requestSync } from '../../../jobs/sync-org.js';
 import { activityPage, auditPage, auditRows, replayResult } from '../../../../views/org-admin.js';
 import { isHx, notFound, orgLinks, resolveOrgFor, sendError, sendHtml, uiActor, viewContext, type OrgScope, type Ui } from './support.js';
@@ -44,9 +44,8 @@ function concernsOrg(reads: OrgAdminReads, orgId: number, orgName: string, d: De
   return true;
 }
 
-export function orgActivityRoutes(app: FastifyInstance, ui: Ui): void {
+export function orgActivityRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminReads): void {
   const deps = ui.deps;
-  const reads = new OrgAdminReads(deps.sqlite);
   const scoped = (req: FastifyRequest<{ Params: OrgParams }>, reply: FastifyReply, action: Action): OrgScope | null =>
     resolveOrgFor(ui, req, reply, req.params.org, action);
 

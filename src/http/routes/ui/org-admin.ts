@@ -9,7 +9,7 @@ import { orgSyncSettings } from '../../../domain/orgs.js';
 import { addForgePackage, addPackage } from '../../../services/packages.js';
 import { findOrg, updateOrgSyncSettings } from '../../../services/orgs.js';
 import { newOrgForm } from './new-org.js';
-import { OrgAdminReads } from '../../../services/org-admin-reads.js';
+import type { OrgAdminReads } from '../../../services/org-admin-reads.js';
 import { requestSync, requestSyncPreview } from '../../../jobs/sync-org.js';
 import type { JobRow } from '../../../jobs/queue.js';
 import { SYNC_PREVIEW, UPDATE_PACKAGE } from '../../../jobs/job-types.js';
@@ -92,9 +92,8 @@ export function planLines(plan: Plan, names: ReturnType<OrgAdminReads['names']>)
   return lines;
 }
 
-export function orgAdminRoutes(app: FastifyInstance, ui: Ui): void {
+export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminReads): void {
   const deps = ui.deps;
-  const reads = new OrgAdminReads(deps.sqlite);
   const vcsTypes = (): VcsType[] => [...deps.drivers.keys()];
 
   /** The organization, when the user may `action` in it; replies itself (redirect or 404) otherwise. */
