@@ -34,6 +34,11 @@ export const jobs = sqliteTable(
     error: text('error'),
     result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),
     trigger: text('trigger').notNull(),
+    /**
+     * Higher runs first: updates asked for by a person or a webhook (1) never wait behind
+     * scheduled and sync-driven work (0).
+     */
+    priority: integer('priority').notNull().default(0),
   },
   (t) => [index('jobs_status_run_after').on(t.status, t.runAfter), index('jobs_lock_key').on(t.lockKey, t.status)],
 );

@@ -17,6 +17,12 @@ export const credentials = sqliteTable(
     info: text('info', { mode: 'json' }).$type<Record<string, string>>().notNull(),
     /** PEM of an extra CA trusted for https with this credential (public, not sealed). */
     caPem: text('ca_pem'),
+    /**
+     * The hosts (`host` or `host:port`, lowercase) the credential is handed to; git, hg, svn and
+     * ssh get it for no other host. Empty until given (`--host`) or bound to the host of the
+     * first package an owner attaches it to.
+     */
+    hosts: text('hosts', { mode: 'json' }).$type<string[]>().notNull().default([]),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },
@@ -184,4 +190,27 @@ export const downloads = sqliteTable(
     count: integer('count').notNull(),
   },
   (t) => [primaryKey({ columns: [t.packageId, t.normalized, t.day] })],
+);
+
+/**
+ * Dists of removed packages, kept downloadable for existing lock files until `expires_at`
+ * (housekeeping then deletes the row and the file). The package row itself is gone: its metadata
+ * disappeared at once. `path` is relative to data_dir/dists, as in `dists`.
+ */
+export const removedDists = sqliteTable(
+  'removed_dists',
+  {
+    orgId: integer('org_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    /** vendor/name the package had when it was removed. */
+    packageName: text('package_name').notNull(),
+    /** The removed package's id (ids are never reused), for the files under data_dir/dists/<id>/. */
+    packageId: integer('package_id').notNull(),
+    commit: text('commit').notNull(),
+    path: text('path').notNull(),
+    size: integer('size').notNull(),
+    sha1: text('sha1').notNull(),
+    removedAt: ms('removed_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.packageName, t.commit] }), index('removed_dists_expires').on(t.expiresAt)],
 );
