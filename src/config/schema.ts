@@ -7,6 +7,8 @@ const Strict = { additionalProperties: false } as const;
 export const INTEGRATION_TYPES = ['github', 'gitlab', 'bitbucket-server', 'bitbucket-cloud'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const VCS_PROTOCOLS = ['https', 'http', 'ssh', 'git', 'svn'] as const;
+/** Loopback, link-local (cloud metadata at 169.254.169.254 and fd00:ec2::254 included), unspecified. */
+export const DEFAULT_DENIED_NETWORKS = ['127.0.0.0/8', '::1/128', '169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128', 'fd00:ec2::254/128'] as const;
 
 const literalUnion = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -26,6 +28,19 @@ export const VcsConfig = Type.Object(
     allow_local_paths: Type.Boolean(),
     allowed_protocols: Type.Array(literalUnion(VCS_PROTOCOLS), { uniqueItems: true }),
     timeout_seconds: Type.Integer({ minimum: 5, maximum: 3600 }),
+    connect_timeout_seconds: Type.Integer({ minimum: 1, maximum: 300, description: 'time to open a connection to a VCS server' }),
+    denied_networks: Type.Array(Type.String({ minLength: 1, description: 'CIDR, e.g. 10.0.0.0/8 or fd00::/8' }), {
+      description: 'addresses package URLs may not reach (checked after DNS, at add and before every fetch)',
+    }),
+  },
+  Strict,
+);
+
+export const LimitsConfig = Type.Object(
+  {
+    composer_json_bytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, description: 'largest composer.json published; a larger one skips its ref' }),
+    package_metadata_bytes: Type.Integer({ minimum: 65536, maximum: 1024 * 1024 * 1024, description: "largest sum of one package's published composer.json files" }),
+    refs_per_package: Type.Integer({ minimum: 10, maximum: 1000000, description: 'most tags and branches read from one repository' }),
   },
   Strict,
 );
@@ -43,6 +58,7 @@ export const HousekeepingConfig = Type.Object(
     schedule: Type.String({ minLength: 1, description: 'cron expression of the housekeeping job' }),
     job_retention_days: Type.Integer({ minimum: 1, maximum: 3650 }),
     delivery_retention_days: Type.Integer({ minimum: 1, maximum: 3650 }),
+    removed_dist_grace_days: Type.Integer({ minimum: 0, maximum: 3650, description: "days a removed package's dists stay downloadable" }),
   },
   Strict,
 );
@@ -100,6 +116,7 @@ export const Config = Type.Object(
     secret_key: Type.Optional(Type.String({ minLength: 16 })),
     log_level: literalUnion(LOG_LEVELS),
     vcs: VcsConfig,
+    limits: LimitsConfig,
     jobs: JobsConfig,
     housekeeping: HousekeepingConfig,
     integrations: Type.Array(IntegrationConfig),
@@ -117,9 +134,16 @@ export const DEFAULTS = {
   server: { listen: '127.0.0.1:8080', public_url: 'http://127.0.0.1:8080', trust_proxy: false },
   data_dir: './data',
   log_level: 'info',
-  vcs: { allow_local_paths: false, allowed_protocols: [...VCS_PROTOCOLS], timeout_seconds: 300 },
+  vcs: {
+    allow_local_paths: false,
+    allowed_protocols: [...VCS_PROTOCOLS],
+    timeout_seconds: 300,
+    connect_timeout_seconds: 10,
+    denied_networks: [...DEFAULT_DENIED_NETWORKS],
+  },
+  limits: { composer_json_bytes: 512 * 1024, package_metadata_bytes: 64 * 1024 * 1024, refs_per_package: 20000 },
   jobs: { concurrency: 2, build_dists_ahead: false },
-  housekeeping: { schedule: '17 3 * * *', job_retention_days: 30, delivery_retention_days: 30 },
+  housekeeping: { schedule: '17 3 * * *', job_retention_days: 30, delivery_retention_days: 30, removed_dist_grace_days: 30 },
   integrations: [],
   organizations: [],
 } as const;
