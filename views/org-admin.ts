@@ -36,7 +36,7 @@ const crumbs = (ctx: ViewContext, org: string, href: string, label: string) => [
 
 export interface UnaddedRepoView {
   fullName: string;
-  composer: 'yes' | 'no' | 'unknown';
+  composer: 'yes' | 'no' | 'unknown' | 'ignored';
   archived: boolean;
 }
 
@@ -51,7 +51,7 @@ export interface NewPackageView {
   synced: { integration: string; repos: readonly UnaddedRepoView[] } | null;
 }
 
-const COMPOSER_STATE = { yes: 'has composer.json', no: 'no composer.json', unknown: 'not checked yet' } as const;
+const COMPOSER_STATE = { yes: 'has composer.json', no: 'no composer.json', unknown: 'not checked yet', ignored: 'package removed' } as const;
 
 export function repoRowId(fullName: string): string {
   return `repo-${fullName.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`;
