@@ -202,6 +202,13 @@ export function addOrgMember(db: Tx, orgName: string, login: string, role: 'owne
   });
 }
 
+/** The user's role in the organization, or null when they are not a member (or do not exist). */
+export function memberRole(db: Tx, orgId: number, login: string): 'owner' | 'member' | null {
+  const row = db.select({ role: orgMembers.role }).from(orgMembers).innerJoin(users, eq(users.id, orgMembers.userId))
+    .where(and(eq(orgMembers.orgId, orgId), eq(users.login, login))).get();
+  return row?.role ?? null;
+}
+
 /**
  * Removes a member of an unsynced organization (a synced one takes its members from the forge),
  * with their team places and grants there; the last owner stays. Their user tokens narrowed to

@@ -37,6 +37,7 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
 }
 
 const get = (pky: TestPackyard, url: string, headers: Record<string, string> = {}) => fetch(`${pky.url}${url}`, { headers });
+const count = (pky: TestPackyard, sql: string) => (pky.deps.sqlite.prepare(sql).get() as { n: number }).n;
 const audit = (pky: TestPackyard, action: string) =>
   pky.deps.sqlite.prepare(`SELECT actor, target, org_id AS orgId, details FROM audit_log WHERE action = ? ORDER BY id`).all(action) as
     { actor: string; target: string; orgId: number | null; details: string | null }[];
@@ -95,7 +96,7 @@ t.test('removals', async (t) => {
     t.equal((await pky.cli(['user', 'disable', 'root'])).code, 1, 'nor disabled');
     await cli(['user', 'delete', 'bob']);
     t.equal((await get(pky, '/acme/packages.json', basic(fresh))).status, 401, 'the deleted user\'s tokens went with them');
-    t.equal(pky.deps.sqlite.prepare(`SELECT COUNT(*) AS n FROM org_members m JOIN users u ON u.id = m.user_id WHERE u.login = 'bob'`).get()?.n as number, 0);
+    t.equal(count(pky, `SELECT COUNT(*) AS n FROM org_members m JOIN users u ON u.id = m.user_id WHERE u.login = 'bob'`), 0);
     for (const action of ['user.disable', 'user.enable', 'user.delete']) t.match(audit(pky, action), [{ target: 'bob', orgId: null, actor: /^cli:/ }], action);
     t.ok(audit(pky, 'member.add').some((a) => a.target === 'bob'), 'older rows about the user stay');
     t.match((await pky.cli(['user', 'delete', 'bob'])).stderr, /user "bob" does not exist/);
@@ -162,7 +163,7 @@ t.test('removals', async (t) => {
     const done = await housekeeping();
     t.match(done.result, { expiredDists: 1, removedDistDirs: [String(pkgId)] });
     t.notOk(existsSync(distFile));
-    t.equal(pky.deps.sqlite.prepare(`SELECT COUNT(*) AS n FROM removed_dists`).get()?.n as number, 0);
+    t.equal(count(pky, `SELECT COUNT(*) AS n FROM removed_dists`), 0);
 
     // Added again, it is a new package with a fresh import.
     await cli(['package', 'add', '--org', 'acme', repo.dir]);
@@ -174,7 +175,7 @@ t.test('removals', async (t) => {
     const r = await cli(['org', 'delete', 'acme']);
     t.match(r.stderr, /organization acme deleted \(1 packages\)/);
     t.equal((await get(pky, '/acme/packages.json', basic(ci))).status, 401, 'its tokens are gone');
-    t.equal(pky.deps.sqlite.prepare(`SELECT COUNT(*) AS n FROM packages`).get()?.n as number, 0);
+    t.equal(count(pky, `SELECT COUNT(*) AS n FROM packages`), 0);
     t.match(audit(pky, 'org.delete'), [{ target: 'acme', orgId: null, details: /"packages":1/ }]);
     pky.deps.sqlite.prepare(`UPDATE organizations SET from_config = 1 WHERE name = 'beta'`).run();
     const cfg = await pky.cli(['org', 'delete', 'beta']);

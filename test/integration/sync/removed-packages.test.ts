@@ -21,7 +21,7 @@ t.test('removal of a synced package sticks; a disabled user stays disabled', asy
   await s.commit('acme', 'lib', {}, { tag: '2.0.0' });
 
   const pky = await startPackyard(t, { yaml: ghesSyncYaml(ghe, { token: TOKEN, autoAddPackages: true, installWebhooks: false }) });
-  const names = () => (pky.deps.sqlite.prepare(`SELECT name, url FROM packages`).all() as { name: string | null }[]);
+  const names = () => (pky.deps.sqlite.prepare(`SELECT name, url FROM packages`).all() as { name: string | null; url: string }[]);
   const sync = async () => {
     const r = await pky.cli(['sync', '--org', 'acme']);
     t.equal(r.code, 0, r.stderr);
@@ -29,7 +29,7 @@ t.test('removal of a synced package sticks; a disabled user stays disabled', asy
   };
   await sync();
   t.equal(names().length, 1, 'auto-added');
-  const url = (names()[0] as { url: string }).url;
+  const url = names()[0]?.url as string;
   const update = await pky.cli(['package', 'update', '--org', 'acme', url]);
   t.equal(update.code, 0, update.stderr);
 
