@@ -20,7 +20,7 @@ export interface TokenView {
 export interface TokensPageView {
   org: string;
   tokens: readonly TokenView[];
-  /** Every token reaching the organization (its CI tokens, user tokens narrowed to it); null when the user may not manage them. */
+  /** The other tokens reaching the organization (its CI tokens, others' user tokens narrowed to it); null when the user may not manage them. */
   orgTokens?: readonly TokenView[] | null;
   /** A token just created: its secret, shown this once. */
   created?: { token: string; name: string } | undefined;
@@ -79,7 +79,7 @@ ${v.created
 </section>
 <h2>Your tokens</h2>
 ${tokenTable(ctx, action, v.tokens)}
-${v.orgTokens ? html`<h2>All tokens for ${v.org}</h2><p class="hint">Its CI tokens and every member's tokens narrowed to ${v.org}.</p>${tokenTable(ctx, action, v.orgTokens, true)}` : ''}`,
+${v.orgTokens ? html`<h2>Other tokens for ${v.org}</h2><p class="hint">Its CI tokens and the other members' tokens narrowed to ${v.org}.</p>${tokenTable(ctx, action, v.orgTokens, true)}` : ''}`,
     [
       { href: `${ctx.base}/${v.org}/`, label: v.org },
       { href: action, label: 'tokens' },

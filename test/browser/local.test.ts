@@ -67,7 +67,9 @@ t.test('local sign-in and tokens in chromium', { skip: browserSkip() }, async (t
     await row.waitFor();
     t.equal(await page.locator('pre#new-token').count(), 0, 'the secret is not shown again');
     t.notMatch(await page.content(), token, 'not anywhere on the page');
-    await row.getByRole('button', { name: 'Revoke' }).click();
+    // Revoking asks first, on a page of its own.
+    await row.getByRole('link', { name: 'Revoke…' }).click();
+    await page.getByRole('button', { name: 'Revoke token' }).click();
     await page.locator('tr.revoked', { hasText: 'laptop' }).waitFor();
     t.match(await page.locator('tr.revoked', { hasText: 'laptop' }).textContent(), /revoked \d{4}-\d\d-\d\d/);
     await shot(page, 'tokens-revoked');

@@ -33,7 +33,10 @@ export function tokenRoutes(app: FastifyInstance, ui: Ui): void {
 
   function render(req: FastifyRequest, reply: FastifyReply, r: OrgScope, extra: Partial<TokensPageView> = {}, status = 200): FastifyReply {
     const userId = req.session?.userId as number;
-    const orgTokens = can(r.principal, 'token:manage', { org: r.facts }) ? listTokens(ui.deps.db, { org: r.org.name, all: true }) : null;
+    // Everyone else's tokens reaching the organization (the user's own are listed above them).
+    const orgTokens = can(r.principal, 'token:manage', { org: r.facts })
+      ? listTokens(ui.deps.db, { org: r.org.name, all: true }).filter((t) => t.kind === 'org' || t.userId !== userId)
+      : null;
     return sendHtml(reply, tokensPage(viewContext(ui, req), { org: r.org.name, tokens: ui.deps.uiReads.tokens(userId, r.org.id), orgTokens, links: orgLinks(r), ...extra }), status);
   }
 
