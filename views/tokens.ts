@@ -79,7 +79,7 @@ ${v.created
 </section>
 <h2>Your tokens</h2>
 ${tokenTable(ctx, action, v.tokens)}
-${v.orgTokens ? html`<h2>Other tokens for ${v.org}</h2><p class="hint">Its CI tokens and the other members' tokens narrowed to ${v.org}.</p>${tokenTable(ctx, action, v.orgTokens, true)}` : ''}`,
+${v.orgTokens ? html`<h2>Other tokens reaching ${v.org}</h2><p class="hint">Its CI tokens and the other members' tokens narrowed to ${v.org}.</p>${tokenTable(ctx, action, v.orgTokens, true)}` : ''}`,
     [
       { href: `${ctx.base}/${v.org}/`, label: v.org },
       { href: action, label: 'tokens' },

@@ -175,7 +175,7 @@ t.test('web UI pages', async (t) => {
     t.notMatch(carolPage.body, 'name="owner"');
     t.equal((await carol.post('/corp/-/tokens', { _csrf: carol.csrf, owner: 'org', scope: 'read' })).statusCode, 403);
     const franksPage = await frank.get('/corp/-/tokens');
-    t.match(franksPage.body, 'Other tokens for corp');
+    t.match(franksPage.body, 'Other tokens reaching corp');
     const created = await frank.post('/corp/-/tokens', { _csrf: frank.csrf, owner: 'org', scope: 'read', name: 'corp CI' });
     t.equal(created.statusCode, 201);
     const token = /<pre id="new-token">(pky_o_[A-Za-z0-9]+)<\/pre>/.exec(created.body)?.[1] ?? '';
