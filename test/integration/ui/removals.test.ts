@@ -83,6 +83,8 @@ t.test('removals in the UI', async (t) => {
     t.equal((await root.post('/corp/-/members/carol/remove', { _csrf: root.csrf })).statusCode, 404, 'not even an admin');
     t.equal((await alice.post('/acme/-/members/olga/remove', { _csrf: alice.csrf })).statusCode, 404, 'a member');
     t.equal((await olga.get('/acme/-/members/nobody/remove')).statusCode, 404, 'not a member');
+    t.equal((await eve.get('/acme/-/members/alice/remove')).statusCode, 404, 'outsider');
+    t.equal((await eve.post('/acme/-/members/alice/remove', { _csrf: eve.csrf })).statusCode, 404);
     t.match((await olga.get('/acme/-/members/alice/remove')).body, /alice no longer reads acme/);
     t.equal((await olga.post('/acme/-/members/alice/remove', {})).statusCode, 403, 'no CSRF token');
     const last = await olga.post('/acme/-/members/olga/remove', { _csrf: olga.csrf });
@@ -91,13 +93,17 @@ t.test('removals in the UI', async (t) => {
     const done = await olga.post('/acme/-/members/alice/remove', { _csrf: olga.csrf });
     t.equal(done.statusCode, 303);
     t.equal((await alice.get('/acme/')).statusCode, 404, 'alice no longer sees acme');
-    t.match(audit('member.remove'), [{ actor: 'ui:olga', target: 'alice' }]);
+    addOrgMember(db, 'acme', 'carol', 'member', 'test');
+    t.equal((await root.post('/acme/-/members/carol/remove', { _csrf: root.csrf })).statusCode, 303, 'an admin');
+    t.match(audit('member.remove'), [{ actor: 'ui:olga', target: 'alice' }, { actor: 'ui:root', target: 'carol' }]);
   });
 
   await t.test('organization deletion: instance admins only, typed name', async (t) => {
     t.match((await root.get('/acme/-/settings')).body, /href="\/acme\/-\/delete">Delete organization…/);
     t.notMatch((await olga.get('/acme/-/settings')).body, /Delete organization/);
     t.equal((await olga.get('/acme/-/delete')).statusCode, 404, 'an owner does not delete the organization');
+    t.equal((await eve.get('/acme/-/delete')).statusCode, 404, 'outsider');
+    t.equal((await eve.post('/acme/-/delete', { _csrf: eve.csrf, confirm: 'acme' })).statusCode, 404);
     t.equal((await olga.post('/acme/-/delete', { _csrf: olga.csrf, confirm: 'acme' })).statusCode, 404);
     t.equal((await root.post('/acme/-/delete', { confirm: 'acme' })).statusCode, 403, 'no CSRF token');
     t.equal((await root.post('/acme/-/delete', { _csrf: root.csrf, confirm: '' })).statusCode, 400);
