@@ -144,6 +144,8 @@ t.test('removals', async (t) => {
     t.equal((await get(pky, distUrl, basic(betaCi))).status, 404, 'and only for those who read the organization');
     t.match(audit(pky, 'package.remove'), [{ target: 'acme/foo', details: /"dists":1/ }]);
     t.match((await pky.cli(['package', 'remove', '--org', 'acme', 'acme/foo'])).stderr, /has no package "acme\/foo"/);
+    const backup = await cli(['backup', join(pky.dir, 'after-remove.tar.gz')]);
+    t.match(backup.stderr, /\(1 dists/, 'a backup keeps the dists of the grace period');
 
     // Housekeeping: nothing before expiry; after it, the row and the file go.
     const housekeeping = async () => {
