@@ -1,5 +1,6 @@
 // Access tokens for composer and the API: created once (the secret is shown once), stored as a
-// SHA-256 hash, resolved to a Principal on every request through a small in-memory cache.
+// SHA-256 hash, resolved to a Principal on every request through a small in-memory cache;
+// listed (never the secret) and revoked.
 import { and, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { Sqlite, Tx } from '../db/client.js';
 import { organizations, tokens, users } from '../db/schema.js';
@@ -61,12 +62,15 @@ export function createToken(db: Tx, input: CreateTokenInput, actor: string): { t
   });
 }
 
+/** Revokes a token: the server refuses it from its next request on (its cache follows the database). */
 export function revokeToken(db: Tx, id: number, actor: string): void {
-  const row = db.select().from(tokens).where(and(eq(tokens.id, id), isNull(tokens.revokedAt))).get();
-  if (!row) throw new AppError('NOT_FOUND', `token ${id} does not exist or is already revoked`);
-  db.update(tokens).set({ revokedAt: Date.now() }).where(eq(tokens.id, id)).run();
-  const owner = row.userId === null ? null : db.select({ login: users.login }).from(users).where(eq(users.id, row.userId)).get()?.login;
-  writeAudit(db, { orgId: row.orgId, actor, action: 'token.revoke', target: row.name, details: { id, ...(owner ? { user: owner } : {}) } });
+  db.transaction((tx) => {
+    const row = tx.select().from(tokens).where(and(eq(tokens.id, id), isNull(tokens.revokedAt))).get();
+    if (!row) throw new AppError('NOT_FOUND', `token ${id} does not exist or is already revoked (see: packyard token list --all)`);
+    tx.update(tokens).set({ revokedAt: Date.now() }).where(eq(tokens.id, id)).run();
+    const owner = row.userId === null ? null : tx.select({ login: users.login }).from(users).where(eq(users.id, row.userId)).get()?.login;
+    writeAudit(tx, { orgId: row.orgId, actor, action: 'token.revoke', target: row.name, details: { id, ...(owner ? { user: owner } : {}) } });
+  });
 }
 
 /** A token as people see it: never the secret, only its first characters. */

@@ -67,8 +67,7 @@ export function tokenRoutes(app: FastifyInstance, ui: Ui): void {
         { user: form.owner === 'org' ? undefined : req.session?.login, org: r.org.name, scope: form.scope, name: form.name || undefined, expires: form.expires || undefined },
         uiActor(req),
       );
-      const all = [...ui.deps.uiReads.tokens(req.session?.userId as number, r.org.id), ...ui.deps.uiReads.orgTokens(r.org.id)];
-      const name = all.find((t) => t.id === created.id)?.name ?? form.name;
+      const name = findToken(ui.deps.db, created.id)?.name ?? form.name;
       return render(req, reply.header('Cache-Control', 'no-store'), r, { created: { token: created.token, name } }, 201);
     } catch (err) {
       // Expected input errors (a bad or past expiry date) go back to the form.
