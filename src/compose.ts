@@ -22,6 +22,7 @@ import { refreshRenderedMetadata } from './services/metadata.js';
 import { Mutexes } from './jobs/mutex.js';
 import { createHousekeepingHandler, HOUSEKEEPING } from './jobs/housekeeping.js';
 import { createMetrics, jobOutcome, type Metrics } from './metrics.js';
+import { FailedAuthCounter } from './services/failed-auth.js';
 import { createSyncOrgHandler, createSyncPreviewHandler, SYNC_ORG, SYNC_PREVIEW } from './jobs/sync-org.js';
 import { defaultForgeFactory, ForgeProvider, type ForgeFactory } from './sync/forges.js';
 import { DiskUsage } from './services/disk-usage.js';
@@ -56,6 +57,8 @@ export interface Deps {
   locks: Mutexes;
   /** The Prometheus registry and the metrics code increments (served at /metrics). */
   metrics: Metrics;
+  /** Failed token authentications per client address (logged per window, counted in /metrics). */
+  failedAuth: FailedAuthCounter;
   /** The forge of each configured integration (built on first use). */
   forges: ForgeProvider;
   /** Web UI sessions and the UI pages' reads. */
@@ -145,8 +148,10 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     forges: new ForgeProvider(config.integrations, opts.forgeFactory ?? defaultForgeFactory, { log: log.child({ module: 'forge' }), metrics, db }),
     sessions: new SessionStore(sqlite),
     uiReads: new UiReads(sqlite),
+    failedAuth: new FailedAuthCounter(log.child({ module: 'auth' }), metrics.authFailures),
     schedules: new Schedules(() => scheduledJobs(config, db, queue), log.child({ module: 'schedule' })),
     close() {
+      deps.failedAuth.stop();
       sqlite.close();
     },
   };

@@ -26,6 +26,7 @@ export interface Metrics {
   webhookDeliveries: Counter<'integration' | 'outcome'>;
   forgeApiRequests: Counter<'integration' | 'status'>;
   forgeRateLimitRemaining: Gauge<'integration'>;
+  authFailures: Counter;
 }
 
 export interface MetricsOptions {
@@ -83,6 +84,12 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
     registers,
   });
 
+  const authFailures = new Counter({
+    name: 'packyard_auth_failures_total',
+    help: 'Requests with a token that was invalid, expired or revoked (answered 401); per-address counts are logged',
+    registers,
+  });
+
   new Gauge({
     name: 'packyard_job_queue_depth',
     help: 'Jobs in the jobs table by status',
@@ -114,7 +121,7 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
     },
   });
 
-  return { registry, httpRequests, httpDuration, jobDuration, syncRuns, webhookDeliveries, forgeApiRequests, forgeRateLimitRemaining };
+  return { registry, httpRequests, httpDuration, jobDuration, syncRuns, webhookDeliveries, forgeApiRequests, forgeRateLimitRemaining, authFailures };
 }
 
 /** How a finished job ended, from its row after the run. */

@@ -36,7 +36,7 @@ export function layout(ctx: ViewContext, title: string, body: Html, crumbs: read
   <a class="brand" href="${ctx.base}/">Packyard</a>
   <nav class="crumbs">${crumbs.map((c) => html`<span>/</span> <a href="${c.href}">${c.label}</a> `)}</nav>
   ${ctx.user
-    ? html`<form class="logout" method="post" action="${ctx.base}/logout">${csrfField(ctx)}<a class="who" href="${ctx.base}/-/profile">${ctx.user.login}${ctx.user.isAdmin ? ' (admin)' : ''}</a> <button type="submit" class="link">Sign out</button></form>`
+    ? html`<form class="logout" method="post" action="${ctx.base}/logout">${csrfField(ctx)}${ctx.user.isAdmin ? html`<a class="admin-link" href="${ctx.base}/-/users">Users</a> <a class="admin-link" href="${ctx.base}/-/tokens">Tokens</a> ` : ''}<a class="who" href="${ctx.base}/-/profile">${ctx.user.login}${ctx.user.isAdmin ? ' (admin)' : ''}</a> <button type="submit" class="link">Sign out</button></form>`
     : ''}
 </header>
 <main>

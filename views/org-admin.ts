@@ -1,6 +1,7 @@
 // An organization's admin pages and their htmx fragments: add a package (by URL, or from the
 // synced forge's repositories), teams and members, settings (sync runs, "Sync now", "Preview
 // sync"), activity (jobs, webhook deliveries with "Replay") and the audit log ("more").
+import { dangerLink, deleteOrgCard } from './confirm.js';
 import { html, type Html } from './html.js';
 import { syncSettingsFields } from './new-org.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
@@ -36,7 +37,7 @@ const crumbs = (ctx: ViewContext, org: string, href: string, label: string) => [
 
 export interface UnaddedRepoView {
   fullName: string;
-  composer: 'yes' | 'no' | 'unknown';
+  composer: 'yes' | 'no' | 'unknown' | 'ignored';
   archived: boolean;
 }
 
@@ -51,7 +52,7 @@ export interface NewPackageView {
   synced: { integration: string; repos: readonly UnaddedRepoView[] } | null;
 }
 
-const COMPOSER_STATE = { yes: 'has composer.json', no: 'no composer.json', unknown: 'not checked yet' } as const;
+const COMPOSER_STATE = { yes: 'has composer.json', no: 'no composer.json', unknown: 'not checked yet', ignored: 'package removed' } as const;
 
 export function repoRowId(fullName: string): string {
   return `repo-${fullName.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`;
@@ -180,6 +181,8 @@ export interface TeamsPageView {
   managedBy: string | null;
   teams: readonly TeamPageTeam[];
   members: readonly { login: string; role: string; source: string }[];
+  /** Owners and admins of an unsynced organization: each member gets "Remove". */
+  canRemoveMembers?: boolean;
 }
 
 function teamTree(ctx: ViewContext, v: TeamsPageView, parentId: number | null, seen: Set<number>): Html {
@@ -213,8 +216,9 @@ ${v.managedBy ? html`<p class="hint">Read-only: teams and members are managed by
 ${v.teams.length ? teamTree(ctx, v, null, new Set()) : html`<p class="empty">No teams.</p>`}
 <h2>Members</h2>
 ${v.members.length
-  ? html`<table class="members"><thead><tr><th>Login</th><th>Role</th><th>Source</th></tr></thead><tbody>
-${v.members.map((m) => html`<tr><td>${m.login}</td><td>${m.role}</td><td>${m.source === 'sync' ? `sync (${v.managedBy ?? 'forge'})` : 'local'}</td></tr>`)}
+  ? html`<table class="members"><thead><tr><th>Login</th><th>Role</th><th>Source</th>${v.canRemoveMembers ? html`<th></th>` : ''}</tr></thead><tbody>
+${v.members.map((m) => html`<tr><td>${m.login}</td><td>${m.role}</td><td>${m.source === 'sync' ? `sync (${v.managedBy ?? 'forge'})` : 'local'}</td>${v.canRemoveMembers
+  ? html`<td>${dangerLink(`${ctx.base}/${v.org}/-/members/${encodeURIComponent(m.login)}/remove`, 'Remove…')}</td>` : ''}</tr>`)}
 </tbody></table>`
   : html`<p class="empty">No members.</p>`}`,
     crumbs(ctx, v.org, href, 'teams'),
@@ -241,6 +245,8 @@ export interface SettingsPageView {
   settingsForm?: { schedule: string; autoAddPackages: boolean; installWebhooks: boolean; error: string };
   runs: readonly SyncRunView[];
   activeSyncJob: SyncJobView | null;
+  /** Instance admins: "Delete organization" (refused for config-file organizations). */
+  deletable?: { fromConfig: boolean } | null;
 }
 
 export interface SyncJobView {
@@ -337,7 +343,8 @@ ${v.runs.map(
 )}
 </tbody></table>`
     : html`<p class="empty">No sync has run yet.</p>`}`
-  : ''}`,
+  : ''}
+${v.deletable ? deleteOrgCard(ctx, v.org, v.deletable.fromConfig) : ''}`,
     crumbs(ctx, v.org, href, 'settings'),
   );
 }

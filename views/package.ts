@@ -2,6 +2,7 @@
 // first and marked, then tags newest first; stability, requirements, source and dist references), last
 // update and error, skipped refs with their reasons, the generic hook URL's existence, and
 // "Update now" with the job status fragment that polls until the job ends.
+import { removePackageCard } from './confirm.js';
 import { html, type Html } from './html.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
 import { packageHref } from './orgs.js';
@@ -23,6 +24,8 @@ export interface PackagePageView {
   org: string;
   name: string;
   url: string;
+  /** Owners and admins: "Remove package". */
+  canRemove?: boolean;
   vcsType: string;
   description: string | null;
   status: 'new' | 'ok' | 'error';
@@ -112,7 +115,8 @@ ${v.skipped.length
   ? html`<div class="scroll"><table class="skipped"><thead><tr><th>Ref</th><th>Commit</th><th>Reason</th></tr></thead><tbody>
 ${v.skipped.map((s) => html`<tr><td><span class="muted">${s.kind}</span> ${s.name}</td><td><code>${short(s.commit)}</code></td><td>${s.reason}</td></tr>`)}
 </tbody></table></div>`
-  : html`<p class="empty">Every ref became a version.</p>`}`,
+  : html`<p class="empty">Every ref became a version.</p>`}
+${v.canRemove ? removePackageCard(href) : ''}`,
     [
       { href: `${ctx.base}/${v.org}/`, label: v.org },
       { href, label: v.name },

@@ -1,5 +1,5 @@
 // A user's tokens for one organization: create (scope, expiry; the secret is shown once),
-// revoke, last used.
+// revoke (after a confirmation page), last used; owners also see every token reaching the organization.
 import { html, type Html } from './html.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
 import { orgNav, type OrgLinks } from './org-admin.js';
@@ -13,12 +13,14 @@ export interface TokenView {
   expiresAt: number | null;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** The user a token belongs to (null: an organization token); shown in the owners' list. */
+  owner?: string | null;
 }
 
 export interface TokensPageView {
   org: string;
   tokens: readonly TokenView[];
-  /** The organization's CI tokens; null when the user may not manage them. */
+  /** The other tokens reaching the organization (its CI tokens, others' user tokens narrowed to it); null when the user may not manage them. */
   orgTokens?: readonly TokenView[] | null;
   /** A token just created: its secret, shown this once. */
   created?: { token: string; name: string } | undefined;
@@ -28,15 +30,16 @@ export interface TokensPageView {
   links?: OrgLinks | undefined;
 }
 
-function tokenTable(ctx: ViewContext, action: string, tokens: readonly TokenView[]): Html {
+/** Revoking leads to a confirmation page first (a GET link; the page's form posts). */
+function tokenTable(ctx: ViewContext, action: string, tokens: readonly TokenView[], withOwner = false): Html {
   if (tokens.length === 0) return html`<p class="empty">No tokens yet.</p>`;
-  return html`<div class="scroll"><table><thead><tr><th>Name</th><th>Token</th><th>Scope</th><th>Expires</th><th>Last used</th><th></th></tr></thead><tbody>
+  return html`<div class="scroll"><table><thead><tr>${withOwner ? html`<th>Owner</th>` : ''}<th>Name</th><th>Token</th><th>Scope</th><th>Expires</th><th>Last used</th><th></th></tr></thead><tbody>
 ${tokens.map(
-  (t) => html`<tr${t.revokedAt ? html` class="revoked"` : ''}><td>${t.name}</td><td><code>${t.hint}</code></td><td>${t.scope}</td>
+  (t) => html`<tr${t.revokedAt ? html` class="revoked"` : ''}>${withOwner ? html`<td>${t.owner ?? html`<span class="muted">organization (CI)</span>`}</td>` : ''}<td>${t.name}</td><td><code>${t.hint}</code></td><td>${t.scope}</td>
 <td class="time">${t.expiresAt ? formatTime(t.expiresAt) : 'never'}</td><td class="time">${formatTime(t.lastUsedAt)}</td>
 <td>${t.revokedAt
     ? html`revoked ${formatTime(t.revokedAt)}`
-    : html`<form method="post" action="${action}/${t.id}/revoke" class="inline">${csrfField(ctx)}<button type="submit" class="danger">Revoke</button></form>`}</td></tr>`,
+    : html`<a class="button danger" href="${action}/${t.id}/revoke">Revoke…</a>`}</td></tr>`,
 )}
 </tbody></table></div>`;
 }
@@ -76,7 +79,7 @@ ${v.created
 </section>
 <h2>Your tokens</h2>
 ${tokenTable(ctx, action, v.tokens)}
-${v.orgTokens ? html`<h2>Organization tokens (CI)</h2>${tokenTable(ctx, action, v.orgTokens)}` : ''}`,
+${v.orgTokens ? html`<h2>Other tokens reaching ${v.org}</h2><p class="hint">Its CI tokens and the other members' tokens narrowed to ${v.org}.</p>${tokenTable(ctx, action, v.orgTokens, true)}` : ''}`,
     [
       { href: `${ctx.base}/${v.org}/`, label: v.org },
       { href: action, label: 'tokens' },

@@ -1,7 +1,7 @@
-// packyard org create [--sync INTEGRATION:SOURCE …] | org member add
+// packyard org create [--sync INTEGRATION:SOURCE …] | org delete | org member add | org member remove
 import type { Command } from 'commander';
 import { actor, fail, withDeps, type GlobalOptions } from './context.js';
-import { addOrgMember, createOrganization, type OrgSyncInput } from '../services/orgs.js';
+import { addOrgMember, createOrganization, deleteOrganization, removeOrgMember, type OrgSyncInput } from '../services/orgs.js';
 import { ORG_SYNC_DEFAULT_SETTINGS } from '../domain/orgs.js';
 
 /** --sync INTEGRATION:SOURCE and the settings that only make sense with it. */
@@ -57,6 +57,32 @@ export function registerOrg(program: Command): void {
         await withDeps(program.opts<GlobalOptions>(), (deps) => {
           addOrgMember(deps.db, orgName, login, role, actor());
           process.stderr.write(`packyard: ${login} is now ${role} of ${orgName}\n`);
+        });
+      } catch (e) {
+        fail(e);
+      }
+    });
+  member
+    .command('remove <org> <login>')
+    .description('remove a member from an unsynced organization (never its last owner)')
+    .action(async (orgName: string, login: string) => {
+      try {
+        await withDeps(program.opts<GlobalOptions>(), (deps) => {
+          removeOrgMember(deps.db, orgName, login, actor());
+          process.stderr.write(`packyard: ${login} removed from ${orgName}\n`);
+        });
+      } catch (e) {
+        fail(e);
+      }
+    });
+  org
+    .command('delete <name>')
+    .description('delete an organization with its packages, members, credentials and tokens (not one from the config file)')
+    .action(async (name: string) => {
+      try {
+        await withDeps(program.opts<GlobalOptions>(), (deps) => {
+          const r = deleteOrganization(deps, name, actor());
+          process.stderr.write(`packyard: organization ${name} deleted (${r.packages} packages); its files go at the next housekeeping\n`);
         });
       } catch (e) {
         fail(e);

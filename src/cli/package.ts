@@ -1,4 +1,4 @@
-// packyard package add | update | show
+// packyard package add | update | show | remove
 import type { Command } from 'commander';
 import { eq } from 'drizzle-orm';
 import { credentials } from '../db/schema.js';
@@ -6,7 +6,7 @@ import { listHostKeys } from '../services/host-keys.js';
 import { sshHostOf } from '../vcs/url.js';
 import { requestSync } from '../jobs/sync-org.js';
 import { actor, fail, withDeps, type GlobalOptions } from './context.js';
-import { addForgePackage, addPackage, describePackage, getPackageByName, listPackages, requestUpdate } from '../services/packages.js';
+import { addForgePackage, addPackage, describePackage, getPackageByName, listPackages, removePackage, requestUpdate } from '../services/packages.js';
 import { runOrWait } from '../jobs/wait.js';
 import type { Deps } from '../compose.js';
 import type { JobRow } from '../jobs/queue.js';
@@ -148,6 +148,22 @@ export function registerPackage(program: Command): void {
             for (const s of d.skipped) lines.push(`  ${s.kind} ${s.name}: ${s.reason}`);
           }
           process.stdout.write(`${lines.join('\n')}\n`);
+        });
+      } catch (e) {
+        fail(e);
+      }
+    });
+  pkg
+    .command('remove <name>')
+    .description("remove a package: its metadata goes at once, its dists stay downloadable for the grace period (housekeeping.removed_dist_grace_days)")
+    .requiredOption('--org <org>', 'the organization')
+    .action(async (name: string, opts: { org: string }) => {
+      try {
+        await withDeps(program.opts<GlobalOptions>(), (deps) => {
+          const r = removePackage(deps.db, opts.org, name, deps.config.housekeeping.removed_dist_grace_days, actor());
+          process.stderr.write(
+            `packyard: ${r.name} removed from ${opts.org}; ${r.dists} built dists stay downloadable until ${new Date(r.expiresAt).toISOString().slice(0, 10)}\n`,
+          );
         });
       } catch (e) {
         fail(e);

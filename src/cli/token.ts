@@ -1,7 +1,7 @@
-// packyard token create
+// packyard token create | list | revoke
 import type { Command } from 'commander';
 import { actor, fail, withDeps, type GlobalOptions } from './context.js';
-import { createToken } from '../services/tokens.js';
+import { createToken, listTokens, revokeToken, type TokenListing } from '../services/tokens.js';
 
 export function registerToken(program: Command): void {
   const token = program.command('token').description('access tokens for composer and the API');
@@ -30,4 +30,50 @@ export function registerToken(program: Command): void {
         fail(e);
       }
     });
+  token
+    .command('list')
+    .description('list tokens (never the secret): id, owner, organization, scope, name, last use')
+    .option('--org <org>', "the organization's tokens: its CI tokens and user tokens narrowed to it")
+    .option('--user <login>', "the user's tokens, for every organization")
+    .option('--all', 'revoked and expired tokens too')
+    .action(async (opts: { org?: string; user?: string; all?: boolean }) => {
+      try {
+        await withDeps(program.opts<GlobalOptions>(), (deps) => {
+          const rows = listTokens(deps.db, { org: opts.org, user: opts.user, all: opts.all ?? false });
+          process.stdout.write(formatTokenTable(rows));
+          if (rows.length === 0) process.stderr.write(`packyard: no ${opts.all ? '' : 'active '}tokens\n`);
+        });
+      } catch (e) {
+        fail(e);
+      }
+    });
+  token
+    .command('revoke <id>')
+    .description('revoke a token (by the id token list shows); it stops working on the next request')
+    .action(async (id: string) => {
+      try {
+        if (!/^\d{1,12}$/.test(id)) throw new Error(`the token id must be a number, as token list shows it (got "${id}")`);
+        await withDeps(program.opts<GlobalOptions>(), (deps) => {
+          revokeToken(deps.db, Number(id), actor());
+          process.stderr.write(`packyard: token ${id} revoked\n`);
+        });
+      } catch (e) {
+        fail(e);
+      }
+    });
+}
+
+const day = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
+
+/** Tab-separated with a header line: easy to read and to cut/awk. */
+export function formatTokenTable(rows: readonly TokenListing[]): string {
+  if (rows.length === 0) return '';
+  const lines = [['ID', 'OWNER', 'ORG', 'SCOPE', 'NAME', 'LAST USED', 'STATUS'].join('\t')];
+  for (const t of rows) {
+    lines.push([
+      String(t.id), t.owner ?? `org ${t.org ?? '?'}`, t.org ?? 'all orgs', t.scope, t.name.replace(/[\t\r\n]+/g, ' '), day(t.lastUsedAt),
+      t.status === 'active' && t.expiresAt !== null ? `active (expires ${day(t.expiresAt).slice(0, 10)})` : t.status,
+    ].join('\t'));
+  }
+  return `${lines.join('\n')}\n`;
 }

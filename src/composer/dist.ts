@@ -1,11 +1,12 @@
 // Dist zips: one per (package, commit), built once from the mirror, stored under data_dir/dists
-// and served with the same bytes forever (lock files pin the URL); never pruned.
-import { and, eq } from 'drizzle-orm';
+// and served with the same bytes forever (lock files pin the URL); a removed package's dists are
+// served from removed_dists until their grace period ends.
+import { and, eq, gt } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Db } from '../db/client.js';
-import { dists } from '../db/schema.js';
+import { dists, removedDists } from '../db/schema.js';
 import type { Mutexes } from '../jobs/mutex.js';
 import type { Driver } from '../vcs/types.js';
 
@@ -56,6 +57,15 @@ export class DistStore {
 
   find(packageId: number, commit: string): StoredDist | null {
     const row = this.opts.db.select().from(dists).where(and(eq(dists.packageId, packageId), eq(dists.commit, commit))).get();
+    if (!row) return null;
+    const file = join(this.opts.dir, row.path);
+    return existsSync(file) ? { file, size: row.size, sha1: row.sha1 } : null;
+  }
+
+  /** A removed package's dist, while its grace period lasts (never built: only what was stored). */
+  findRemoved(orgId: number, packageName: string, commit: string, now = Date.now()): StoredDist | null {
+    const row = this.opts.db.select().from(removedDists)
+      .where(and(eq(removedDists.orgId, orgId), eq(removedDists.packageName, packageName), eq(removedDists.commit, commit), gt(removedDists.expiresAt, now))).get();
     if (!row) return null;
     const file = join(this.opts.dir, row.path);
     return existsSync(file) ? { file, size: row.size, sha1: row.sha1 } : null;

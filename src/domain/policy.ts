@@ -8,12 +8,18 @@ export const ACTIONS = [
   'package:update', // trigger an update
   'package:manage', // add, remove, change a package
   'token:create',
+  'token:manage', // list and revoke the organization's tokens: its CI tokens and user tokens narrowed to it
+  'member:remove', // remove a member (unsynced organizations only: a synced one takes members from its forge)
+  'package:remove', // remove a package: owners and admins, not the members who may add packages
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** Actions on the instance itself, outside any organization. */
 export const INSTANCE_ACTIONS = [
   'org:create', // create an organization (synced with a forge or not)
+  'org:delete', // delete an organization and everything in it
+  'user:manage', // list, disable, enable and delete users
+  'token:manage', // list and revoke every token of the instance
 ] as const;
 export type InstanceAction = (typeof INSTANCE_ACTIONS)[number];
 
@@ -78,6 +84,13 @@ export function can(p: Principal, action: Action, r: Resource): boolean {
     case 'token:create':
       if (p.kind === 'token') return false;
       return p.isAdmin || org.role !== null;
+    case 'token:manage':
+    case 'package:remove':
+      if (p.kind === 'token') return false;
+      return p.isAdmin || org.role === 'owner';
+    case 'member:remove':
+      if (p.kind === 'token' || org.synced) return false;
+      return p.isAdmin || org.role === 'owner';
   }
 }
 
@@ -87,6 +100,9 @@ export function canOnInstance(p: Principal, action: InstanceAction): boolean {
   if (p.kind === 'token') return false;
   switch (action) {
     case 'org:create':
+    case 'org:delete':
+    case 'user:manage':
+    case 'token:manage':
       return p.isAdmin;
   }
 }

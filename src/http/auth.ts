@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../domain/policy.js';
 import type { TokenAuthenticator } from '../services/tokens.js';
+import type { FailedAuthCounter } from '../services/failed-auth.js';
 
 export function secretFromHeader(header: string | undefined): string | null {
   if (!header) return null;
@@ -39,6 +40,13 @@ export function sendUnauthorized(reply: FastifyReply, hadCredentials: boolean): 
         ? 'The token is invalid, expired or revoked. Create a new one with: packyard token create'
         : 'Authentication required: add a Packyard token to auth.json (http-basic with user "token", or bearer).',
     });
+}
+
+/** The 401 for a request without a working token; a token that was sent and failed is counted per address. */
+export function rejectRequest(failures: FailedAuthCounter, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const hadCredentials = secretFromHeader(req.headers.authorization) !== null;
+  if (hadCredentials) failures.record(req.ip);
+  return sendUnauthorized(reply, hadCredentials);
 }
 
 export function sendNotFound(reply: FastifyReply): FastifyReply {

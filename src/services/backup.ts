@@ -48,7 +48,8 @@ export async function createBackup(sqlite: Sqlite, paths: Paths, file: string): 
     // The dists the snapshot knows about; files are immutable once written, so linking them
     // after the snapshot is consistent with it.
     const snap = new Database(dbCopy, { readonly: true });
-    const rows = snap.prepare('SELECT path FROM dists').all() as { path: string }[];
+    // A removed package's dists during their grace period too: nothing could rebuild them.
+    const rows = snap.prepare('SELECT path FROM dists UNION SELECT path FROM removed_dists').all() as { path: string }[];
     snap.close();
     let dists = 0;
     for (const r of rows) {

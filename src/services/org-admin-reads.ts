@@ -12,7 +12,7 @@ export interface CredentialOption {
 
 export interface UnaddedRepo {
   fullName: string;
-  composer: 'yes' | 'no' | 'unknown';
+  composer: 'yes' | 'no' | 'unknown' | 'ignored';
   archived: boolean;
   visibility: string;
 }

@@ -1,10 +1,10 @@
 // Organizations and their members: create (from the CLI, the UI or the config file, synced with a
-// forge or not), look up, add members, and apply the config file's organizations at start-up.
-import { and, eq } from 'drizzle-orm';
+// forge or not), look up, add and remove members, delete, and apply the config file's organizations at start-up.
+import { and, eq, inArray } from 'drizzle-orm';
 import cron from 'node-cron';
 import type { Deps } from '../compose.js';
 import type { Tx } from '../db/client.js';
-import { organizations, orgMembers, users } from '../db/schema.js';
+import { organizations, orgMembers, packageAccess, packages, teamMembers, teams, users } from '../db/schema.js';
 import { writeAudit } from '../db/repos/audit.js';
 import { AppError } from '../domain/errors.js';
 import { validateOrgName } from '../domain/orgs.js';
@@ -200,4 +200,65 @@ export function addOrgMember(db: Tx, orgName: string, login: string, role: 'owne
     tx.update(organizations).set({ aclChangedAt: now }).where(eq(organizations.id, org.id)).run();
     writeAudit(tx, { orgId: org.id, actor, action: existing ? 'member.role' : 'member.add', target: login, details: { role } });
   });
+}
+
+/** The user's role in the organization, or null when they are not a member (or do not exist). */
+export function memberRole(db: Tx, orgId: number, login: string): 'owner' | 'member' | null {
+  const row = db.select({ role: orgMembers.role }).from(orgMembers).innerJoin(users, eq(users.id, orgMembers.userId))
+    .where(and(eq(orgMembers.orgId, orgId), eq(users.login, login))).get();
+  return row?.role ?? null;
+}
+
+/**
+ * Removes a member of an unsynced organization (a synced one takes its members from the forge),
+ * with their team places and grants there; the last owner stays. Their user tokens narrowed to
+ * this organization read nothing from then on.
+ */
+export function removeOrgMember(db: Tx, orgName: string, login: string, actor: string): void {
+  db.transaction((tx) => {
+    const org = getOrg(tx, orgName);
+    if (org.syncIntegration) {
+      throw new AppError('ORG_SYNCED', `organization "${orgName}" takes its members from ${org.syncIntegration}; remove ${login} there`, { org: orgName });
+    }
+    const user = tx.select().from(users).where(eq(users.login, login)).get();
+    if (!user) throw new AppError('USER_NOT_FOUND', `user "${login}" does not exist`, { login });
+    const member = tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id))).get();
+    if (!member) throw new AppError('NOT_FOUND', `user "${login}" is not a member of "${orgName}"`, { org: orgName, login });
+    if (member.role === 'owner') {
+      const owners = tx.select({ userId: orgMembers.userId }).from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner'))).all();
+      if (owners.length <= 1) {
+        throw new AppError('ORG_LAST_OWNER', `"${login}" is the last owner of "${orgName}"; make another member owner first (packyard org member add ${orgName} LOGIN --role owner)`, { org: orgName, login });
+      }
+    }
+    const now = Date.now();
+    tx.delete(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id))).run();
+    const orgTeams = tx.select({ id: teams.id }).from(teams).where(eq(teams.orgId, org.id)).all().map((r) => r.id);
+    if (orgTeams.length) tx.delete(teamMembers).where(and(eq(teamMembers.userId, user.id), inArray(teamMembers.teamId, orgTeams))).run();
+    const orgPackages = tx.select({ id: packages.id }).from(packages).where(eq(packages.orgId, org.id)).all().map((r) => r.id);
+    if (orgPackages.length) tx.delete(packageAccess).where(and(eq(packageAccess.userId, user.id), inArray(packageAccess.packageId, orgPackages))).run();
+    tx.update(users).set({ aclChangedAt: now }).where(eq(users.id, user.id)).run();
+    tx.update(organizations).set({ aclChangedAt: now }).where(eq(organizations.id, org.id)).run();
+    writeAudit(tx, { orgId: org.id, actor, action: 'member.remove', target: login, details: { role: member.role } });
+  });
+}
+
+/**
+ * Deletes an organization (an instance admin's action) with its packages, members, teams,
+ * credentials and tokens; its audit rows stay. Mirrors and dists on disk go at the next
+ * housekeeping. Config-file organizations would come back at the next start: they are refused.
+ */
+export function deleteOrganization(deps: Pick<Deps, 'db' | 'schedules'>, orgName: string, actor: string): { packages: number } {
+  const removed = deps.db.transaction((tx) => {
+    const org = getOrg(tx, orgName);
+    if (org.fromConfig) {
+      throw new AppError('ORG_FROM_CONFIG', `organization "${orgName}" is declared in the config file (organizations[]); remove it there first, then delete it`, { org: orgName });
+    }
+    const count = tx.select({ id: packages.id }).from(packages).where(eq(packages.orgId, org.id)).all().length;
+    tx.delete(organizations).where(eq(organizations.id, org.id)).run();
+    // An instance-wide row (org_id null): the organization's own audit page is gone with it.
+    writeAudit(tx, { orgId: null, actor, action: 'org.delete', target: orgName, details: { id: org.id, packages: count, synced: org.syncIntegration ?? false } });
+    return count;
+  });
+  deps.schedules.reload();
+  return { packages: removed };
 }

@@ -1,9 +1,9 @@
 // Packages: add a repository (checked URL, optional credential), request updates through the
-// job queue, and describe a package (versions, skipped refs, last update and error).
+// job queue, describe a package (versions, skipped refs, last update and error), and remove one.
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { randomBytes, createHash } from 'node:crypto';
 import type { Tx } from '../db/client.js';
-import { forgeRepos, organizations, packageRefs, packages, versions } from '../db/schema.js';
+import { dists, forgeRepos, organizations, packageRefs, packages, removedDists, versions } from '../db/schema.js';
 import { writeAudit } from '../db/repos/audit.js';
 import { AppError } from '../domain/errors.js';
 import { checkRepositoryUrl } from '../vcs/url.js';
@@ -147,7 +147,9 @@ export function addForgePackage(db: Tx, queue: JobQueue, orgName: string, fullNa
       orgId: org.id, url: repo.cloneUrl, vcsType: 'git', credentialId: null, integration: org.syncIntegration,
       forgeStatus: repo.archived ? 'archived' : 'active', hookTokenHash: hashHookToken(hookToken), status: 'new', createdAt: Date.now(),
     }).returning().get();
-    tx.update(forgeRepos).set({ packageId: row.id, updatedAt: Date.now() }).where(eq(forgeRepos.id, repo.id)).run();
+    // An owner adding it again undoes an earlier removal's "ignored".
+    tx.update(forgeRepos).set({ packageId: row.id, ...(repo.composer === 'ignored' ? { composer: 'yes' as const } : {}), updatedAt: Date.now() })
+      .where(eq(forgeRepos.id, repo.id)).run();
     writeAudit(tx, { orgId: org.id, actor, action: 'package.add', target: repo.cloneUrl, details: { repository: repo.fullName, integration: org.syncIntegration } });
     return row;
   });
@@ -165,4 +167,34 @@ export function rotateHookToken(db: Tx, packageId: number, actor: string): strin
     writeAudit(tx, { orgId: pkg.orgId, actor, action: 'package.hook-rotate', target: pkg.name ?? pkg.url });
   });
   return hookToken;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Removes a package: its metadata goes at once (the row and its versions, refs and p2 files; the
+ * organization's packages.json changes), its built dists move to removed_dists and stay
+ * downloadable for existing lock files for `graceDays`, then housekeeping deletes them. A synced
+ * repository is marked ignored, so auto-add does not bring it back at the next sync.
+ */
+export function removePackage(db: Tx, orgName: string, name: string, graceDays: number, actor: string): { name: string; dists: number; expiresAt: number } {
+  return db.transaction((tx) => {
+    const pkg = getPackageByName(tx, orgName, name);
+    const now = Date.now();
+    const expiresAt = now + graceDays * DAY_MS;
+    const packageName = pkg.name ?? pkg.url;
+    const rows = tx.select().from(dists).where(eq(dists.packageId, pkg.id)).all();
+    for (const d of rows) {
+      const values = { orgId: pkg.orgId, packageName, packageId: pkg.id, commit: d.commit, path: d.path, size: d.size, sha1: d.sha1, removedAt: now, expiresAt };
+      tx.insert(removedDists).values(values).onConflictDoUpdate({ target: [removedDists.orgId, removedDists.packageName, removedDists.commit], set: values }).run();
+    }
+    const ignored = tx.update(forgeRepos).set({ composer: 'ignored', packageId: null, updatedAt: now }).where(eq(forgeRepos.packageId, pkg.id)).run().changes;
+    tx.delete(packages).where(eq(packages.id, pkg.id)).run();
+    tx.update(organizations).set({ packagesChangedAt: now, aclChangedAt: now }).where(eq(organizations.id, pkg.orgId)).run();
+    writeAudit(tx, {
+      orgId: pkg.orgId, actor, action: 'package.remove', target: packageName,
+      details: { url: pkg.url, dists: rows.length, distsUntil: new Date(expiresAt).toISOString().slice(0, 10), ...(ignored ? { autoAdd: 'ignored' } : {}) },
+    });
+    return { name: packageName, dists: rows.length, expiresAt };
+  });
 }

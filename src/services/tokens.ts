@@ -1,8 +1,9 @@
 // Access tokens for composer and the API: created once (the secret is shown once), stored as a
-// SHA-256 hash, resolved to a Principal on every request through a small in-memory cache.
-import { and, eq, isNull } from 'drizzle-orm';
+// SHA-256 hash, resolved to a Principal on every request through a small in-memory cache;
+// listed (never the secret) and revoked.
+import { and, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { Sqlite, Tx } from '../db/client.js';
-import { tokens } from '../db/schema.js';
+import { organizations, tokens, users } from '../db/schema.js';
 import { writeAudit } from '../db/repos/audit.js';
 import { AppError } from '../domain/errors.js';
 import { generateToken, hashToken, parseToken, tokenHint, type TokenScope } from '../domain/tokens.js';
@@ -61,11 +62,73 @@ export function createToken(db: Tx, input: CreateTokenInput, actor: string): { t
   });
 }
 
+/** Revokes a token: the server refuses it from its next request on (its cache follows the database). */
 export function revokeToken(db: Tx, id: number, actor: string): void {
-  const row = db.select().from(tokens).where(and(eq(tokens.id, id), isNull(tokens.revokedAt))).get();
-  if (!row) throw new AppError('NOT_FOUND', `token ${id} does not exist or is already revoked`);
-  db.update(tokens).set({ revokedAt: Date.now() }).where(eq(tokens.id, id)).run();
-  writeAudit(db, { orgId: row.orgId, actor, action: 'token.revoke', target: row.name, details: { id } });
+  db.transaction((tx) => {
+    const row = tx.select().from(tokens).where(and(eq(tokens.id, id), isNull(tokens.revokedAt))).get();
+    if (!row) throw new AppError('NOT_FOUND', `token ${id} does not exist or is already revoked (see: packyard token list --all)`);
+    tx.update(tokens).set({ revokedAt: Date.now() }).where(eq(tokens.id, id)).run();
+    const owner = row.userId === null ? null : tx.select({ login: users.login }).from(users).where(eq(users.id, row.userId)).get()?.login;
+    writeAudit(tx, { orgId: row.orgId, actor, action: 'token.revoke', target: row.name, details: { id, ...(owner ? { user: owner } : {}) } });
+  });
+}
+
+/** A token as people see it: never the secret, only its first characters. */
+export interface TokenListing {
+  id: number;
+  kind: 'user' | 'org';
+  /** The user's login for a user token; null for an organization (CI) token. */
+  owner: string | null;
+  userId: number | null;
+  /** The organization it is for (an org token, or a user token narrowed to it); null: every org the user may read. */
+  org: string | null;
+  orgId: number | null;
+  scope: 'read' | 'update';
+  name: string;
+  hint: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+  status: 'active' | 'expired' | 'revoked';
+}
+
+export interface TokenFilter {
+  /** Tokens for this organization: its CI tokens and user tokens narrowed to it. */
+  org?: string | undefined;
+  /** Tokens of this user (every organization, "all orgs" ones included). */
+  user?: string | undefined;
+  /** Revoked and expired tokens too (default: active ones only). */
+  all?: boolean | undefined;
+}
+
+function selectTokens(db: Tx, where: SQL[], now: number): TokenListing[] {
+  const rows = db
+    .select({ t: tokens, owner: users.login, org: organizations.name })
+    .from(tokens)
+    .leftJoin(users, eq(users.id, tokens.userId))
+    .leftJoin(organizations, eq(organizations.id, tokens.orgId))
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(tokens.createdAt), desc(tokens.id))
+    .all();
+  return rows.map(({ t, owner, org }): TokenListing => ({
+    id: t.id, kind: t.kind, owner: t.kind === 'user' ? owner : null, userId: t.userId, org, orgId: t.orgId, scope: t.scope, name: t.name,
+    hint: t.hint, createdAt: t.createdAt, expiresAt: t.expiresAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt,
+    status: t.revokedAt !== null ? 'revoked' : t.expiresAt !== null && t.expiresAt < now ? 'expired' : 'active',
+  }));
+}
+
+/** Lists tokens, newest first; by default only those that still work. */
+export function listTokens(db: Tx, filter: TokenFilter = {}, now = Date.now()): TokenListing[] {
+  const where: SQL[] = [];
+  if (filter.org !== undefined) where.push(eq(tokens.orgId, getOrg(db, filter.org).id));
+  if (filter.user !== undefined) where.push(eq(tokens.userId, getUser(db, filter.user).id));
+  return selectTokens(db, where, now).filter((t) => filter.all || t.status === 'active');
+}
+
+/** One token's listing (any status), or null. */
+export function findToken(db: Tx, id: number, now = Date.now()): TokenListing | null {
+  return selectTokens(db, [eq(tokens.id, id)], now)[0] ?? null;
 }
 
 interface TokenLookupRow {

@@ -103,11 +103,6 @@ export class UiReads {
         `SELECT id, name, hint, scope, created_at AS createdAt, expires_at AS expiresAt, last_used_at AS lastUsedAt, revoked_at AS revokedAt
          FROM tokens WHERE user_id = ? AND org_id = ? ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC`,
       ),
-      orgTokens: sqlite.prepare(
-        `SELECT id, name, hint, scope, created_at AS createdAt, expires_at AS expiresAt, last_used_at AS lastUsedAt, revoked_at AS revokedAt
-         FROM tokens WHERE kind = 'org' AND org_id = ? ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC`,
-      ),
-      token: sqlite.prepare(`SELECT kind, user_id AS userId, org_id AS orgId FROM tokens WHERE id = ? AND revoked_at IS NULL`),
     };
   }
 
@@ -148,15 +143,5 @@ export class UiReads {
 
   tokens(userId: number, orgId: number): TokenSummary[] {
     return this.q.tokens.all(userId, orgId) as TokenSummary[];
-  }
-
-  /** The organization's own (CI) tokens. */
-  orgTokens(orgId: number): TokenSummary[] {
-    return this.q.orgTokens.all(orgId) as TokenSummary[];
-  }
-
-  /** Who a live (not revoked) token belongs to, or null. */
-  liveToken(tokenId: number): { kind: 'user' | 'org'; userId: number | null; orgId: number | null } | null {
-    return (this.q.token.get(tokenId) as { kind: 'user' | 'org'; userId: number | null; orgId: number | null } | undefined) ?? null;
   }
 }

@@ -25,7 +25,7 @@ export interface CurrentState {
   /** Synced team memberships: `${teamExt}\t${userExt}` -> role. */
   teamMembers: Map<string, 'maintainer' | 'member'>;
   /** Forge repositories known for this org: repo id -> row. */
-  repos: Map<string, { fullName: string; packageId: number | null; archived: boolean; deleted: boolean; cloneUrl: string; defaultBranch: string; composer: 'yes' | 'no' | 'unknown'; composerCheckedAt: string | null }>;
+  repos: Map<string, { fullName: string; packageId: number | null; archived: boolean; deleted: boolean; cloneUrl: string; defaultBranch: string; composer: 'yes' | 'no' | 'unknown' | 'ignored'; composerCheckedAt: string | null }>;
   /** Synced grants: `team:${teamExt}\t${repoExt}` or `user:${userExt}\t${repoExt}` -> { accessId, roleName }. */
   grants: Map<string, { accessId: number; roleName: string }>;
   /** Packages of this org by clone URL (a repository added by hand before sync knew it). */

@@ -72,6 +72,8 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
       ? snapshot.repositories.filter((r) => {
           const known = current.repos.get(r.id);
           if (known?.packageId != null || current.packagesByUrl.has(r.cloneUrl)) return false;
+          // A repository whose package was removed stays out until an owner adds it again.
+          if (known?.composer === 'ignored') return false;
           return !known || known.composer === 'unknown' || known.composerCheckedAt !== (r.pushedAt ?? '');
         })
       : [];

@@ -3,7 +3,8 @@
 // organization whose package carries markup in its description (shown as text, never run),
 // creates a token with a scope and an expiry (its secret shown once, and it works with the
 // composer endpoints), then revokes it (and it stops working), and creates an organization (a bad
-// name is shown at its field). Screenshots as in forge.test.ts.
+// name is shown at its field), and removes a package through its confirmation page.
+// Screenshots as in forge.test.ts.
 import t from 'tap';
 import { browserSkip, openBrowser, shot } from '../helpers/browser.js';
 import { PASSWORD, uiFixture } from '../helpers/ui-fixture.js';
@@ -67,7 +68,9 @@ t.test('local sign-in and tokens in chromium', { skip: browserSkip() }, async (t
     await row.waitFor();
     t.equal(await page.locator('pre#new-token').count(), 0, 'the secret is not shown again');
     t.notMatch(await page.content(), token, 'not anywhere on the page');
-    await row.getByRole('button', { name: 'Revoke' }).click();
+    // Revoking asks first, on a page of its own.
+    await row.getByRole('link', { name: 'Revoke…' }).click();
+    await page.getByRole('button', { name: 'Revoke token' }).click();
     await page.locator('tr.revoked', { hasText: 'laptop' }).waitFor();
     t.match(await page.locator('tr.revoked', { hasText: 'laptop' }).textContent(), /revoked \d{4}-\d\d-\d\d/);
     await shot(page, 'tokens-revoked');
@@ -89,5 +92,25 @@ t.test('local sign-in and tokens in chromium', { skip: browserSkip() }, async (t
     t.match(await page.locator('h1').textContent(), 'widgets');
     await page.goto(url('/'));
     t.ok(await page.getByRole('link', { name: 'widgets' }).count(), 'listed among the organizations');
+  });
+
+  await t.test('the admin removes a package: a confirmation page, the name typed', async (t) => {
+    const token = (await pky.cli(['token', 'create', '--org', 'acme'])).stdout.trim();
+    t.equal(await p2(token), 200);
+    await page.goto(url('/acme/-/packages/acme/foo'));
+    await page.getByRole('link', { name: 'Remove package…' }).click();
+    await page.getByRole('heading', { name: 'Remove acme/foo' }).waitFor();
+    await page.getByLabel('Type acme/foo to confirm').fill('acme/fo');
+    await page.getByRole('button', { name: 'Remove package' }).click();
+    await page.getByRole('alert').waitFor();
+    t.match(await page.getByRole('alert').textContent(), 'Type acme/foo to confirm.', 'a wrong name removes nothing');
+    t.equal(await p2(token), 200);
+    await page.getByLabel('Type acme/foo to confirm').fill('acme/foo');
+    await shot(page, 'remove-package', { doc: true });
+    await page.getByRole('button', { name: 'Remove package' }).click();
+    await page.waitForURL(url('/acme/'));
+    t.equal(await page.locator('#package-rows a', { hasText: 'acme/foo' }).count(), 0, 'gone from the list');
+    t.equal(await p2(token), 404, 'and from composer');
+    t.same(dialogs, [], 'no JavaScript dialog on the way');
   });
 });

@@ -21,8 +21,11 @@ export const forgeRepos = sqliteTable(
     deletedAt: ms('deleted_at'),
     cloneUrl: text('clone_url').notNull(),
     pushedAt: text('pushed_at'),
-    /** Whether the default branch has a composer.json: yes, no, or unknown (not checked yet). */
-    composer: text('composer', { enum: ['yes', 'no', 'unknown'] }).notNull(),
+    /**
+     * Whether the default branch has a composer.json: yes, no, or unknown (not checked yet);
+     * ignored: its package was removed, so auto-add leaves it alone (an owner may add it again).
+     */
+    composer: text('composer', { enum: ['yes', 'no', 'unknown', 'ignored'] }).notNull(),
     /** The pushed_at value composer.json was last checked at (unchanged pushes are not re-checked). */
     composerCheckedAt: text('composer_checked_at'),
     packageId: integer('package_id').references(() => packages.id, { onDelete: 'set null' }),

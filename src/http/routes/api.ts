@@ -4,7 +4,7 @@ import type { Deps } from '../../compose.js';
 import { can } from '../../domain/policy.js';
 import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
 import { requestUpdate } from '../../services/packages.js';
-import { authenticateRequest, secretFromHeader, sendNotFound, sendUnauthorized } from '../auth.js';
+import { authenticateRequest, rejectRequest, sendNotFound } from '../auth.js';
 import type { JobRow } from '../../jobs/queue.js';
 
 export function jobView(job: JobRow): Record<string, unknown> {
@@ -26,7 +26,7 @@ export function apiRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.post<{ Params: { org: string; vendor: string; name: string } }>('/api/:org/packages/:vendor/:name/update', (req, reply) => {
     const principal = authenticateRequest(deps.tokens, req);
-    if (!principal) return sendUnauthorized(reply, secretFromHeader(req.headers.authorization) !== null);
+    if (!principal) return rejectRequest(deps.failedAuth, req, reply);
     const org = ORG_NAME_PATTERN.test(req.params.org) ? reader.org(req.params.org) : null;
     if (!org) return sendNotFound(reply);
     const facts = deps.access.facts(principal, org);
@@ -42,7 +42,7 @@ export function apiRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.get<{ Params: { org: string; id: string } }>('/api/:org/jobs/:id', (req, reply) => {
     const principal = authenticateRequest(deps.tokens, req);
-    if (!principal) return sendUnauthorized(reply, secretFromHeader(req.headers.authorization) !== null);
+    if (!principal) return rejectRequest(deps.failedAuth, req, reply);
     const org = ORG_NAME_PATTERN.test(req.params.org) ? reader.org(req.params.org) : null;
     const job = /^\d+$/.test(req.params.id) ? deps.queue.get(Number(req.params.id)) : null;
     if (!org || !job) return sendNotFound(reply);

@@ -8,9 +8,9 @@ import type { Deps } from '../../compose.js';
 import { can, canReadAllPackages, type OrgFacts, type Principal } from '../../domain/policy.js';
 import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
 import type { OrgLookup } from '../../services/composer-reader.js';
-import { acceptsGzip, authenticateRequest, ifModifiedSince, secretFromHeader, sendNotFound, sendUnauthorized } from '../auth.js';
+import { acceptsGzip, authenticateRequest, ifModifiedSince, rejectRequest, sendNotFound } from '../auth.js';
 import { driverFor } from '../../jobs/update-package.js';
-import { parseDistUrlKey } from '../../composer/dist.js';
+import { parseDistUrlKey, type StoredDist } from '../../composer/dist.js';
 
 /** A short readable part of a download's file name: the commit's first 12 characters, or svn's path and revision. */
 function distFileName(ref: string): string {
@@ -50,6 +50,15 @@ function sendJson(httpDate: (ms: number) => string, req: FastifyRequest, reply: 
   return reply.send(json);
 }
 
+function sendDist(reply: FastifyReply, dist: StoredDist, name: string, ref: string): FastifyReply {
+  return reply
+    .type('application/zip')
+    .header('Content-Length', dist.size)
+    .header('Cache-Control', 'private, max-age=31536000, immutable')
+    .header('Content-Disposition', `attachment; filename="${name.replace('/', '-')}-${distFileName(ref)}.zip"`)
+    .send(createReadStream(dist.file));
+}
+
 const PathOrg = Type.Object({ org: Type.String() });
 
 export function composerRoutes(app: FastifyInstance, deps: Deps): void {
@@ -62,7 +71,7 @@ export function composerRoutes(app: FastifyInstance, deps: Deps): void {
     const gen = reader.tracker.current();
     const principal = authenticateRequest(deps.tokens, req, gen);
     if (!principal) {
-      sendUnauthorized(reply, secretFromHeader(req.headers.authorization) !== null);
+      rejectRequest(deps.failedAuth, req, reply);
       return null;
     }
     const org = ORG_NAME_PATTERN.test(orgName) ? reader.org(orgName, gen) : null;
@@ -113,22 +122,24 @@ export function composerRoutes(app: FastifyInstance, deps: Deps): void {
   app.get<{ Params: { org: string; vendor: string; name: string; file: string } }>('/:org/dists/:vendor/:name/:file', async (req, reply) => {
     const r = resolve(req, reply, req.params.org);
     if (!r) return reply;
-    const pkg = reader.package(r.org.id, `${req.params.vendor}/${req.params.name}`.toLowerCase());
-    if (!pkg || !can(r.principal, 'package:read', { org: r.facts, packageId: pkg.id })) return sendNotFound(reply);
+    const name = `${req.params.vendor}/${req.params.name}`.toLowerCase();
+    const pkg = reader.package(r.org.id, name);
     const m = /^(.+)\.zip$/.exec(req.params.file);
     const ref = m?.[1] === undefined ? null : parseDistUrlKey(m[1]);
     if (ref === null) return sendNotFound(reply);
+    if (!pkg) {
+      // A removed package: its stored dists stay downloadable, for lock files, during the grace
+      // period, for whoever may read the organization (its per-package grants went with it).
+      const removed = deps.dists.findRemoved(r.org.id, name, ref);
+      return removed ? sendDist(reply, removed, name, ref) : sendNotFound(reply);
+    }
+    if (!can(r.principal, 'package:read', { org: r.facts, packageId: pkg.id })) return sendNotFound(reply);
     let dist = deps.dists.find(pkg.id, ref);
     if (!dist) {
       if (!reader.isKnownCommit(pkg.id, ref)) return sendNotFound(reply);
       dist = await deps.dists.ensure(pkg.id, ref, async () => driverFor(deps, pkg.id));
     }
-    return reply
-      .type('application/zip')
-      .header('Content-Length', dist.size)
-      .header('Cache-Control', 'private, max-age=31536000, immutable')
-      .header('Content-Disposition', `attachment; filename="${pkg.name.replace('/', '-')}-${distFileName(ref)}.zip"`)
-      .send(createReadStream(dist.file));
+    return sendDist(reply, dist, pkg.name, ref);
   });
 
   const DownloadsBody = Type.Object({

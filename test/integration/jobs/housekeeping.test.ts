@@ -1,5 +1,6 @@
 // Housekeeping: finished jobs past their retention are deleted (queued and running never),
-// delivery logs likewise, mirrors of deleted packages are removed, dists are kept.
+// delivery logs likewise, mirrors of deleted packages are removed, dists are kept while their
+// package lives (a removed package's during its grace period: test/integration/ops/removals.test.ts).
 import t from 'tap';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ t.test('delivery logs are pruned by age', async (t) => {
   t.same(sqlite.prepare(`SELECT delivery_id AS d FROM deliveries`).all(), [{ d: 'new' }]);
 });
 
-t.test('mirrors of deleted packages are removed; dists and other files stay', async (t) => {
+t.test('mirrors and dists of deleted packages are removed; live packages\' and other files stay', async (t) => {
   const pky = await startPackyard(t, { listen: false });
   const { sqlite, paths } = pky.deps;
   const org = createOrg(pky.deps.db, 'acme', 'test');
@@ -64,7 +65,10 @@ t.test('mirrors of deleted packages are removed; dists and other files stay', as
   t.notOk(existsSync(join(paths.mirrors, `${gone}.git`)), 'the deleted package\'s mirror is gone');
   t.ok(existsSync(join(paths.mirrors, `${kept}.git`, 'HEAD')), 'a live package\'s mirror stays');
   t.ok(existsSync(join(paths.mirrors, 'not-a-mirror')), 'unknown entries are left alone');
-  t.ok(existsSync(join(paths.dists, String(gone), 'abc.zip')), 'dists are never pruned');
+  t.ok(existsSync(join(paths.dists, String(kept), 'abc.zip')), 'a live package\'s dists are never pruned');
+  // A package gone without a grace period (its organization was deleted): its dists go too.
+  t.same(done.result?.removedDistDirs, [String(gone)]);
+  t.notOk(existsSync(join(paths.dists, String(gone))), 'a gone package\'s dists without removed_dists rows are removed');
   t.same(await removeOrphanMirrors(sqlite, paths.mirrors), [], 'nothing left to remove');
 });
 

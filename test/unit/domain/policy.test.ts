@@ -44,3 +44,29 @@ t.test('only instance admins signed in as users create organizations', async (t)
   t.notOk(canOnInstance(userToken({ isAdmin: true }), 'org:create'), 'not with an admin\'s token');
   t.ok(canOnInstance({ kind: 'system', name: 'config' }, 'org:create'));
 });
+
+t.test('removals: owners and admins; members and tokens never', async (t) => {
+  const user = (isAdmin = false): Principal => ({ kind: 'user', userId: 1, isAdmin });
+  const owner = org({ role: 'owner' });
+  const member = org({ role: 'member' });
+  for (const action of ['token:manage', 'package:remove', 'member:remove'] as const) {
+    t.ok(can(user(), action, { org: owner }), `owner: ${action}`);
+    t.ok(can(user(true), action, { org: org() }), `admin: ${action}`);
+    t.notOk(can(user(), action, { org: member }), `member: ${action}`);
+    t.notOk(can(user(), action, { org: org() }), `outsider: ${action}`);
+    t.notOk(can(userToken({ isAdmin: true }), action, { org: owner }), `token: ${action}`);
+  }
+  t.ok(can(user(), 'package:manage', { org: member }), 'members of an unsynced org add packages…');
+  t.notOk(can(user(), 'package:remove', { org: member }), '…but do not remove them');
+  t.notOk(can(user(), 'member:remove', { org: org({ synced: true, role: 'owner' }) }), 'a synced org takes its members from the forge');
+  t.notOk(can(user(true), 'member:remove', { org: org({ synced: true }) }), 'not even an admin removes a synced member');
+  t.ok(can(user(), 'package:remove', { org: org({ synced: true, role: 'owner' }) }));
+});
+
+t.test('instance admins (signed in, not by token) delete organizations and manage users and all tokens', async (t) => {
+  for (const action of ['org:delete', 'user:manage', 'token:manage'] as const) {
+    t.ok(canOnInstance({ kind: 'user', userId: 1, isAdmin: true }, action), action);
+    t.notOk(canOnInstance({ kind: 'user', userId: 2, isAdmin: false }, action), action);
+    t.notOk(canOnInstance(userToken({ isAdmin: true }), action), action);
+  }
+});

@@ -18,6 +18,8 @@ import { OrgAdminReads } from '../../../services/org-admin-reads.js';
 import { newOrgRoutes } from './new-org.js';
 import { packageRoutes } from './package.js';
 import { tokenRoutes } from './tokens.js';
+import { adminRoutes } from './admin.js';
+import { removalRoutes } from './removals.js';
 
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
@@ -140,6 +142,8 @@ export function uiRoutes(app: FastifyInstance, deps: Deps): (req: FastifyRequest
     orgAdminRoutes(scope, ui, adminReads);
     orgActivityRoutes(scope, ui, adminReads);
     newOrgRoutes(scope, ui);
+    removalRoutes(scope, ui);
+    adminRoutes(scope, ui);
   });
 
   return (req, reply) => {

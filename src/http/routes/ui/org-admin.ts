@@ -3,7 +3,7 @@
 // with "Sync now" and "Preview sync" (activity and the audit log: org-activity.ts).
 // Whatever the user may not use answers 404, like a missing page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { can, type Action } from '../../../domain/policy.js';
+import { can, canOnInstance, type Action } from '../../../domain/policy.js';
 import { isAppError } from '../../../domain/errors.js';
 import { orgSyncSettings } from '../../../domain/orgs.js';
 import { addForgePackage, addPackage } from '../../../services/packages.js';
@@ -195,7 +195,8 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
       ...t,
       packages: t.packages.filter((p) => can(r.principal, 'package:read', { org: r.facts, packageId: p.packageId })),
     }));
-    return sendHtml(reply, teamsPage(viewContext(ui, req), { org: r.org.name, links: orgLinks(r), managedBy: r.org.syncIntegration, teams, members: reads.members(r.org.id) }));
+    return sendHtml(reply, teamsPage(viewContext(ui, req), { org: r.org.name, links: orgLinks(r), managedBy: r.org.syncIntegration, teams, members: reads.members(r.org.id),
+      canRemoveMembers: can(r.principal, 'member:remove', { org: r.facts }) }));
   });
 
   // ------------------------------------------------------------ settings
@@ -209,6 +210,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
     const runs = sync ? lastSyncRuns(deps, r.org.id, 10) : [];
     return sendHtml(reply, settingsPage(viewContext(ui, req), {
       org: r.org.name, links: orgLinks(r), sync, runs, activeSyncJob: active ? syncJobView(active) : null, ...(settingsForm ? { settingsForm } : {}),
+      deletable: row && canOnInstance(r.principal, 'org:delete') ? { fromConfig: row.fromConfig } : null,
     }), settingsForm ? 400 : 200);
   }
 

@@ -55,6 +55,7 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
         hasHook: pkg.hasHook,
         canUpdate: can(r.principal, 'package:update', { org: r.facts, packageId: pkg.id }),
         canManage: can(r.principal, 'package:manage', { org: r.facts, packageId: pkg.id }),
+        canRemove: can(r.principal, 'package:remove', { org: r.facts, packageId: pkg.id }),
         newHookUrl,
         activeJob: active ? jobView(active) : null,
         links: orgLinks(r),
