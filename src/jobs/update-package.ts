@@ -14,6 +14,8 @@ import { writeMetadataFiles } from '../services/metadata.js';
 import { loadVcsCredential } from '../services/credentials.js';
 import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type RemoteState, type SvnLayout, type VcsCredential } from '../vcs/types.js';
 import { sshHostOf } from '../vcs/url.js';
+import { guardDriver } from '../vcs/network-guard.js';
+import { READS_FROM_REMOTE } from '../vcs/registry.js';
 import { ensureHostKey, knownHostsFor } from '../services/host-keys.js';
 import { JobError, type JobHandler } from './runner.js';
 import { BUILD_DIST, UPDATE_PACKAGE } from './job-types.js';
@@ -93,18 +95,21 @@ export async function driverFor(deps: Deps, packageId: number, signal?: AbortSig
   if (!factory) throw new AppError('VCS_ERROR', `no driver for ${pkg.vcsType} repositories`);
   const loaded = await credentialFor(deps, pkg);
   const ssh = sshHostOf(pkg.url);
-  return factory({
+  const driver = factory({
     url: pkg.url,
     mirrorDir: mirrorDir(deps, pkg.id, pkg.vcsType),
     credential: loaded?.credential,
     credentialName: loaded?.name,
     tmpDir: deps.paths.tmp,
     timeoutMs: deps.config.vcs.timeout_seconds * 1000,
+    connectTimeoutMs: deps.config.vcs.connect_timeout_seconds * 1000,
     signal,
     knownHosts: ssh === null ? undefined : knownHostsFor(deps.db, ssh.pattern),
     caFile: caFileFor(deps, loaded?.caPem ?? null),
     svn: pkg.vcsType === 'svn' ? svnLayout(pkg.vcsOptions) : undefined,
   });
+  // vcs.denied_networks and the connect timeout, before every command that reaches the server.
+  return guardDriver(driver, deps.network, pkg.url, READS_FROM_REMOTE.has(pkg.vcsType));
 }
 
 /**
@@ -119,6 +124,7 @@ async function pinHostKeyOnFirstUse(deps: Deps, pkg: { url: string; credentialId
     const { credential } = loadVcsCredential(deps.db, deps.box, pkg.credentialId);
     if (credential.type === 'ssh-key' && (credential.knownHosts ?? '').trim() !== '') return;
   }
+  await deps.network.reach(pkg.url);
   const r = await ensureHostKey(deps.db, ssh, Math.min(30_000, deps.config.vcs.timeout_seconds * 1000));
   if (r.captured) {
     deps.log.warn({ host: r.captured.host, keyType: r.captured.keyType, fingerprint: r.captured.fingerprint },
@@ -139,7 +145,7 @@ function recordFailure(deps: Deps, packageId: number, e: unknown): void {
     .run();
 }
 
-const PERMANENT_VCS_ERRORS = new Set(['VCS_AUTH_FAILED', 'VCS_NOT_FOUND', 'VCS_HOST_KEY', 'URL_NOT_ALLOWED', 'CREDENTIAL_NOT_FOUND']);
+const PERMANENT_VCS_ERRORS = new Set(['VCS_AUTH_FAILED', 'VCS_NOT_FOUND', 'VCS_HOST_KEY', 'URL_NOT_ALLOWED', 'VCS_URL_DENIED', 'CREDENTIAL_NOT_FOUND']);
 
 export async function updatePackage(deps: Deps, packageId: number, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<UpdateSummary> {
   return deps.locks.run(`repo:${packageId}`, async () => {

@@ -47,7 +47,7 @@ t.test('updates do only the work that changed', async (t) => {
   );
   t.equal(ids.length, 30);
   const configFile = join(work, 'packyard.yaml');
-  writeFileSync(configFile, `data_dir: "${join(work, 'data')}"\nvcs:\n  allow_local_paths: true\n`);
+  writeFileSync(configFile, `data_dir: "${join(work, 'data')}"\nvcs:\n  allow_local_paths: true\n  denied_networks: []\n`);
   const calls: Calls = { listRemote: 0, syncMirror: 0, readFiles: [], archive: 0 };
   const deps: Deps = compose(loadConfig({ file: configFile, env: {} }), { log: createLogger('silent'), drivers: spyDrivers(calls) });
   t.teardown(() => deps.close());

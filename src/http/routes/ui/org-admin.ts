@@ -7,6 +7,7 @@ import { can, type Action } from '../../../domain/policy.js';
 import { isAppError } from '../../../domain/errors.js';
 import { orgSyncSettings } from '../../../domain/orgs.js';
 import { addForgePackage, addPackage } from '../../../services/packages.js';
+import { checkRepositoryUrl } from '../../../vcs/url.js';
 import { findOrg, updateOrgSyncSettings } from '../../../services/orgs.js';
 import { newOrgForm } from './new-org.js';
 import type { OrgAdminReads } from '../../../services/org-admin-reads.js';
@@ -120,7 +121,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
     return sendHtml(reply, newPackagePage(viewContext(ui, req), newPackageView(r, { url: '', type: 'git', credential: '' })));
   });
 
-  app.post<{ Params: OrgParams }>('/:org/-/packages/new', (req, reply) => {
+  app.post<{ Params: OrgParams }>('/:org/-/packages/new', async (req, reply) => {
     const r = scoped(req, reply, 'package:manage');
     if (!r) return reply;
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -130,6 +131,8 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
       if (form.url === '') throw Object.assign(new Error('Give the repository URL.'), { userFacing: true });
       if (!(vcsTypes() as string[]).includes(form.type)) throw Object.assign(new Error(`Unknown repository type "${form.type}".`), { userFacing: true });
       const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: vcsTypes() };
+      checkRepositoryUrl(form.url, policy);
+      await deps.network.check(form.url, { unresolved: 'allow' });
       const { job } = addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type as VcsType, credential: form.credential || undefined }, uiActor(req));
       // The name is known after the first import: the answer follows the import, then links the package.
       const view = importJobView(r, job);
