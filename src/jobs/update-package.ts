@@ -17,8 +17,8 @@ import { sshHostOf } from '../vcs/url.js';
 import { guardDriver } from '../vcs/network-guard.js';
 import { READS_FROM_REMOTE } from '../vcs/registry.js';
 import { ensureHostKey, knownHostsFor } from '../services/host-keys.js';
-import { JobError, type JobHandler } from './runner.js';
-import { BUILD_DIST, UPDATE_PACKAGE } from './job-types.js';
+import { JobDeferred, JobError, type JobHandler } from './runner.js';
+import { BUILD_DIST, PRIORITY, UPDATE_PACKAGE } from './job-types.js';
 
 export { UPDATE_PACKAGE };
 
@@ -274,9 +274,23 @@ function replaceVersions(tx: Tx, packageId: number, list: ScannedVersion[]): voi
   });
 }
 
+/**
+ * Background updates of a package whose host failed to connect recently wait (no connection, no
+ * attempt counted) until the host's backoff ends; updates a person or a webhook asked for try.
+ */
+function deferIfHostFailing(deps: Deps, packageId: number, priority: number): void {
+  if (priority >= PRIORITY.asked) return;
+  const url = deps.db.select({ url: packages.url }).from(packages).where(eq(packages.id, packageId)).get()?.url;
+  if (url === undefined) return;
+  const until = deps.network.failingUntil(url);
+  if (until === 0) return;
+  throw new JobDeferred(`waiting until ${new Date(until).toISOString()}: the repository's host failed to connect recently (background update; "Update now" tries at once)`, until);
+}
+
 export function createUpdatePackageHandler(deps: Deps): JobHandler {
   return async ({ job, log, signal }) => {
     const packageId = Number(job.payload.packageId);
+    deferIfHostFailing(deps, packageId, job.priority);
     try {
       const summary = await updatePackage(deps, packageId, { force: job.payload.force === true, signal });
       log.info({ packageId, changed: summary.changed, added: summary.added.length, removed: summary.removed.length }, 'package updated');
