@@ -1,7 +1,7 @@
 // The package update job: list the remote (cheap), stop if nothing changed, else refresh the
 // mirror, read composer.json only for new commits (one batch), scan, and apply the result and
 // the re-rendered metadata in one transaction. Failures keep the last good versions.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -158,6 +158,9 @@ export async function updatePackage(deps: Deps, packageId: number, opts: { force
     const summary: UpdateSummary = { changed: false, name: pkg.name, added: [], removed: [], updated: [], skipped: 0 };
     if (!opts.force && hash === pkg.remoteStateHash && pkg.status === 'ok') {
       deps.db.update(packages).set({ lastUpdatedAt: Date.now() }).where(eq(packages.id, packageId)).run();
+      // Nothing changed, so the refs skipped last time still are (the "N refs skipped" hint).
+      summary.skipped = deps.db.select({ n: sql<number>`count(*)` }).from(packageRefs)
+        .where(and(eq(packageRefs.packageId, packageId), isNotNull(packageRefs.skipReason))).get()?.n ?? 0;
       return summary;
     }
     await driver.syncMirror();
