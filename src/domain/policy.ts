@@ -7,6 +7,7 @@ export const ACTIONS = [
   'package:read',
   'package:update', // trigger an update
   'package:manage', // add, remove, change a package
+  'package:diagnose', // see the detail of a connection error (owners and admins; never tokens)
   'token:create',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -75,6 +76,9 @@ export function can(p: Principal, action: Action, r: Resource): boolean {
     case 'package:manage':
       if (p.kind === 'token') return false;
       return p.isAdmin || org.role === 'owner' || (org.role === 'member' && !org.synced && action === 'package:manage');
+    case 'package:diagnose':
+      if (p.kind === 'token') return false;
+      return p.isAdmin || org.role === 'owner';
     case 'token:create':
       if (p.kind === 'token') return false;
       return p.isAdmin || org.role !== null;

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can, type Action } from '../../../domain/policy.js';
 import { isAppError } from '../../../domain/errors.js';
+import { shownError } from '../../../domain/error-detail.js';
 import { orgSyncSettings } from '../../../domain/orgs.js';
 import { addForgePackage, addPackage } from '../../../services/packages.js';
 import { checkRepositoryUrl } from '../../../vcs/url.js';
@@ -171,7 +172,12 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
     if (job.type !== UPDATE_PACKAGE) return null;
     const pkg = reads.importPackage(r.org.id, job.lockKey);
     if (!pkg) return null;
-    return { id: job.id, status: job.status, error: job.error, packageName: pkg.name, packageUrl: pkg.url, packageError: pkg.lastError };
+    // Unsynced members may add packages, but see a connection error's detail only as owners do.
+    const may = can(r.principal, 'package:diagnose', { org: r.facts, packageId: pkg.id });
+    return {
+      id: job.id, status: job.status, error: shownError(job.error, pkg.lastErrorCode, may),
+      packageName: pkg.name, packageUrl: pkg.url, packageError: shownError(pkg.lastError, pkg.lastErrorCode, may),
+    };
   }
 
   // The import an "Add" started: the fragment it polls (htmx), or a page (without htmx). Only for
