@@ -61,3 +61,13 @@ t.test('UI and API: members and tokens get the generic sentence, owners and admi
   sqlite.prepare(`UPDATE packages SET last_error = 'package name acme/foo is already used in this organization by /srv/other.git', last_error_code = 'PACKAGE_EXISTS' WHERE id = ?`).run(fooId);
   t.match((await alice.get('/acme/-/packages/acme/foo')).body, 'package name acme/foo is already used in this organization by /srv/other.git');
 });
+
+t.test('the add form refuses a URL in a denied network, plainly, and stores nothing', async (t) => {
+  const { pky, app } = await uiFixture(t, { deniedNetworks: 'default' });
+  const alice = await signIn(app, 'alice', PASSWORD);
+  const before = (pky.deps.sqlite.prepare(`SELECT COUNT(*) AS n FROM packages`).get() as { n: number }).n;
+  const r = await alice.post('/acme/-/packages/new', { _csrf: alice.csrf, url: 'http://169.254.169.254/latest/meta-data', type: 'git', credential: '' });
+  t.equal(r.statusCode, 400);
+  t.match(r.body, 'Refused: 169.254.169.254 resolves to 169.254.169.254, which is in vcs.denied_networks (169.254.0.0/16). An admin can change the list.');
+  t.equal((pky.deps.sqlite.prepare(`SELECT COUNT(*) AS n FROM packages`).get() as { n: number }).n, before, 'no package was stored');
+});
