@@ -109,7 +109,7 @@ export async function driverFor(deps: Deps, packageId: number, signal?: AbortSig
     svn: pkg.vcsType === 'svn' ? svnLayout(pkg.vcsOptions) : undefined,
   });
   // vcs.denied_networks and the connect timeout, before every command that reaches the server.
-  return guardDriver(driver, deps.network, pkg.url, READS_FROM_REMOTE.has(pkg.vcsType));
+  return guardDriver(driver, deps.network, pkg.url, READS_FROM_REMOTE.has(pkg.vcsType), signal);
 }
 
 /**

@@ -61,7 +61,7 @@ export class NetworkGuard {
     else if (host.toLowerCase() === 'localhost' || host.toLowerCase().endsWith('.localhost')) addresses = ['127.0.0.1', '::1'];
     else {
       try {
-        addresses = await this.resolveHost(host);
+        addresses = await this.resolveWithin(host);
       } catch (e) {
         if (opts.unresolved === 'allow') return { host, port, addresses: [] };
         throw new AppError('VCS_ERROR', `could not resolve the host ${host} of ${redactUrl(url)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the host name and DNS`, { url: redactUrl(url), host });
@@ -83,15 +83,16 @@ export class NetworkGuard {
   /**
    * check(), then a TCP connection to the host within the connect timeout (closed at once), so
    * the VCS command that follows never waits the transfer timeout on an address that does not
-   * answer. Records the outcome for failingUntil().
+   * answer. Records the outcome for failingUntil(). Aborting `signal` gives up at once.
    */
-  async reach(url: string): Promise<void> {
+  async reach(url: string, signal?: AbortSignal): Promise<void> {
     const target = await this.check(url);
     if (target === null) return;
     try {
-      await this.probe(url, target);
+      await this.probe(url, target, signal);
       this.failing.delete(hostKey(target));
     } catch (e) {
+      if (signal?.aborted) throw e; // given up, not the host's failure
       const key = hostKey(target);
       const failures = (this.failing.get(key)?.failures ?? 0) + 1;
       const wait = Math.min(this.backoff.max, this.backoff.first * 2 ** (failures - 1));
@@ -108,7 +109,17 @@ export class NetworkGuard {
     return until > this.now() ? until : 0;
   }
 
-  private probe(url: string, target: NetworkTarget): Promise<void> {
+  /** The resolver, bounded by the connect timeout (a dead DNS server is a connection that never answers). */
+  private resolveWithin(host: string): Promise<string[]> {
+    const ms = this.opts.connectTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'ETIMEOUT' })), ms);
+    });
+    return Promise.race([this.resolveHost(host), late]).finally(() => clearTimeout(timer));
+  }
+
+  private probe(url: string, target: NetworkTarget, signal?: AbortSignal): Promise<void> {
     const ms = this.opts.connectTimeoutMs;
     const where = `${target.host}:${target.port}`;
     return new Promise((resolve, reject) => {
@@ -120,6 +131,7 @@ export class NetworkGuard {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         for (const s of sockets) s.destroy();
         if (err) reject(err);
         else resolve();
@@ -127,6 +139,9 @@ export class NetworkGuard {
       const timer = setTimeout(() => {
         finish(new AppError('VCS_TIMEOUT', `could not connect to ${where} for ${redactUrl(url)} within ${ms} ms (vcs.connect_timeout_seconds); check the host name, port and network`, { url: redactUrl(url), host: target.host }));
       }, ms);
+      const onAbort = (): void => finish(new AppError('VCS_ERROR', `the connection to ${where} for ${redactUrl(url)} was given up`, { url: redactUrl(url) }));
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
       for (const s of sockets) {
         s.once('connect', () => finish(null));
         s.once('error', (e: NodeJS.ErrnoException) => {
@@ -149,8 +164,8 @@ function hostKey(t: { host: string; port: number }): string {
  * listing and mirroring always; reads, dates and archives too when the VCS reads them from the
  * server (`remoteReads`: svn has no mirror), not when they come from the local mirror.
  */
-export function guardDriver(driver: Driver, guard: NetworkGuard, url: string, remoteReads: boolean): Driver {
-  const reach = (): Promise<void> => guard.reach(url);
+export function guardDriver(driver: Driver, guard: NetworkGuard, url: string, remoteReads: boolean, signal?: AbortSignal): Driver {
+  const reach = (): Promise<void> => guard.reach(url, signal);
   return {
     type: driver.type,
     listRemote: async () => (await reach(), driver.listRemote()),

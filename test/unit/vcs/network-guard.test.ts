@@ -104,3 +104,23 @@ t.test('reach: a blackholed address fails in about the connect timeout; a closed
   await g.reach(`http://127.0.0.1:${openPort}/x.git`);
   t.pass('an open port is reached');
 });
+
+t.test('reach gives up at once when its job is given up; a resolver that never answers times out', async (t) => {
+  const hole = await startBlackhole();
+  t.teardown(() => hole.close());
+  const g = guard({ deniedNetworks: [], connectTimeoutMs: 60_000 });
+  const url = `git://127.0.0.1:${hole.port}/x.git`;
+  const abort = new AbortController();
+  const pending = refusal(g.reach(url, abort.signal));
+  abort.abort();
+  const r = await pending;
+  t.equal(r.code, 'VCS_ERROR');
+  t.equal(r.message, `the connection to 127.0.0.1:${hole.port} for ${url} was given up`);
+  t.equal(g.failingUntil(url), 0, 'giving up is not the host failing');
+
+  const silent = guard({ deniedNetworks: [], connectTimeoutMs: 200, resolve: () => new Promise<string[]>(() => undefined) });
+  const dns = await refusal(silent.check('https://slow-dns.example/x.git'));
+  t.equal(dns.code, 'VCS_ERROR');
+  t.match(dns.message, 'could not resolve the host slow-dns.example of https://slow-dns.example/x.git (ETIMEOUT)');
+  t.same(await silent.check('https://slow-dns.example/x.git', { unresolved: 'allow' }), { host: 'slow-dns.example', port: 443, addresses: [] }, 'adding a package does not wait on DNS');
+});
