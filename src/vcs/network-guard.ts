@@ -144,7 +144,7 @@ export class NetworkGuard {
       else signal?.addEventListener('abort', onAbort, { once: true });
       for (const s of sockets) {
         s.once('connect', () => finish(null));
-        s.once('error', (e: NodeJS.ErrnoException) => {
+        s.on('error', (e: NodeJS.ErrnoException) => {
           lastError = e.code ?? e.message;
           if (--pending === 0) {
             finish(new AppError('VCS_ERROR', `could not connect to ${where} for ${redactUrl(url)} (${lastError}); check the host name, port and network`, { url: redactUrl(url), host: target.host }));
