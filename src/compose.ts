@@ -14,6 +14,7 @@ import { ChangeTracker } from './services/change-tracker.js';
 import { ComposerReader } from './services/composer-reader.js';
 import { ensureConfigOrgs } from './services/orgs.js';
 import { defaultDrivers, type DriverFactory } from './vcs/registry.js';
+import { NetworkGuard } from './vcs/network-guard.js';
 import type { VcsType } from './vcs/types.js';
 import { createUpdatePackageHandler, UPDATE_PACKAGE } from './jobs/update-package.js';
 import { createBuildDistHandler, BUILD_DIST } from './jobs/build-dist.js';
@@ -53,6 +54,8 @@ export interface Deps {
   /** Memoized reads for the composer endpoints. */
   reader: ComposerReader;
   drivers: ReadonlyMap<VcsType, DriverFactory>;
+  /** vcs.denied_networks, the connect timeout and the hosts that failed to connect recently. */
+  network: NetworkGuard;
   dists: DistStore;
   locks: Mutexes;
   /** The Prometheus registry and the metrics code increments (served at /metrics). */
@@ -142,6 +145,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     access: new AccessReader(sqlite, tracker),
     reader: new ComposerReader(sqlite, tracker),
     drivers,
+    network: new NetworkGuard({ deniedNetworks: config.vcs.denied_networks, connectTimeoutMs: config.vcs.connect_timeout_seconds * 1000 }),
     dists,
     locks,
     metrics,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { eq } from 'drizzle-orm';
 import { credentials } from '../db/schema.js';
 import { listHostKeys } from '../services/host-keys.js';
-import { sshHostOf } from '../vcs/url.js';
+import { checkRepositoryUrl, sshHostOf } from '../vcs/url.js';
 import { requestSync } from '../jobs/sync-org.js';
 import { actor, fail, withDeps, type GlobalOptions } from './context.js';
 import { addForgePackage, addPackage, describePackage, getPackageByName, listPackages, removePackage, requestUpdate } from '../services/packages.js';
@@ -70,6 +70,8 @@ export function registerPackage(program: Command): void {
             ['trunk-path', opts.trunkPath], ['branches-path', opts.branchesPath], ['tags-path', opts.tagsPath], ['package-path', opts.packagePath],
           ];
           for (const [k, v] of layout) if (v !== undefined) vcsOptions[k] = v === 'false' ? false : v;
+          checkRepositoryUrl(url, policy);
+          await deps.network.check(url, { unresolved: 'allow' });
           const added = addPackage(deps.db, deps.queue, policy, { org: opts.org, url, type: opts.type as VcsType, credential: opts.credential, vcsOptions }, actor());
           const job = await waitFor(deps, added.job);
           const out = describeOutcome(url, job);

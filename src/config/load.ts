@@ -9,6 +9,7 @@ import cron from 'node-cron';
 import { Config, DEFAULTS, ORG_SYNC_DEFAULTS } from './schema.js';
 import { AppError } from '../domain/errors.js';
 import { validateOrgName } from '../domain/orgs.js';
+import { parseCidr } from '../domain/cidr.js';
 
 export interface LoadOptions {
   /** Config file path; when absent the embedded defaults are used. */
@@ -205,6 +206,14 @@ function semanticProblems(cfg: Record<string, unknown>): { path: Path; message: 
     if (ids.has(id)) out.push({ path: ['integrations', i, 'id'], message: `duplicate integration id "${id}"` });
     ids.add(id);
   });
+  const vcs = isPlainObject(cfg.vcs) ? cfg.vcs : {};
+  if (Array.isArray(vcs.denied_networks)) {
+    vcs.denied_networks.forEach((c: unknown, i) => {
+      if (typeof c === 'string' && parseCidr(c) === null) {
+        out.push({ path: ['vcs', 'denied_networks', i], message: `"${c}" is not a CIDR network (e.g. 10.0.0.0/8 or fd00::/8)` });
+      }
+    });
+  }
   const hk = isPlainObject(cfg.housekeeping) ? cfg.housekeeping : null;
   if (hk && typeof hk.schedule === 'string' && !cron.validate(hk.schedule)) {
     out.push({ path: ['housekeeping', 'schedule'], message: `"${hk.schedule}" is not a valid cron expression` });

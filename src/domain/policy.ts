@@ -7,6 +7,7 @@ export const ACTIONS = [
   'package:read',
   'package:update', // trigger an update
   'package:manage', // add, remove, change a package
+  'package:diagnose', // see the detail of a connection error (owners and admins; never tokens)
   'token:create',
   'token:manage', // list and revoke the organization's tokens: its CI tokens and user tokens narrowed to it
   'member:remove', // remove a member (unsynced organizations only: a synced one takes members from its forge)
@@ -81,6 +82,9 @@ export function can(p: Principal, action: Action, r: Resource): boolean {
     case 'package:manage':
       if (p.kind === 'token') return false;
       return p.isAdmin || org.role === 'owner' || (org.role === 'member' && !org.synced && action === 'package:manage');
+    case 'package:diagnose':
+      if (p.kind === 'token') return false;
+      return p.isAdmin || org.role === 'owner';
     case 'token:create':
       if (p.kind === 'token') return false;
       return p.isAdmin || org.role !== null;

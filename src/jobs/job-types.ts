@@ -4,3 +4,10 @@ export const BUILD_DIST = 'build-dist';
 export const HOUSEKEEPING = 'housekeeping';
 export const SYNC_ORG = 'sync-org';
 export const SYNC_PREVIEW = 'sync-preview';
+
+/**
+ * jobs.priority: work a person or a webhook asked for (Update now, the CLI, the API, hooks) runs
+ * before background work (syncs' imports, cron, dist builds ahead), and only it may take the
+ * last free job slot.
+ */
+export const PRIORITY = { background: 0, asked: 1 } as const;

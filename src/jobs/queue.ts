@@ -21,6 +21,8 @@ export interface JobRow {
   error: string | null;
   result: Record<string, unknown> | null;
   trigger: string;
+  /** Higher runs first (PRIORITY in job-types.ts); 0 is background work. */
+  priority: number;
 }
 
 export interface EnqueueInput {
@@ -30,6 +32,8 @@ export interface EnqueueInput {
   trigger: string;
   runAfter?: number;
   maxAttempts?: number;
+  /** Default 0 (background). A duplicate of a queued job raises the queued job's priority. */
+  priority?: number;
 }
 
 interface RawJob {
@@ -49,6 +53,7 @@ interface RawJob {
   error: string | null;
   result: string | null;
   trigger: string;
+  priority: number;
 }
 
 function toRow(r: RawJob): JobRow {
@@ -69,6 +74,7 @@ function toRow(r: RawJob): JobRow {
     error: r.error,
     result: r.result === null ? null : (JSON.parse(r.result) as Record<string, unknown>),
     trigger: r.trigger,
+    priority: r.priority,
   };
 }
 
@@ -126,15 +132,21 @@ export class JobQueue {
           this.sqlite.prepare(`UPDATE jobs SET run_after = ? WHERE id = ?`).run(runAfter, existing.id);
           existing.run_after = runAfter;
         }
+        // "Update now" on a background job that waits: it becomes the person's job.
+        const priority = input.priority ?? 0;
+        if (priority > existing.priority) {
+          this.sqlite.prepare(`UPDATE jobs SET priority = ? WHERE id = ?`).run(priority, existing.id);
+          existing.priority = priority;
+        }
         return { job: toRow(existing), deduplicated: true };
       }
       const now = this.now();
       const info = this.sqlite
         .prepare(
-          `INSERT INTO jobs (type, lock_key, payload, status, attempts, max_attempts, run_after, created_at, trigger)
-           VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, ?)`,
+          `INSERT INTO jobs (type, lock_key, payload, status, attempts, max_attempts, run_after, created_at, trigger, priority)
+           VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)`,
         )
-        .run(input.type, input.lockKey, JSON.stringify(input.payload ?? {}), input.maxAttempts ?? 3, input.runAfter ?? now, now, input.trigger);
+        .run(input.type, input.lockKey, JSON.stringify(input.payload ?? {}), input.maxAttempts ?? 3, input.runAfter ?? now, now, input.trigger, input.priority ?? 0);
       return { job: this.get(Number(info.lastInsertRowid)) as JobRow, deduplicated: false };
     });
     const out = tx.immediate();
@@ -165,14 +177,17 @@ export class JobQueue {
     return this.get(job.id) as JobRow;
   }
 
-  /** Claims the oldest runnable job whose lock is free, or returns null. */
-  claimNext(types?: readonly string[]): JobRow | null {
+  /**
+   * Claims the runnable job of the highest priority (then the oldest) whose lock is free, or
+   * returns null. `minPriority` leaves lower-priority jobs queued (the runner's last free slot).
+   */
+  claimNext(types?: readonly string[], opts: { minPriority?: number } = {}): JobRow | null {
     const tx = this.sqlite.transaction(() => {
       const now = this.now();
       this.recoverExpired(now);
       const candidates = this.sqlite
-        .prepare(`SELECT * FROM jobs WHERE status = 'queued' AND run_after <= ? ORDER BY run_after, id LIMIT 50`)
-        .all(now) as RawJob[];
+        .prepare(`SELECT * FROM jobs WHERE status = 'queued' AND run_after <= ? AND priority >= ? ORDER BY priority DESC, run_after, id LIMIT 50`)
+        .all(now, opts.minPriority ?? 0) as RawJob[];
       for (const c of candidates) {
         if (types && !types.includes(c.type)) continue;
         if (this.lockHeld(c.lock_key, c.id, now)) continue;
@@ -229,6 +244,18 @@ export class JobQueue {
         )
         .run(now, error, opts.result ? JSON.stringify(opts.result) : null, id);
     }
+    return this.get(id);
+  }
+
+  /**
+   * Puts a running job back in the queue until `runAfter` without counting the run as an attempt
+   * (its host is failing: the job waited, it did not try). `note` is shown as the job's error.
+   */
+  defer(id: number, runAfter: number, note: string): JobRow | null {
+    this.sqlite
+      .prepare(`UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), run_after = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ? AND status = 'running' AND lease_owner = ?`)
+      .run(runAfter, note, id, this.owner);
     return this.get(id);
   }
 

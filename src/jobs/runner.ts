@@ -3,6 +3,7 @@
 import type { Logger } from '../log.js';
 import { isAppError } from '../domain/errors.js';
 import type { JobQueue, JobRow } from './queue.js';
+import { PRIORITY } from './job-types.js';
 
 export interface JobContext {
   job: JobRow;
@@ -21,6 +22,20 @@ export class JobError extends Error {
   ) {
     super(message);
     this.name = 'JobError';
+  }
+}
+
+/**
+ * Thrown by a handler that should not run now (its host failed to connect recently): the job goes
+ * back to the queue until `until`, and the run does not count as an attempt.
+ */
+export class JobDeferred extends Error {
+  constructor(
+    message: string,
+    readonly until: number,
+  ) {
+    super(message);
+    this.name = 'JobDeferred';
   }
 }
 
@@ -65,12 +80,17 @@ export class JobRunner {
     this.timer.unref();
   }
 
-  /** Starts jobs until the concurrency limit is reached or nothing is runnable. */
+  /**
+   * Starts jobs until the concurrency limit is reached or nothing is runnable. With more than one
+   * slot, the last free one is kept for work a person or a webhook asked for (priority > 0), so
+   * background updates of slow hosts never make "Update now" wait.
+   */
   fill(): void {
     while (!this.stopped && this.running.size < this.opts.concurrency) {
       let job: JobRow | null;
+      const lastSlot = this.opts.concurrency > 1 && this.running.size === this.opts.concurrency - 1;
       try {
-        job = this.queue.claimNext([...this.handlers.keys()]);
+        job = this.queue.claimNext([...this.handlers.keys()], lastSlot ? { minPriority: PRIORITY.asked } : {});
       } catch (e) {
         this.log.error({ err: e }, 'job claim failed');
         return;
@@ -106,6 +126,11 @@ export class JobRunner {
       this.queue.complete(job.id, result);
       log.info({ ms: Date.now() - started }, 'job done');
     } catch (e) {
+      if (e instanceof JobDeferred) {
+        this.queue.defer(job.id, e.until, e.message);
+        log.info({ until: e.until }, 'job deferred');
+        return;
+      }
       const retryable = e instanceof JobError ? e.retryable : !isAppError(e);
       const message = e instanceof Error ? e.message : String(e);
       const after = this.queue.fail(job.id, message, { retryable, result: e instanceof JobError ? e.result : undefined });

@@ -11,7 +11,7 @@ import { organizations } from '../db/schema.js';
 import { orgSyncSettings } from '../domain/orgs.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from './queue.js';
-import { HOUSEKEEPING, SYNC_ORG } from './job-types.js';
+import { HOUSEKEEPING, PRIORITY, SYNC_ORG } from './job-types.js';
 import { requestSync } from '../services/orgs.js';
 
 export interface ScheduledJob {
@@ -34,7 +34,7 @@ export function scheduledJobs(config: Config, db: Db, queue: JobQueue): Schedule
     const sync = orgSyncSettings(row);
     // A row written before cron validation existed could hold a bad expression: skip it, never crash.
     if (!sync || !cron.validate(sync.schedule)) continue;
-    jobs.push({ name: `${SYNC_ORG}:${row.name}`, cron: sync.schedule, enqueue: () => requestSync(queue, row.name, 'schedule') });
+    jobs.push({ name: `${SYNC_ORG}:${row.name}`, cron: sync.schedule, enqueue: () => requestSync(queue, row.name, 'schedule', { priority: PRIORITY.background }) });
   }
   return jobs;
 }

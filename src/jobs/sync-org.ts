@@ -4,7 +4,7 @@ import type { Deps } from '../compose.js';
 import { syncOrg } from '../sync/reconcile.js';
 import { JobError, type JobHandler } from './runner.js';
 import type { JobQueue } from './queue.js';
-import { SYNC_ORG, SYNC_PREVIEW } from './job-types.js';
+import { PRIORITY, SYNC_ORG, SYNC_PREVIEW } from './job-types.js';
 
 export { SYNC_ORG, SYNC_PREVIEW };
 export { requestSync } from '../services/orgs.js';
@@ -26,7 +26,7 @@ export function createSyncOrgHandler(deps: Deps): JobHandler {
  * organization; a second request while one is queued gets the same job.
  */
 export function requestSyncPreview(queue: JobQueue, orgName: string, trigger: string) {
-  return queue.enqueue({ type: SYNC_PREVIEW, lockKey: `sync-preview:${orgName}`, payload: { org: orgName }, trigger, maxAttempts: 1 });
+  return queue.enqueue({ type: SYNC_PREVIEW, lockKey: `sync-preview:${orgName}`, payload: { org: orgName }, trigger, maxAttempts: 1, priority: PRIORITY.asked });
 }
 
 export function createSyncPreviewHandler(deps: Deps): JobHandler {

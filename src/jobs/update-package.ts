@@ -1,7 +1,7 @@
 // The package update job: list the remote (cheap), stop if nothing changed, else refresh the
 // mirror, read composer.json only for new commits (one batch), scan, and apply the result and
 // the re-rendered metadata in one transaction. Failures keep the last good versions.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +14,11 @@ import { writeMetadataFiles } from '../services/metadata.js';
 import { loadVcsCredential } from '../services/credentials.js';
 import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type RemoteState, type SvnLayout, type VcsCredential } from '../vcs/types.js';
 import { sshHostOf } from '../vcs/url.js';
+import { guardDriver } from '../vcs/network-guard.js';
+import { READS_FROM_REMOTE } from '../vcs/registry.js';
 import { ensureHostKey, knownHostsFor } from '../services/host-keys.js';
-import { JobError, type JobHandler } from './runner.js';
-import { BUILD_DIST, UPDATE_PACKAGE } from './job-types.js';
+import { JobDeferred, JobError, type JobHandler } from './runner.js';
+import { BUILD_DIST, PRIORITY, UPDATE_PACKAGE } from './job-types.js';
 
 export { UPDATE_PACKAGE };
 
@@ -93,18 +95,21 @@ export async function driverFor(deps: Deps, packageId: number, signal?: AbortSig
   if (!factory) throw new AppError('VCS_ERROR', `no driver for ${pkg.vcsType} repositories`);
   const loaded = await credentialFor(deps, pkg);
   const ssh = sshHostOf(pkg.url);
-  return factory({
+  const driver = factory({
     url: pkg.url,
     mirrorDir: mirrorDir(deps, pkg.id, pkg.vcsType),
     credential: loaded?.credential,
     credentialName: loaded?.name,
     tmpDir: deps.paths.tmp,
     timeoutMs: deps.config.vcs.timeout_seconds * 1000,
+    connectTimeoutMs: deps.config.vcs.connect_timeout_seconds * 1000,
     signal,
     knownHosts: ssh === null ? undefined : knownHostsFor(deps.db, ssh.pattern),
     caFile: caFileFor(deps, loaded?.caPem ?? null),
     svn: pkg.vcsType === 'svn' ? svnLayout(pkg.vcsOptions) : undefined,
   });
+  // vcs.denied_networks and the connect timeout, before every command that reaches the server.
+  return guardDriver(driver, deps.network, pkg.url, READS_FROM_REMOTE.has(pkg.vcsType), signal);
 }
 
 /**
@@ -119,6 +124,7 @@ async function pinHostKeyOnFirstUse(deps: Deps, pkg: { url: string; credentialId
     const { credential } = loadVcsCredential(deps.db, deps.box, pkg.credentialId);
     if (credential.type === 'ssh-key' && (credential.knownHosts ?? '').trim() !== '') return;
   }
+  await deps.network.reach(pkg.url);
   const r = await ensureHostKey(deps.db, ssh, Math.min(30_000, deps.config.vcs.timeout_seconds * 1000));
   if (r.captured) {
     deps.log.warn({ host: r.captured.host, keyType: r.captured.keyType, fingerprint: r.captured.fingerprint },
@@ -139,7 +145,7 @@ function recordFailure(deps: Deps, packageId: number, e: unknown): void {
     .run();
 }
 
-const PERMANENT_VCS_ERRORS = new Set(['VCS_AUTH_FAILED', 'VCS_NOT_FOUND', 'VCS_HOST_KEY', 'URL_NOT_ALLOWED', 'CREDENTIAL_NOT_FOUND']);
+const PERMANENT_VCS_ERRORS = new Set(['VCS_AUTH_FAILED', 'VCS_NOT_FOUND', 'VCS_HOST_KEY', 'URL_NOT_ALLOWED', 'VCS_URL_DENIED', 'CREDENTIAL_NOT_FOUND']);
 
 export async function updatePackage(deps: Deps, packageId: number, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<UpdateSummary> {
   return deps.locks.run(`repo:${packageId}`, async () => {
@@ -152,6 +158,9 @@ export async function updatePackage(deps: Deps, packageId: number, opts: { force
     const summary: UpdateSummary = { changed: false, name: pkg.name, added: [], removed: [], updated: [], skipped: 0 };
     if (!opts.force && hash === pkg.remoteStateHash && pkg.status === 'ok') {
       deps.db.update(packages).set({ lastUpdatedAt: Date.now() }).where(eq(packages.id, packageId)).run();
+      // Nothing changed, so the refs skipped last time still are (the "N refs skipped" hint).
+      summary.skipped = deps.db.select({ n: sql<number>`count(*)` }).from(packageRefs)
+        .where(and(eq(packageRefs.packageId, packageId), isNotNull(packageRefs.skipReason))).get()?.n ?? 0;
       return summary;
     }
     await driver.syncMirror();
@@ -268,9 +277,23 @@ function replaceVersions(tx: Tx, packageId: number, list: ScannedVersion[]): voi
   });
 }
 
+/**
+ * Background updates of a package whose host failed to connect recently wait (no connection, no
+ * attempt counted) until the host's backoff ends; updates a person or a webhook asked for try.
+ */
+function deferIfHostFailing(deps: Deps, packageId: number, priority: number): void {
+  if (priority >= PRIORITY.asked) return;
+  const url = deps.db.select({ url: packages.url }).from(packages).where(eq(packages.id, packageId)).get()?.url;
+  if (url === undefined) return;
+  const until = deps.network.failingUntil(url);
+  if (until === 0) return;
+  throw new JobDeferred(`waiting until ${new Date(until).toISOString()}: the repository's host failed to connect recently (background update; "Update now" tries at once)`, until);
+}
+
 export function createUpdatePackageHandler(deps: Deps): JobHandler {
   return async ({ job, log, signal }) => {
     const packageId = Number(job.payload.packageId);
+    deferIfHostFailing(deps, packageId, job.priority);
     try {
       const summary = await updatePackage(deps, packageId, { force: job.payload.force === true, signal });
       log.info({ packageId, changed: summary.changed, added: summary.added.length, removed: summary.removed.length }, 'package updated');

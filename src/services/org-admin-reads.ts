@@ -65,6 +65,7 @@ export interface ImportPackage {
   name: string | null;
   url: string;
   lastError: string | null;
+  lastErrorCode: string | null;
 }
 
 /** Job rows of the activity page, with the package name when the job is a package's. */
@@ -130,7 +131,7 @@ export class OrgAdminReads {
       ),
       auditRepos: sqlite.prepare(`SELECT external_id AS ext, full_name AS fullName FROM forge_repos WHERE org_id = ? AND external_id IN (SELECT value FROM json_each(?))`),
       auditPackages: sqlite.prepare(`SELECT id, name, url FROM packages WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))`),
-      importPackage: sqlite.prepare(`SELECT id, name, url, last_error AS lastError FROM packages WHERE id = ? AND org_id = ?`),
+      importPackage: sqlite.prepare(`SELECT id, name, url, last_error AS lastError, last_error_code AS lastErrorCode FROM packages WHERE id = ? AND org_id = ?`),
       identities: sqlite.prepare(`SELECT i.external_id AS ext, u.login FROM identities i JOIN users u ON u.id = i.user_id WHERE i.integration = ?`),
       teamsByExt: sqlite.prepare(`SELECT external_id AS ext, slug FROM teams WHERE org_id = ? AND external_id IS NOT NULL`),
       reposByExt: sqlite.prepare(`SELECT external_id AS ext, full_name AS fullName FROM forge_repos WHERE org_id = ?`),

@@ -9,7 +9,7 @@ import { AppError } from '../domain/errors.js';
 import { checkRepositoryUrl } from '../vcs/url.js';
 import type { VcsType } from '../vcs/types.js';
 import type { JobQueue, JobRow } from '../jobs/queue.js';
-import { UPDATE_PACKAGE } from '../jobs/job-types.js';
+import { PRIORITY, UPDATE_PACKAGE } from '../jobs/job-types.js';
 import { getOrg } from './orgs.js';
 import { findCredentialId } from './credentials.js';
 
@@ -86,8 +86,13 @@ export function addPackage(db: Tx, queue: JobQueue, policy: UrlPolicy, input: Ad
   return { pkg, job, hookToken };
 }
 
-export function requestUpdate(queue: JobQueue, packageId: number, trigger: string, opts: { force?: boolean } = {}): { job: JobRow; deduplicated: boolean } {
-  return queue.enqueue({ type: UPDATE_PACKAGE, lockKey: `package:${packageId}`, payload: { packageId, force: opts.force ?? false }, trigger });
+/**
+ * Queues an update of a package. `priority`: PRIORITY.asked (default) for what a person or a
+ * webhook asked for (UI, CLI, API, hooks), PRIORITY.background for syncs and schedules.
+ */
+export function requestUpdate(queue: JobQueue, packageId: number, trigger: string, opts: { force?: boolean; priority?: number } = {}): { job: JobRow; deduplicated: boolean } {
+  const priority = opts.priority ?? PRIORITY.asked;
+  return queue.enqueue({ type: UPDATE_PACKAGE, lockKey: `package:${packageId}`, payload: { packageId, force: opts.force ?? false }, trigger, priority });
 }
 
 export function getPackageByName(db: Tx, orgName: string, name: string): PackageRow & { orgName: string } {

@@ -24,6 +24,8 @@ export interface PackageDetail extends PackageSummary {
   vcsType: 'git' | 'hg' | 'svn';
   forgeStatus: string | null;
   lastError: string | null;
+  /** Its stable code (who may see a connection error's detail depends on it). */
+  lastErrorCode: string | null;
   lastErrorAt: number | null;
   hasHook: boolean;
   /** In packagist.org's order: dev branches (the default branch first), then tags newest first. */
@@ -89,7 +91,7 @@ export class UiReads {
       packageIds: sqlite.prepare(`SELECT id FROM packages WHERE org_id = ?`),
       pkg: sqlite.prepare(
         `SELECT p.id, p.name, p.url, p.status, p.last_updated_at AS lastUpdatedAt, ${DESCRIPTION} AS description, p.vcs_type AS vcsType,
-           p.forge_status AS forgeStatus, p.last_error AS lastError, p.last_error_at AS lastErrorAt, p.hook_token_hash IS NOT NULL AS hasHook
+           p.forge_status AS forgeStatus, p.last_error AS lastError, p.last_error_code AS lastErrorCode, p.last_error_at AS lastErrorAt, p.hook_token_hash IS NOT NULL AS hasHook
          FROM packages p WHERE p.org_id = ? AND p.name = ?`,
       ),
       versions: sqlite.prepare(

@@ -9,6 +9,7 @@ import { AppError } from '../domain/errors.js';
 import { orgSyncSettings } from '../domain/orgs.js';
 import { isForgeError, type Collaborator, type ForgeRepository, type OrgSnapshot } from '../forges/types.js';
 import { requestUpdate } from '../services/packages.js';
+import { PRIORITY } from '../jobs/job-types.js';
 import { applyPlan, loadCurrentState } from './apply.js';
 import { webhookSecret } from './forges.js';
 import { computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
@@ -117,7 +118,7 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
   const summary = planSummary(plan);
   const status: SyncOutcome['status'] = opts.dryRun ? 'dry-run' : planIsEmpty(plan) ? 'unchanged' : 'applied';
   finish(status, summary);
-  for (const id of [...newPackageIds, ...movedPackageIds]) requestUpdate(deps.queue, id, `sync:${integration}`);
+  for (const id of [...newPackageIds, ...movedPackageIds]) requestUpdate(deps.queue, id, `sync:${integration}`, { priority: PRIORITY.background });
 
   let webhook: string | null = null;
   if (!opts.dryRun && settings.installWebhooks) {

@@ -67,6 +67,8 @@ export async function prepareGitInvocation(options: {
   credential: VcsCredential | undefined;
   home: string;
   timeoutMs: number;
+  /** Time to open a connection (ssh's ConnectTimeout); default timeoutMs. */
+  connectTimeoutMs?: number | undefined;
   /** Pinned known_hosts lines for the remote's host (the host-key store); see pinnedHostKeys. */
   knownHosts?: string | undefined;
   /** PEM file of a CA to trust for https remotes. */
@@ -113,7 +115,7 @@ export async function prepareGitInvocation(options: {
       home,
       credential,
       knownHosts: pinnedHostKeys(options.knownHosts, credential),
-      timeoutMs: options.timeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? options.timeoutMs,
     });
     env['GIT_SSH_COMMAND'] = ssh.command;
     env['GIT_SSH_VARIANT'] = 'ssh';

@@ -67,6 +67,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
         credential,
         home,
         timeoutMs: opts.timeoutMs,
+        connectTimeoutMs: opts.connectTimeoutMs,
         knownHosts: opts.knownHosts,
         caFile: opts.caFile,
       });

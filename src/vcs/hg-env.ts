@@ -52,6 +52,8 @@ export async function prepareHgInvocation(options: {
   credential: VcsCredential | undefined;
   home: string;
   timeoutMs: number;
+  /** Time to open a connection (ssh's ConnectTimeout); default timeoutMs. */
+  connectTimeoutMs?: number | undefined;
   knownHosts?: string | undefined;
   caFile?: string | undefined;
   /** Extra hgrc lines (sections included), e.g. for archive settings. */
@@ -67,7 +69,7 @@ export async function prepareHgInvocation(options: {
       home,
       credential,
       knownHosts: pinnedHostKeys(options.knownHosts, credential),
-      timeoutMs: options.timeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? options.timeoutMs,
     });
     lines.push(`ssh = ${ssh.command}`);
     secrets.push(...ssh.secrets);

@@ -96,6 +96,7 @@ export function createHgDriver(opts: DriverOptions): Driver {
         credential: remote ? opts.credential : undefined,
         home,
         timeoutMs: opts.timeoutMs,
+        connectTimeoutMs: opts.connectTimeoutMs,
         knownHosts: opts.knownHosts,
         caFile: opts.caFile,
         extraConfig: call.extraConfig,

@@ -13,3 +13,6 @@ export function defaultDrivers(): ReadonlyMap<VcsType, DriverFactory> {
     ['svn', createSvnDriver],
   ]);
 }
+
+/** Types whose reads, dates and archives go to the server (no local mirror): svn. */
+export const READS_FROM_REMOTE: ReadonlySet<VcsType> = new Set<VcsType>(['svn']);

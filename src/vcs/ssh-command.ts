@@ -32,7 +32,8 @@ export async function prepareSshCommand(options: {
   home: string;
   credential: VcsCredential | undefined;
   knownHosts: string;
-  timeoutMs: number;
+  /** ssh's ConnectTimeout (vcs.connect_timeout_seconds), in milliseconds. */
+  connectTimeoutMs: number;
 }): Promise<SshCommand> {
   const { home, credential, knownHosts } = options;
   const knownHostsFile = join(home, 'known_hosts');
@@ -47,7 +48,7 @@ export async function prepareSshCommand(options: {
     '-o', 'UpdateHostKeys=no',
     '-o', 'IdentitiesOnly=yes',
     '-o', 'IdentityAgent=none',
-    '-o', `ConnectTimeout=${Math.max(1, Math.ceil(options.timeoutMs / 1000))}`,
+    '-o', `ConnectTimeout=${Math.max(1, Math.ceil(options.connectTimeoutMs / 1000))}`,
   ];
   const secrets: string[] = [];
   if (credential?.type === 'ssh-key') {

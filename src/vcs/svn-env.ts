@@ -39,6 +39,8 @@ export async function prepareSvnInvocation(options: {
   credential: VcsCredential | undefined;
   home: string;
   timeoutMs: number;
+  /** Time to open a connection (ssh's ConnectTimeout); default timeoutMs. */
+  connectTimeoutMs?: number | undefined;
   knownHosts?: string | undefined;
   caFile?: string | undefined;
 }): Promise<SvnInvocation> {
@@ -84,7 +86,7 @@ export async function prepareSvnInvocation(options: {
       home,
       credential,
       knownHosts: pinnedHostKeys(options.knownHosts, credential),
-      timeoutMs: options.timeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? options.timeoutMs,
     });
     // svn runs `$SVN_SSH [user@]host[:port] svnserve -t`: ssh takes no port in a plain
     // destination, but does in an ssh:// one, so a small script rewrites it. SVN_SSH is split on

@@ -101,6 +101,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
         credential: opts.credential,
         home,
         timeoutMs: opts.timeoutMs,
+        connectTimeoutMs: opts.connectTimeoutMs,
         knownHosts: opts.knownHosts,
         caFile: opts.caFile,
       });

@@ -49,6 +49,8 @@ export interface DriverOptions {
   tmpDir: string;
   /** Per-command timeout in milliseconds. */
   timeoutMs: number;
+  /** Time to open a connection (ssh's ConnectTimeout), in milliseconds; default: timeoutMs. */
+  connectTimeoutMs?: number | undefined;
   /** Aborting stops the running command (the job that uses this driver is being given up). */
   signal?: AbortSignal | undefined;
   /**

@@ -172,3 +172,30 @@ export function sshHostOf(url: string): { host: string; port: number; pattern: s
   const pattern = port === 22 ? host : `[${host}]:${port}`;
   return { host, port, pattern };
 }
+
+// The port each remote protocol connects to when the URL names none.
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { https: 443, http: 80, ssh: 22, git: 9418, svn: 3690, 'svn+ssh': 22 };
+
+/**
+ * The host and port a repository URL connects to (scheme URLs, scp-like `user@host:path`), or
+ * null for what reaches no network (file:// URLs, absolute paths) or what is not a URL.
+ * IPv6 literals come without brackets.
+ */
+export function networkTargetOf(url: string): { host: string; port: number } | null {
+  const scheme = SCHEME_URL.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== undefined) {
+    const protocol = SCHEME_ALIASES[scheme];
+    if (protocol === undefined) return null;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return null;
+    }
+    const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (host === '') return null;
+    return { host, port: parsed.port === '' ? (DEFAULT_PORTS[protocol] ?? 0) : Number(parsed.port) };
+  }
+  const ssh = sshHostOf(url);
+  return ssh === null ? null : { host: ssh.host, port: ssh.port };
+}

@@ -30,6 +30,13 @@ interface Teardown {
 export interface TestPackyardOptions {
   /** vcs.timeout_seconds (default 60). */
   vcsTimeoutSeconds?: number;
+  /** vcs.connect_timeout_seconds (default: the product's, 10). */
+  connectTimeoutSeconds?: number;
+  /**
+   * vcs.denied_networks: default [] because test servers listen on 127.0.0.1; 'default' keeps the
+   * product's default list (loopback and link-local denied), for tests of that list.
+   */
+  deniedNetworks?: readonly string[] | 'default';
   /** Extra YAML appended to the generated config. */
   yaml?: string;
   /** Listen on a port (default); false composes only (no HTTP server, no runner). */
@@ -76,6 +83,8 @@ export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {})
         'vcs:',
         '  allow_local_paths: true',
         `  timeout_seconds: ${opts.vcsTimeoutSeconds ?? 60}`,
+        opts.connectTimeoutSeconds === undefined ? '' : `  connect_timeout_seconds: ${opts.connectTimeoutSeconds}`,
+        opts.deniedNetworks === 'default' ? '' : `  denied_networks: ${JSON.stringify(opts.deniedNetworks ?? [])}`,
         opts.yaml ?? '',
       ].join('\n'),
     );

@@ -2,12 +2,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../compose.js';
 import { can } from '../../domain/policy.js';
+import { shownError } from '../../domain/error-detail.js';
 import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
 import { requestUpdate } from '../../services/packages.js';
 import { authenticateRequest, rejectRequest, sendNotFound } from '../auth.js';
 import type { JobRow } from '../../jobs/queue.js';
 
-export function jobView(job: JobRow): Record<string, unknown> {
+/**
+ * A job as the API shows it. A connection error's detail only for package:diagnose (never a
+ * token): `errorCode` is the package's last error code, which decides (shownError).
+ */
+export function jobView(job: JobRow, errorCode: string | null = null, mayDiagnose = false): Record<string, unknown> {
   return {
     id: job.id,
     type: job.type,
@@ -16,13 +21,15 @@ export function jobView(job: JobRow): Record<string, unknown> {
     created_at: new Date(job.createdAt).toISOString(),
     started_at: job.startedAt ? new Date(job.startedAt).toISOString() : null,
     finished_at: job.finishedAt ? new Date(job.finishedAt).toISOString() : null,
-    error: job.error,
+    error: shownError(job.error, errorCode, mayDiagnose),
     result: job.result,
   };
 }
 
 export function apiRoutes(app: FastifyInstance, deps: Deps): void {
   const reader = deps.reader;
+  const errorCodeOf = deps.sqlite.prepare(`SELECT last_error_code AS code FROM packages WHERE id = ?`);
+  const lastErrorCode = (id: number): string | null => (errorCodeOf.get(id) as { code: string | null } | undefined)?.code ?? null;
 
   app.post<{ Params: { org: string; vendor: string; name: string } }>('/api/:org/packages/:vendor/:name/update', (req, reply) => {
     const principal = authenticateRequest(deps.tokens, req);
@@ -37,7 +44,7 @@ export function apiRoutes(app: FastifyInstance, deps: Deps): void {
     }
     const trigger = principal.kind === 'token' ? `api:token:${principal.tokenId}` : 'api';
     const { job, deduplicated } = requestUpdate(deps.queue, pkg.id, trigger);
-    return reply.code(202).send({ status: 'queued', deduplicated, job: jobView(job) });
+    return reply.code(202).send({ status: 'queued', deduplicated, job: jobView(job, lastErrorCode(pkg.id), can(principal, 'package:diagnose', { org: facts, packageId: pkg.id })) });
   });
 
   app.get<{ Params: { org: string; id: string } }>('/api/:org/jobs/:id', (req, reply) => {
@@ -50,6 +57,6 @@ export function apiRoutes(app: FastifyInstance, deps: Deps): void {
     const facts = deps.access.facts(principal, org);
     const owned = deps.sqlite.prepare(`SELECT 1 FROM packages WHERE id = ? AND org_id = ?`).get(packageId, org.id) !== undefined;
     if (!owned || !can(principal, 'package:read', { org: facts, packageId })) return sendNotFound(reply);
-    return reply.send(jobView(job));
+    return reply.send(jobView(job, lastErrorCode(packageId), can(principal, 'package:diagnose', { org: facts, packageId })));
   });
 }

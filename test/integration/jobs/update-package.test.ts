@@ -13,6 +13,7 @@ import { addPackage, describePackage, requestUpdate } from '../../../src/service
 import { runOrWait } from '../../../src/jobs/wait.js';
 import { createGitRepo, makeTempDir, removeDir } from '../../helpers/git-repo.js';
 import { writeFileSync } from 'node:fs';
+import { startPackyard } from '../../helpers/packyard.js';
 
 interface Calls {
   listRemote: number;
@@ -47,7 +48,7 @@ t.test('updates do only the work that changed', async (t) => {
   );
   t.equal(ids.length, 30);
   const configFile = join(work, 'packyard.yaml');
-  writeFileSync(configFile, `data_dir: "${join(work, 'data')}"\nvcs:\n  allow_local_paths: true\n`);
+  writeFileSync(configFile, `data_dir: "${join(work, 'data')}"\nvcs:\n  allow_local_paths: true\n  denied_networks: []\n`);
   const calls: Calls = { listRemote: 0, syncMirror: 0, readFiles: [], archive: 0 };
   const deps: Deps = compose(loadConfig({ file: configFile, env: {} }), { log: createLogger('silent'), drivers: spyDrivers(calls) });
   t.teardown(() => deps.close());
@@ -74,4 +75,26 @@ t.test('updates do only the work that changed', async (t) => {
   await repo.deleteTag('v1.0.5');
   const removed = await run(requestUpdate(deps.queue, pkg.id, 'test').job.id);
   t.same(removed.result?.removed, ['v1.0.5']);
+});
+
+t.test('an unchanged remote reports the stored skipped count, and the CLI keeps its hint', async (t) => {
+  const work = await makeTempDir('pky-update-skipped-');
+  t.teardown(() => removeDir(work));
+  const repo = await createGitRepo(join(work, 'src'), { defaultBranch: 'main' });
+  await repo.commit({ 'composer.json': json({ name: 'acme/skips' }) }, 'first');
+  await repo.tag('1.0.0');
+  await repo.tag('not-a-version');
+  await repo.commit({ 'composer.json': '{ broken' }, 'second');
+  await repo.tag('2.0.0');
+  await repo.commit({ 'composer.json': json({ name: 'acme/skips' }) }, 'third');
+  const pky = await startPackyard(t, { listen: false });
+  t.equal((await pky.cli(['org', 'create', 'acme'])).code, 0);
+  const added = await pky.cli(['package', 'add', '--org', 'acme', repo.dir]);
+  t.equal(added.code, 0, added.stderr);
+  t.match(added.stdout, '2 refs skipped (see package show)');
+  const again = await pky.cli(['package', 'update', '--org', 'acme', 'acme/skips']);
+  t.equal(again.code, 0, again.stderr);
+  t.equal(again.stdout.trim(), 'acme/skips: up to date (2 refs skipped; see package show)', 'the no-change path keeps the hint');
+  const last = pky.deps.sqlite.prepare(`SELECT result FROM jobs ORDER BY id DESC LIMIT 1`).get() as { result: string };
+  t.match(JSON.parse(last.result), { changed: false, skipped: 2 }, 'the job result carries the count');
 });

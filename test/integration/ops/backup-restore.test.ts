@@ -54,7 +54,7 @@ t.test('backup during updates, restore elsewhere, same metadata served', async (
   // Restore into a fresh data directory and start a second instance on it.
   const dir2 = mkdtempSync(join(tmpdir(), 'pky-restore-'));
   t.teardown(() => removeDir(dir2));
-  writeFileSync(join(dir2, 'packyard.yaml'), `data_dir: "${join(dir2, 'data')}"\nvcs:\n  allow_local_paths: true\n`);
+  writeFileSync(join(dir2, 'packyard.yaml'), `data_dir: "${join(dir2, 'data')}"\nvcs:\n  allow_local_paths: true\n  denied_networks: []\n`);
   const { runCli } = await import('../../helpers/packyard.js');
   const r = await runCli(join(dir2, 'packyard.yaml'), ['restore', file]);
   t.equal(r.code, 0, r.stderr);

@@ -58,6 +58,7 @@ async function instance(t: { teardown(fn: () => unknown): void }): Promise<Insta
       'log_level: warn',
       'vcs:',
       '  timeout_seconds: 60',
+      '  denied_networks: []', // the hanging git server listens on 127.0.0.1
       '',
     ].join('\n'),
   );

@@ -131,6 +131,16 @@ t.test('semantic checks: reserved names, unknown integration, bad cron, listen f
   ].sort());
 });
 
+t.test('vcs.denied_networks: an invalid CIDR stops start-up with its key path; an empty list is allowed', async (t) => {
+  const bad = write('vcs:\n  denied_networks: [10.0.0.0/8, "10.0.0.0/33", intranet]\n');
+  t.same(problems(() => loadConfig({ file: bad, env: {} })), [
+    'vcs.denied_networks[1]: "10.0.0.0/33" is not a CIDR network (e.g. 10.0.0.0/8 or fd00::/8)',
+    'vcs.denied_networks[2]: "intranet" is not a CIDR network (e.g. 10.0.0.0/8 or fd00::/8)',
+  ]);
+  t.same(loadConfig({ file: write('vcs:\n  denied_networks: []\n'), env: {} }).vcs.denied_networks, []);
+  t.ok(loadConfig({ env: {} }).vcs.denied_networks.includes('169.254.0.0/16'), 'the default denies the metadata address');
+});
+
 t.test('messages carry line numbers and YAML syntax errors are reported', async (t) => {
   const file = write('server:\n  listen: "0.0.0.0:80"\n  nope: 1\n');
   try {

@@ -103,3 +103,36 @@ t.test('a graceful stop gives running jobs back without counting the attempt', a
   t.equal(back?.status, 'queued');
   t.equal(back?.attempts, 0);
 });
+
+t.test('priority: asked-for jobs are claimed first; minPriority leaves background jobs queued', async (t) => {
+  const [a] = openTwo(t);
+  let now = 1_000_000;
+  const q = new JobQueue(a, { now: () => now });
+  const bg1 = q.enqueue({ type: 'update-package', lockKey: 'package:1', trigger: 'sync:ghe' }).job;
+  const bg2 = q.enqueue({ type: 'update-package', lockKey: 'package:2', trigger: 'sync:ghe' }).job;
+  now += 10;
+  const asked = q.enqueue({ type: 'update-package', lockKey: 'package:3', trigger: 'ui:alice', priority: 1 }).job;
+  t.equal(bg1.priority, 0, 'background by default');
+  t.equal(q.claimNext(undefined, { minPriority: 1 })?.id, asked.id, 'the newer asked-for job first');
+  t.equal(q.claimNext(undefined, { minPriority: 1 }), null, 'no background job takes a reserved slot');
+  t.equal(q.claimNext()?.id, bg1.id, 'then the oldest background job');
+  // "Update now" on a waiting background job makes it the person's job, at once.
+  q.enqueue({ type: 'update-package', lockKey: 'package:2', trigger: 'sync:ghe', runAfter: now + 60_000 });
+  const raised = q.enqueue({ type: 'update-package', lockKey: 'package:2', trigger: 'ui:alice', priority: 1 });
+  t.equal(raised.job.id, bg2.id);
+  t.equal(raised.job.priority, 1, 'the duplicate raised its priority');
+  t.equal(q.claimNext(undefined, { minPriority: 1 })?.id, bg2.id);
+});
+
+t.test('defer: back to the queue until a time, the attempt not counted', async (t) => {
+  const [a] = openTwo(t);
+  let now = 1_000_000;
+  const q = new JobQueue(a, { now: () => now });
+  const job = q.enqueue({ type: 'update-package', lockKey: 'package:1', trigger: 'sync:ghe' }).job;
+  t.equal(q.claimNext()?.attempts, 1);
+  const deferred = q.defer(job.id, now + 30_000, 'waiting: host failing');
+  t.match(deferred, { status: 'queued', attempts: 0, runAfter: now + 30_000, error: 'waiting: host failing', leaseOwner: null });
+  t.equal(q.claimNext(), null, 'not before its time');
+  now += 30_000;
+  t.equal(q.claimNext()?.id, job.id);
+});

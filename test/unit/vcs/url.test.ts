@@ -1,7 +1,7 @@
 // Which repository URLs Packyard hands to a VCS client, and how URLs are shown.
 import t from 'tap';
 import { AppError } from '../../../src/domain/errors.js';
-import { checkRepositoryUrl, redactUrl, redactUrlsInText } from '../../../src/vcs/url.js';
+import { checkRepositoryUrl, networkTargetOf, redactUrl, redactUrlsInText } from '../../../src/vcs/url.js';
 
 const ALL = ['https', 'http', 'ssh', 'git', 'svn'] as const;
 const remoteOnly = { allowLocalPaths: false, allowedProtocols: ALL as readonly string[] };
@@ -85,4 +85,16 @@ t.test('redactUrl strips the password only', async (t) => {
     redactUrlsInText("fatal: unable to access 'https://u:tok@h/x.git/': 403"),
     "fatal: unable to access 'https://u@h/x.git/': 403",
   );
+});
+
+t.test('networkTargetOf: the host and port a URL connects to', async (t) => {
+  t.same(networkTargetOf('https://git.example/x.git'), { host: 'git.example', port: 443 });
+  t.same(networkTargetOf('http://git.example:8080/x.git'), { host: 'git.example', port: 8080 });
+  t.same(networkTargetOf('git://[::1]/x.git'), { host: '::1', port: 9418 });
+  t.same(networkTargetOf('svn://svn.example/repo'), { host: 'svn.example', port: 3690 });
+  t.same(networkTargetOf('svn+ssh://u@svn.example/repo'), { host: 'svn.example', port: 22 });
+  t.same(networkTargetOf('git+ssh://git@h.example:2222/x.git'), { host: 'h.example', port: 2222 });
+  t.same(networkTargetOf('git@h.example:acme/x.git'), { host: 'h.example', port: 22 });
+  t.equal(networkTargetOf('file:///srv/x.git'), null);
+  t.equal(networkTargetOf('/srv/x.git'), null);
 });

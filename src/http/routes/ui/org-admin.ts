@@ -5,8 +5,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can, canOnInstance, type Action } from '../../../domain/policy.js';
 import { isAppError } from '../../../domain/errors.js';
+import { shownError } from '../../../domain/error-detail.js';
 import { orgSyncSettings } from '../../../domain/orgs.js';
 import { addForgePackage, addPackage } from '../../../services/packages.js';
+import { checkRepositoryUrl } from '../../../vcs/url.js';
 import { findOrg, updateOrgSyncSettings } from '../../../services/orgs.js';
 import { newOrgForm } from './new-org.js';
 import type { OrgAdminReads } from '../../../services/org-admin-reads.js';
@@ -120,7 +122,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
     return sendHtml(reply, newPackagePage(viewContext(ui, req), newPackageView(r, { url: '', type: 'git', credential: '' })));
   });
 
-  app.post<{ Params: OrgParams }>('/:org/-/packages/new', (req, reply) => {
+  app.post<{ Params: OrgParams }>('/:org/-/packages/new', async (req, reply) => {
     const r = scoped(req, reply, 'package:manage');
     if (!r) return reply;
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -130,6 +132,8 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
       if (form.url === '') throw Object.assign(new Error('Give the repository URL.'), { userFacing: true });
       if (!(vcsTypes() as string[]).includes(form.type)) throw Object.assign(new Error(`Unknown repository type "${form.type}".`), { userFacing: true });
       const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: vcsTypes() };
+      checkRepositoryUrl(form.url, policy);
+      await deps.network.check(form.url, { unresolved: 'allow' });
       const { job } = addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type as VcsType, credential: form.credential || undefined }, uiActor(req));
       // The name is known after the first import: the answer follows the import, then links the package.
       const view = importJobView(r, job);
@@ -168,7 +172,12 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
     if (job.type !== UPDATE_PACKAGE) return null;
     const pkg = reads.importPackage(r.org.id, job.lockKey);
     if (!pkg) return null;
-    return { id: job.id, status: job.status, error: job.error, packageName: pkg.name, packageUrl: pkg.url, packageError: pkg.lastError };
+    // Unsynced members may add packages, but see a connection error's detail only as owners do.
+    const may = can(r.principal, 'package:diagnose', { org: r.facts, packageId: pkg.id });
+    return {
+      id: job.id, status: job.status, error: shownError(job.error, pkg.lastErrorCode, may),
+      packageName: pkg.name, packageUrl: pkg.url, packageError: shownError(pkg.lastError, pkg.lastErrorCode, may),
+    };
   }
 
   // The import an "Add" started: the fragment it polls (htmx), or a page (without htmx). Only for

@@ -1,6 +1,7 @@
 // A package's page, "Update now" (enqueues an update job) and the job status fragment it polls.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../../../domain/policy.js';
+import { shownError } from '../../../domain/error-detail.js';
 import { requestUpdate, rotateHookToken } from '../../../services/packages.js';
 import type { JobRow } from '../../../jobs/queue.js';
 import type { PackageDetail } from '../../../services/ui-reads.js';
@@ -19,7 +20,14 @@ function summaryOf(j: JobRow): string | null {
   return `${added} version${added === 1 ? '' : 's'} added, ${removed} removed`;
 }
 
-const jobView = (j: JobRow): JobView => ({ id: j.id, status: j.status, error: j.error, finishedAt: j.finishedAt, summary: summaryOf(j) });
+type Detail = (message: string | null) => string | null;
+const jobView = (j: JobRow, detail: Detail): JobView => ({ id: j.id, status: j.status, error: detail(j.error), finishedAt: j.finishedAt, summary: summaryOf(j) });
+
+/** Connection errors in full for owners and admins, one generic sentence for everyone else. */
+const errorDetail = (r: OrgScope, pkg: PackageDetail): Detail => {
+  const may = can(r.principal, 'package:diagnose', { org: r.facts, packageId: pkg.id });
+  return (message) => shownError(message, pkg.lastErrorCode, may);
+};
 
 export function packageRoutes(app: FastifyInstance, ui: Ui): void {
   /** The organization and the package, when the user may read it; replies itself otherwise. */
@@ -48,7 +56,7 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
         status: pkg.status,
         forgeStatus: pkg.forgeStatus,
         lastUpdatedAt: pkg.lastUpdatedAt,
-        lastError: pkg.lastError,
+        lastError: errorDetail(r, pkg)(pkg.lastError),
         lastErrorAt: pkg.lastErrorAt,
         versions: pkg.versions,
         skipped: pkg.skipped,
@@ -57,7 +65,7 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
         canManage: can(r.principal, 'package:manage', { org: r.facts, packageId: pkg.id }),
         canRemove: can(r.principal, 'package:remove', { org: r.facts, packageId: pkg.id }),
         newHookUrl,
-        activeJob: active ? jobView(active) : null,
+        activeJob: active ? jobView(active, errorDetail(r, pkg)) : null,
         links: orgLinks(r),
       }),
       newHookUrl ? 201 : 200,
@@ -88,7 +96,7 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
     const { r, pkg } = found;
     if (!can(r.principal, 'package:update', { org: r.facts, packageId: pkg.id })) return notFound(ui, req, reply);
     const { job } = requestUpdate(ui.deps.queue, pkg.id, uiActor(req));
-    if (req.headers['hx-request']) return sendHtml(reply.code(202), jobStatus(viewContext(ui, req), r.org.name, pkg.name as string, jobView(job)), 202);
+    if (req.headers['hx-request']) return sendHtml(reply.code(202), jobStatus(viewContext(ui, req), r.org.name, pkg.name as string, jobView(job, errorDetail(r, pkg))), 202);
     return reply.redirect(packageHref(viewContext(ui, req), r.org.name, pkg.name as string), 303);
   });
 
@@ -99,6 +107,6 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
     const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
     const job = Number.isNaN(id) ? null : ui.deps.queue.get(id);
     if (!job || job.lockKey !== `package:${pkg.id}`) return notFound(ui, req, reply);
-    return sendHtml(reply, jobStatus(viewContext(ui, req), r.org.name, pkg.name as string, jobView(job)));
+    return sendHtml(reply, jobStatus(viewContext(ui, req), r.org.name, pkg.name as string, jobView(job, errorDetail(r, pkg))));
   });
 }
