@@ -45,9 +45,9 @@ function caFileFor(deps: Pick<Deps, 'paths'>, pem: string | null): string | unde
   const dir = join(deps.paths.tmp, 'ca');
   const file = join(dir, `${createHash('sha256').update(pem).digest('hex').slice(0, 32)}.pem`);
   if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, pem, { mode: 0o644 });
+    writeFileSync(temp, pem, { mode: 0o600 });
     renameSync(temp, file);
   }
   return file;

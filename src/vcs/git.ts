@@ -3,7 +3,7 @@
 // Locking is left to the caller: one job per package at a time (jobs lease) owns its mirror.
 
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { chmod, access, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import { gitError } from './git-errors.js';
@@ -57,7 +57,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
   let lastState: RemoteState | undefined;
 
   async function git(call: GitCall): Promise<Buffer> {
-    await mkdir(opts.tmpDir, { recursive: true });
+    await mkdir(opts.tmpDir, { recursive: true, mode: 0o700 });
     // A fresh private HOME per command: holds ssh key material and nothing of the host's.
     const home = await mkdtemp(join(opts.tmpDir, 'git-'));
     try {
@@ -109,7 +109,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
       }
       await rmdir(mirrorDir);
     }
-    await mkdir(dirname(mirrorDir), { recursive: true });
+    await mkdir(dirname(mirrorDir), { recursive: true, mode: 0o700 });
     // Initialise beside the target and rename, so a crash never leaves a half-made mirror.
     const staging = `${mirrorDir}.init-${randomBytes(6).toString('hex')}`;
     try {
@@ -135,7 +135,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
   async function cloneMirror(): Promise<void> {
     if (await exists(mirrorDir)) await initMirror('');
     if (await exists(join(mirrorDir, 'HEAD'))) return;
-    await mkdir(dirname(mirrorDir), { recursive: true });
+    await mkdir(dirname(mirrorDir), { recursive: true, mode: 0o700 });
     const staging = `${mirrorDir}.clone-${randomBytes(6).toString('hex')}`;
     try {
       await git({
@@ -251,7 +251,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
     async archive(commit: string, destFile: string) {
       assertCommit(commit);
       await requireMirror();
-      await mkdir(dirname(destFile), { recursive: true });
+      await mkdir(dirname(destFile), { recursive: true, mode: 0o700 });
       // Same directory as the target, so the rename is atomic.
       const temp = `${destFile}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
       try {
@@ -260,6 +260,8 @@ export function createGitDriver(opts: DriverOptions): Driver {
           args: [`--git-dir=${mirrorDir}`, 'archive', '--format=zip', `--output=${temp}`, commit],
           remote: false,
         });
+        // Written by the VCS with its own mode: private like everything under data_dir.
+        await chmod(temp, 0o600);
         await rename(temp, destFile);
       } finally {
         await rm(temp, { force: true });

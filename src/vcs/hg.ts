@@ -4,7 +4,7 @@
 // Locking is left to the caller: one job per package at a time owns its mirror.
 
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { chmod, access, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import { hgError, type HgErrorContext } from './hg-errors.js';
@@ -85,7 +85,7 @@ export function createHgDriver(opts: DriverOptions): Driver {
   });
 
   async function hg(call: HgCall): Promise<{ stdout: Buffer; secrets: string[] }> {
-    await mkdir(opts.tmpDir, { recursive: true });
+    await mkdir(opts.tmpDir, { recursive: true, mode: 0o700 });
     // A fresh private HOME per command: holds the hgrc (and any credential) for this command only.
     const home = await mkdtemp(join(opts.tmpDir, 'hg-'));
     try {
@@ -156,7 +156,7 @@ export function createHgDriver(opts: DriverOptions): Driver {
       }
       await rmdir(mirrorDir);
     }
-    await mkdir(dirname(mirrorDir), { recursive: true });
+    await mkdir(dirname(mirrorDir), { recursive: true, mode: 0o700 });
     const staging = `${mirrorDir}.clone-${randomBytes(6).toString('hex')}`;
     try {
       // --pull: a local source is read through the protocol rather than hard-linked into the mirror.
@@ -266,7 +266,7 @@ export function createHgDriver(opts: DriverOptions): Driver {
     async archive(commit: string, destFile: string) {
       assertNode(commit);
       await requireMirror();
-      await mkdir(dirname(destFile), { recursive: true });
+      await mkdir(dirname(destFile), { recursive: true, mode: 0o700 });
       // Same directory as the target, so the rename is atomic.
       const temp = `${destFile}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
       try {
@@ -277,6 +277,8 @@ export function createHgDriver(opts: DriverOptions): Driver {
           args: ['archive', '-R', mirrorDir, '-t', 'zip', '-r', commit, '-p', '.', '--', temp],
           remote: false,
         });
+        // Written by the VCS with its own mode: private like everything under data_dir.
+        await chmod(temp, 0o600);
         await rename(temp, destFile);
       } finally {
         await rm(temp, { force: true });

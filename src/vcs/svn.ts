@@ -11,7 +11,7 @@
 // list 0.1 s; composer.json of every tag 0.9 s over file://, 4 s over svnserve, 10 s over Apache
 // (a 401 round trip per connection); times from the listing, no process.
 
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
@@ -93,7 +93,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
   const listedTimes = new Map<string, Date>();
 
   async function svn(call: SvnCall): Promise<Buffer> {
-    await mkdir(opts.tmpDir, { recursive: true });
+    await mkdir(opts.tmpDir, { recursive: true, mode: 0o700 });
     const home = await mkdtemp(join(opts.tmpDir, 'svn-'));
     try {
       const inv = await prepareSvnInvocation({
@@ -288,8 +288,8 @@ export function createSvnDriver(opts: DriverOptions): Driver {
 
     async archive(commit: string, destFile: string) {
       const { path, revision } = identifier(commit);
-      await mkdir(opts.tmpDir, { recursive: true });
-      await mkdir(dirname(destFile), { recursive: true });
+      await mkdir(opts.tmpDir, { recursive: true, mode: 0o700 });
+      await mkdir(dirname(destFile), { recursive: true, mode: 0o700 });
       const work = await mkdtemp(join(opts.tmpDir, 'svn-export-'));
       const temp = `${destFile}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
       try {
@@ -297,6 +297,8 @@ export function createSvnDriver(opts: DriverOptions): Driver {
         // Externals would reach other servers with this repository's credential: left out.
         await svn({ operation: 'export', args: ['export', '--quiet', '--ignore-externals', '--', target(path, revision), tree] });
         await zipDirectory(tree, temp);
+        // Written by the VCS with its own mode: private like everything under data_dir.
+        await chmod(temp, 0o600);
         await rename(temp, destFile);
       } finally {
         await rm(temp, { force: true });
