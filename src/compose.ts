@@ -28,6 +28,8 @@ import { DiskUsage } from './services/disk-usage.js';
 import { SessionStore } from './services/sessions.js';
 import { UiReads } from './services/ui-reads.js';
 import { scheduledJobs, Schedules } from './jobs/schedule.js';
+import { acquireServerLease, type ServerLease } from './jobs/server-lease.js';
+import { PRIVATE_DIR, tightenDataDir } from './services/file-modes.js';
 
 export interface Paths {
   dataDir: string;
@@ -66,6 +68,8 @@ export interface Deps {
    * organization's sync settings puts it in the running schedule at once (a no-op in the CLI).
    */
   schedules: Schedules;
+  /** The one-server lease on data_dir (`packyard serve` only; the CLI never holds it). */
+  serverLease: ServerLease | null;
   close(): void;
 }
 
@@ -87,6 +91,11 @@ export interface ComposeOptions {
   processMetrics?: boolean;
   /** Builds a forge client per integration (tests may substitute one). */
   forgeFactory?: ForgeFactory;
+  /**
+   * For `packyard serve`: take the data directory's server lease before anything is rewritten
+   * (config organizations, rendered metadata); throws LOCKED while another server holds it.
+   */
+  server?: boolean;
 }
 
 function countBy(sqlite: Sqlite, sql: string): Record<string, number> {
@@ -98,11 +107,24 @@ function countBy(sqlite: Sqlite, sql: string): Record<string, number> {
 export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   const log = opts.log ?? createLogger(config.log_level);
   const paths = dataPaths(config.data_dir);
-  for (const dir of [paths.dataDir, paths.mirrors, paths.dists, paths.tmp]) mkdirSync(dir, { recursive: true });
+  for (const dir of [paths.dataDir, paths.mirrors, paths.dists, paths.tmp]) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
   const db = openDb(paths.database);
   const sqlite = db.$client;
-  const ran = migrate(sqlite);
-  if (ran > 0) log.info({ migrations: ran }, 'database migrated');
+  let serverLease: ServerLease | null = null;
+  try {
+    // Migrations first (the lease lives in a table; the same migrations twice are no-ops).
+    const ran = migrate(sqlite);
+    if (ran > 0) log.info({ migrations: ran }, 'database migrated');
+    if (opts.server) {
+      serverLease = acquireServerLease(sqlite, paths.dataDir);
+      // Installs made before files were private: tighten what they left readable.
+      tightenDataDir(paths.dataDir, sqlite);
+    }
+  } catch (e) {
+    serverLease?.release();
+    sqlite.close();
+    throw e;
+  }
   ensureConfigOrgs(db, config.organizations);
 
   const box = createSecretBox(loadOrCreateSecretKey(config.secret_key, paths.secretKey));
@@ -146,7 +168,9 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     sessions: new SessionStore(sqlite),
     uiReads: new UiReads(sqlite),
     schedules: new Schedules(() => scheduledJobs(config, db, queue), log.child({ module: 'schedule' })),
+    serverLease,
     close() {
+      serverLease?.release();
       sqlite.close();
     },
   };
