@@ -8,9 +8,9 @@ import { dirname, join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import { gitError } from './git-errors.js';
 import { prepareGitInvocation, type GitTransport } from './git-env.js';
-import { OBJECT_ID, parseCatFileBatch, parseCommitTimes, parseLsRemote } from './git-parse.js';
+import { OBJECT_ID, parseCatFileBatch, parseCatFileBatchCheck, parseCommitTimes, parseLsRemote } from './git-parse.js';
 import { runProcess } from './process.js';
-import { fileKey, type Driver, type DriverOptions, type FileRequest, type RemoteState } from './types.js';
+import { fileKey, type Driver, type DriverOptions, type FileRequest, type ReadLimit, type RemoteState } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
 
 // The driver re-checks the URL as defence in depth; the configured policy (allowed protocols,
@@ -161,6 +161,43 @@ export function createGitDriver(opts: DriverOptions): Driver {
     });
   }
 
+  /** readFiles under a size limit: `cat-file --batch-check` for sizes, then `--batch` by object id for the files within it. */
+  async function readWithinLimit(asked: string[], limit: ReadLimit, result: Map<string, Buffer | null>): Promise<void> {
+    const check = await git({
+      operation: 'cat-file',
+      args: [`--git-dir=${mirrorDir}`, 'cat-file', '--batch-check'],
+      remote: false,
+      stdin: asked.map((key) => `${key}\n`).join(''),
+    });
+    let objects: Array<{ oid: string; size: number } | null>;
+    try {
+      objects = parseCatFileBatchCheck(check.toString('utf8'), asked.length);
+    } catch (e) {
+      throw new AppError('VCS_ERROR', `could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`, { url: displayUrl });
+    }
+    const wanted: Array<{ key: string; oid: string }> = [];
+    asked.forEach((key, i) => {
+      const o = objects[i];
+      if (o === null || o === undefined) return;
+      if (o.size > limit.maxBytes) limit.oversized.set(key, o.size);
+      else wanted.push({ key, oid: o.oid });
+    });
+    if (wanted.length === 0) return;
+    const out = await git({
+      operation: 'cat-file',
+      args: [`--git-dir=${mirrorDir}`, 'cat-file', '--batch'],
+      remote: false,
+      stdin: wanted.map((w) => `${w.oid}\n`).join(''),
+    });
+    let answers: Array<Buffer | null>;
+    try {
+      answers = parseCatFileBatch(out, wanted.length);
+    } catch (e) {
+      throw new AppError('VCS_ERROR', `could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`, { url: displayUrl });
+    }
+    wanted.forEach((w, i) => result.set(w.key, answers[i] ?? null));
+  }
+
   const driver: Driver = {
     type: 'git',
 
@@ -198,7 +235,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
       if (state.defaultBranch !== '') await pointHeadAt(state.defaultBranch);
     },
 
-    async readFiles(requests: FileRequest[]) {
+    async readFiles(requests: FileRequest[], limit?: ReadLimit) {
       const result = new Map<string, Buffer | null>();
       const asked: string[] = [];
       for (const { commit, path } of requests) {
@@ -215,6 +252,11 @@ export function createGitDriver(opts: DriverOptions): Driver {
       }
       if (asked.length === 0) return result;
       await requireMirror();
+      if (limit !== undefined) {
+        // Sizes first (object headers only), so that an oversized file is never read.
+        await readWithinLimit(asked, limit, result);
+        return result;
+      }
       const out = await git({
         operation: 'cat-file',
         args: [`--git-dir=${mirrorDir}`, 'cat-file', '--batch'],

@@ -11,7 +11,7 @@ import { hgError, type HgErrorContext } from './hg-errors.js';
 import { prepareHgInvocation, type HgTransport } from './hg-env.js';
 import { encodeRunCommand, NODE_ID, parseCommandServerOutput, parseHgDates, parseHgListing, type CommandAnswer } from './hg-parse.js';
 import { runProcess } from './process.js';
-import { fileKey, type Driver, type DriverOptions, type FileRequest, type RemoteState } from './types.js';
+import { fileKey, type Driver, type DriverOptions, type FileRequest, type ReadLimit, type RemoteState } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
 
 const HG_PROTOCOLS = ['https', 'http', 'ssh'] as const;
@@ -138,6 +138,24 @@ export function createHgDriver(opts: DriverOptions): Driver {
     return hgError({ outcome: 'exited', code: answer.code, stderr: answer.stderr }, errorContext(operation, false, []));
   }
 
+  /** The requests whose file is at most limit.maxBytes (sizes from `hg files`, one process); the others go to limit.oversized. */
+  async function withinLimit(asked: FileRequest[], limit: ReadLimit): Promise<FileRequest[]> {
+    const answers = await batch(
+      'files',
+      asked.map(({ commit, path }) => ['files', '-r', commit, '-T', '{path}\\0{size}\\n', '--', `path:${path}`]),
+    );
+    return asked.filter(({ commit, path }, i) => {
+      const answer = answers[i];
+      // No such file (1) or a failure: cat answers it as before.
+      if (answer === undefined || answer.code !== 0) return true;
+      const line = answer.stdout.toString('utf8').split('\n').find((l) => l.startsWith(`${path}\0`));
+      const size = line === undefined ? NaN : Number(line.slice(path.length + 1));
+      if (!Number.isSafeInteger(size) || size <= limit.maxBytes) return true;
+      limit.oversized.set(fileKey(commit, path), size);
+      return false;
+    });
+  }
+
   async function hasMirror(): Promise<boolean> {
     return exists(join(mirrorDir, '.hg', 'store'));
   }
@@ -213,9 +231,9 @@ export function createHgDriver(opts: DriverOptions): Driver {
       await refresh();
     },
 
-    async readFiles(requests: FileRequest[]) {
+    async readFiles(requests: FileRequest[], limit?: ReadLimit) {
       const result = new Map<string, Buffer | null>();
-      const asked: FileRequest[] = [];
+      let asked: FileRequest[] = [];
       for (const { commit, path } of requests) {
         assertNode(commit);
         const key = fileKey(commit, path);
@@ -227,6 +245,8 @@ export function createHgDriver(opts: DriverOptions): Driver {
       }
       if (asked.length === 0) return result;
       await requireMirror();
+      if (limit !== undefined) asked = await withinLimit(asked, limit);
+      if (asked.length === 0) return result;
       // One cat per file, all in one process; `path:` keeps hg from reading the name as a pattern,
       // and the printed path tells a file from a directory of that name.
       const answers = await batch(

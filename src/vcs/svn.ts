@@ -28,7 +28,7 @@ import {
   svnBaseUrl,
   trimSlashes,
 } from './svn-parse.js';
-import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type DriverOptions, type FileRequest, type RemoteRef } from './types.js';
+import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type DriverOptions, type FileRequest, type ReadLimit, type RemoteRef } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
 import { zipDirectory } from './zip.js';
 
@@ -151,7 +151,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
     });
   }
 
-  async function readBatch(batch: Array<{ key: string; url: string; name: string }>, result: Map<string, Buffer | null>): Promise<void> {
+  async function readBatch(batch: Array<{ key: string; url: string; name: string }>, result: Map<string, Buffer | null>, limit?: ReadLimit): Promise<void> {
     const listing = parseSvnLists(
       (await svn({ operation: 'ls', args: ['ls', '--xml', '--', ...batch.map((b) => b.url)], tolerateMissing: true })).toString('utf8'),
     );
@@ -164,7 +164,10 @@ export function createSvnDriver(opts: DriverOptions): Driver {
       const entries = listing[i]?.entries ?? [];
       const only = entries.length === 1 ? entries[0] : undefined;
       // A file lists itself; a directory lists its children (even a single file of another name).
-      if (only?.kind === 'file' && only.name === b.name && only.size !== null) present.push({ ...b, size: only.size });
+      if (only?.kind !== 'file' || only.name !== b.name || only.size === null) return;
+      // Over the size limit: never read (svn ls gave its size).
+      if (limit !== undefined && only.size > limit.maxBytes) limit.oversized.set(b.key, only.size);
+      else present.push({ ...b, size: only.size });
     });
     if (present.length === 0) return;
     const out = await svn({ operation: 'cat', args: ['cat', '--', ...present.map((p) => p.url)] });
@@ -239,7 +242,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
       // No mirror (see the header): reads and exports address immutable peg revisions on the server.
     },
 
-    async readFiles(requests: FileRequest[]) {
+    async readFiles(requests: FileRequest[], limit?: ReadLimit) {
       const result = new Map<string, Buffer | null>();
       const asked: Array<{ key: string; url: string; name: string }> = [];
       for (const { commit, path } of requests) {
@@ -252,7 +255,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
         if (file === '' || /[\u0000-\u001f\u007f]/.test(file) || file.split('/').some((s) => s === '..' || s === '.')) continue;
         asked.push({ key, url: target(`${dir}${file}`, revision), name: file.split('/').pop() ?? file });
       }
-      await pool(chunks(asked, BATCH), CONCURRENCY, (batch) => readBatch(batch, result));
+      await pool(chunks(asked, BATCH), CONCURRENCY, (batch) => readBatch(batch, result, limit));
       return result;
     },
 
