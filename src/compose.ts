@@ -30,12 +30,14 @@ import { UiReads } from './services/ui-reads.js';
 import { scheduledJobs, Schedules } from './jobs/schedule.js';
 import { acquireServerLease, type ServerLease } from './jobs/server-lease.js';
 import { PRIVATE_DIR, tightenDataDir } from './services/file-modes.js';
+import { openProcessScratch } from './services/scratch.js';
 
 export interface Paths {
   dataDir: string;
   database: string;
   mirrors: string;
   dists: string;
+  /** Scratch space: data_dir/tmp from dataPaths(); in Deps, this process's own subdirectory of it. */
   tmp: string;
   secretKey: string;
 }
@@ -106,9 +108,9 @@ function countBy(sqlite: Sqlite, sql: string): Record<string, number> {
 
 export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   const log = opts.log ?? createLogger(config.log_level);
-  const paths = dataPaths(config.data_dir);
-  for (const dir of [paths.dataDir, paths.mirrors, paths.dists, paths.tmp]) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
-  const db = openDb(paths.database);
+  const base = dataPaths(config.data_dir);
+  for (const dir of [base.dataDir, base.mirrors, base.dists, base.tmp]) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+  const db = openDb(base.database);
   const sqlite = db.$client;
   let serverLease: ServerLease | null = null;
   try {
@@ -116,15 +118,18 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     const ran = migrate(sqlite);
     if (ran > 0) log.info({ migrations: ran }, 'database migrated');
     if (opts.server) {
-      serverLease = acquireServerLease(sqlite, paths.dataDir);
+      serverLease = acquireServerLease(sqlite, base.dataDir);
       // Installs made before files were private: tighten what they left readable.
-      tightenDataDir(paths.dataDir, sqlite);
+      tightenDataDir(base.dataDir, sqlite);
     }
   } catch (e) {
     serverLease?.release();
     sqlite.close();
     throw e;
   }
+  // This process's own tmp subdirectory (what dead processes left there is removed first).
+  const scratch = openProcessScratch(base.tmp);
+  const paths: Paths = { ...base, tmp: scratch.dir };
   ensureConfigOrgs(db, config.organizations);
 
   const box = createSecretBox(loadOrCreateSecretKey(config.secret_key, paths.secretKey));
@@ -172,6 +177,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     close() {
       serverLease?.release();
       sqlite.close();
+      scratch.remove();
     },
   };
   handlers.set(UPDATE_PACKAGE, createUpdatePackageHandler(deps));

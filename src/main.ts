@@ -7,6 +7,7 @@ import { compose, type Deps } from './compose.js';
 import { buildApp } from './app.js';
 import type { Schedules } from './jobs/schedule.js';
 import { PRIVATE_UMASK } from './services/file-modes.js';
+import { killChildGroups } from './vcs/process.js';
 
 // A container runtime sends SIGKILL 10 s after SIGTERM: keep the whole stop, including the
 // runner's release of unfinished jobs (up to ~1 s after the grace), well inside that.
@@ -82,7 +83,11 @@ export function stopOnSignals(server: RunningServer): void {
     const hard = setTimeout(() => process.exit(1), 10_000);
     hard.unref();
     server.stop().then(
-      () => process.exit(0),
+      () => {
+        // VCS children nobody waits for any more (a dist build of a closed request) end with us.
+        killChildGroups();
+        process.exit(0);
+      },
       (e: unknown) => {
         server.deps.log.error({ err: e }, 'stop failed');
         process.exit(1);

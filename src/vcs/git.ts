@@ -150,6 +150,20 @@ export function createGitDriver(opts: DriverOptions): Driver {
     }
   }
 
+  /**
+   * Lock files a killed git left in the mirror (index.lock, packed-refs.lock, shallow.lock,
+   * refs/…/x.lock) would make every later fetch fail. The caller holds the repository's lock
+   * (`repo:ID`) and a dead holder's children were killed with it (process.ts), so any lock file
+   * found before the fetch starts is stale.
+   */
+  async function removeStaleLocks(): Promise<void> {
+    const found: string[] = [];
+    for (const name of await readdir(mirrorDir)) if (name.endsWith('.lock')) found.push(name);
+    const refs = await readdir(join(mirrorDir, 'refs'), { recursive: true }).catch(() => [] as string[]);
+    for (const name of refs) if (name.endsWith('.lock')) found.push(join('refs', name));
+    await Promise.all(found.map((f) => rm(join(mirrorDir, f), { force: true })));
+  }
+
   async function pointHeadAt(branch: string): Promise<void> {
     const wanted = `ref: refs/heads/${branch}\n`;
     const current = await readFile(join(mirrorDir, 'HEAD'), 'utf8').catch(() => '');
@@ -219,6 +233,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
         return;
       }
       await initMirror(state.defaultBranch);
+      await removeStaleLocks();
       // The URL is an argument, never a configured remote: nothing about the remote is stored in
       // the mirror's config, and --no-write-fetch-head keeps it out of FETCH_HEAD too.
       await git({

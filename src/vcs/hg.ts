@@ -200,8 +200,15 @@ export function createHgDriver(opts: DriverOptions): Driver {
   }
 
   async function refresh(): Promise<void> {
-    if (await hasMirror()) await pullMirror();
-    else await cloneMirror();
+    if (await hasMirror()) {
+      // A killed hg leaves its locks (symlinks naming host:pid); hg waits up to 10 minutes for a
+      // holder on another host name (a new container). The caller holds the repository's lock and
+      // a dead holder's children died with it (process.ts): any lock found now is stale.
+      await Promise.all(['wlock', 'lock', join('store', 'lock')].map((f) => rm(join(mirrorDir, '.hg', f), { force: true })));
+      await pullMirror();
+    } else {
+      await cloneMirror();
+    }
     pulled = true;
   }
 
