@@ -99,6 +99,15 @@ export function restoreBackup(paths: Paths, file: string, opts: { force?: boolea
     const integrity = check.pragma('integrity_check', { simple: true });
     check.close();
     if (integrity !== 'ok') throw new AppError('BAD_REQUEST', `the database in ${file} is damaged: ${String(integrity)}`);
+    // Leases held when the backup was taken (the running server's, a mirror's) belong to
+    // processes of the backed-up instance: a restored server must not wait for them.
+    const restored = new Database(join(staging, 'packyard.db'));
+    try {
+      if (restored.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'locks'`).get()) restored.exec(`DELETE FROM locks`);
+    } finally {
+      restored.close();
+    }
+    makeTreePrivate(staging);
 
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     for (const suffix of ['', '-wal', '-shm']) {
