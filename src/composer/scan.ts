@@ -79,7 +79,8 @@ export function scanRefs(input: ScanInput): ScanResult {
   const seen = new Map<string, string>();
   const skip = (r: RemoteRef, reason: string) => refs.push({ kind: r.kind, name: r.name, commit: r.commit, version: null, skipReason: reason });
   const within = refsWithinLimit(remote, limits);
-  let published = 0;
+  // The default branch's share is set aside first: tags never crowd out the package's root.
+  let published = rootBytes.length;
   const manifestOf = (r: RemoteRef): Manifest | null => {
     const size = tooLarge(r.commit);
     if (size !== undefined) {
@@ -108,11 +109,13 @@ export function scanRefs(input: ScanInput): ScanResult {
       return;
     }
     const size = manifests.get(r.commit)?.length ?? 0;
-    if (published + size > limits.packageMetadataBytes) {
-      skip(r, metadataBudgetReason(limits));
-      return;
+    if (r !== root) {
+      if (published + size > limits.packageMetadataBytes) {
+        skip(r, metadataBudgetReason(limits));
+        return;
+      }
+      published += size;
     }
-    published += size;
     seen.set(normalized, r.name);
     const data = fields.data;
     delete data['default-branch'];
