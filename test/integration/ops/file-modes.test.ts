@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startPackyard } from '../../helpers/packyard.js';
 import { createGitRepo, makeTempDir, removeDir } from '../../helpers/git-repo.js';
+import { runOrWait } from '../../../src/jobs/wait.js';
+import { requestUpdate } from '../../../src/services/packages.js';
 
 const json = (o: unknown) => `${JSON.stringify(o)}\n`;
 
@@ -46,6 +48,12 @@ t.test('data_dir stays private through add, dist, backup and restore', async (t)
   const distPath = new URL(String(JSON.parse(p2.body).packages['acme/lib'][0].dist.url)).pathname;
   const dist = await pky.server!.app.inject({ url: distPath, headers: auth });
   t.equal(dist.statusCode, 200, 'a dist was built (by the server, with umask 0o022)');
+  // An update run by the server itself (umask 0o022 now): git writes new objects into the mirror.
+  await repo.commit({ 'composer.json': json({ name: 'acme/lib', description: 'two' }) }, 'two');
+  await repo.tag('v1.1.0');
+  const pkgId = (pky.deps.sqlite.prepare(`SELECT id FROM packages WHERE name = 'acme/lib'`).get() as { id: number }).id;
+  const job = await runOrWait(pky.deps.queue, pky.deps.runner, requestUpdate(pky.deps.queue, pkgId, 'test').job.id, 120_000);
+  t.equal(job.status, 'done', job.error ?? '');
   const file = join(work, 'backup.tar.gz');
   const b = await pky.cli(['backup', file]);
   t.equal(b.code, 0, b.stderr);
