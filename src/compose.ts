@@ -30,12 +30,16 @@ import { DiskUsage } from './services/disk-usage.js';
 import { SessionStore } from './services/sessions.js';
 import { UiReads } from './services/ui-reads.js';
 import { scheduledJobs, Schedules } from './jobs/schedule.js';
+import { acquireServerLease, type ServerLease } from './jobs/server-lease.js';
+import { PRIVATE_DIR, tightenDataDir } from './services/file-modes.js';
+import { openProcessScratch } from './services/scratch.js';
 
 export interface Paths {
   dataDir: string;
   database: string;
   mirrors: string;
   dists: string;
+  /** Scratch space: data_dir/tmp from dataPaths(); in Deps, this process's own subdirectory of it. */
   tmp: string;
   secretKey: string;
 }
@@ -72,6 +76,8 @@ export interface Deps {
    * organization's sync settings puts it in the running schedule at once (a no-op in the CLI).
    */
   schedules: Schedules;
+  /** The one-server lease on data_dir (`packyard serve` only; the CLI never holds it). */
+  serverLease: ServerLease | null;
   close(): void;
 }
 
@@ -93,6 +99,11 @@ export interface ComposeOptions {
   processMetrics?: boolean;
   /** Builds a forge client per integration (tests may substitute one). */
   forgeFactory?: ForgeFactory;
+  /**
+   * For `packyard serve`: take the data directory's server lease before anything is rewritten
+   * (config organizations, rendered metadata); throws LOCKED while another server holds it.
+   */
+  server?: boolean;
 }
 
 function countBy(sqlite: Sqlite, sql: string): Record<string, number> {
@@ -103,12 +114,28 @@ function countBy(sqlite: Sqlite, sql: string): Record<string, number> {
 
 export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   const log = opts.log ?? createLogger(config.log_level);
-  const paths = dataPaths(config.data_dir);
-  for (const dir of [paths.dataDir, paths.mirrors, paths.dists, paths.tmp]) mkdirSync(dir, { recursive: true });
-  const db = openDb(paths.database);
+  const base = dataPaths(config.data_dir);
+  for (const dir of [base.dataDir, base.mirrors, base.dists, base.tmp]) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+  const db = openDb(base.database);
   const sqlite = db.$client;
-  const ran = migrate(sqlite);
-  if (ran > 0) log.info({ migrations: ran }, 'database migrated');
+  let serverLease: ServerLease | null = null;
+  try {
+    // Migrations first (the lease lives in a table; the same migrations twice are no-ops).
+    const ran = migrate(sqlite);
+    if (ran > 0) log.info({ migrations: ran }, 'database migrated');
+    if (opts.server) {
+      serverLease = acquireServerLease(sqlite, base.dataDir);
+      // Installs made before files were private: tighten what they left readable.
+      tightenDataDir(base.dataDir, sqlite);
+    }
+  } catch (e) {
+    serverLease?.release();
+    sqlite.close();
+    throw e;
+  }
+  // This process's own tmp subdirectory (what dead processes left there is removed first).
+  const scratch = openProcessScratch(base.tmp);
+  const paths: Paths = { ...base, tmp: scratch.dir };
   ensureConfigOrgs(db, config.organizations);
 
   const box = createSecretBox(loadOrCreateSecretKey(config.secret_key, paths.secretKey));
@@ -154,9 +181,12 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     uiReads: new UiReads(sqlite),
     failedAuth: new FailedAuthCounter(log.child({ module: 'auth' }), metrics.authFailures),
     schedules: new Schedules(() => scheduledJobs(config, db, queue), log.child({ module: 'schedule' })),
+    serverLease,
     close() {
       deps.failedAuth.stop();
+      serverLease?.release();
       sqlite.close();
+      scratch.remove();
     },
   };
   handlers.set(UPDATE_PACKAGE, createUpdatePackageHandler(deps));

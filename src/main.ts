@@ -6,6 +6,8 @@ import type { Config } from './config/schema.js';
 import { compose, type Deps } from './compose.js';
 import { buildApp } from './app.js';
 import type { Schedules } from './jobs/schedule.js';
+import { PRIVATE_UMASK } from './services/file-modes.js';
+import { killChildGroups } from './vcs/process.js';
 
 // A container runtime sends SIGKILL 10 s after SIGTERM: keep the whole stop, including the
 // runner's release of unfinished jobs (up to ~1 s after the grace), well inside that.
@@ -41,7 +43,10 @@ export function parseListen(listen: string): { host: string; port: number } {
 }
 
 export async function startServer(config: Config, opts: { deps?: Deps } = {}): Promise<RunningServer> {
-  const deps = opts.deps ?? compose(config);
+  // Files created from here on (database, mirrors, dists, temp files) are private to this user.
+  process.umask(PRIVATE_UMASK);
+  // The data directory's server lease is taken in compose, before anything is rewritten.
+  const deps = opts.deps ?? compose(config, { server: true });
   const app = await buildApp(deps);
   const { host, port } = parseListen(config.server.listen);
   const address = await app.listen({ host, port });
@@ -78,7 +83,11 @@ export function stopOnSignals(server: RunningServer): void {
     const hard = setTimeout(() => process.exit(1), 10_000);
     hard.unref();
     server.stop().then(
-      () => process.exit(0),
+      () => {
+        // VCS children nobody waits for any more (a dist build of a closed request) end with us.
+        killChildGroups();
+        process.exit(0);
+      },
       (e: unknown) => {
         server.deps.log.error({ err: e }, 'stop failed');
         process.exit(1);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { fail, openForCommand, readConfig, withDeps, type GlobalOptions } from './context.js';
 import { createBackup, restoreBackup } from '../services/backup.js';
+import { openProcessScratch } from '../services/scratch.js';
 import { dataPaths } from '../compose.js';
 
 export function registerBackup(program: Command): void {
@@ -25,7 +26,11 @@ export function registerBackup(program: Command): void {
     .action((file: string, opts: { force?: boolean }) => {
       try {
         const config = readConfig(program.opts<GlobalOptions>());
-        const m = restoreBackup(dataPaths(config.data_dir), file, { force: opts.force ?? false });
+        const paths = dataPaths(config.data_dir);
+        // Unpacked in this process's own scratch directory (removed when it exits).
+        const scratch = openProcessScratch(paths.tmp);
+        const m = restoreBackup({ ...paths, tmp: scratch.dir }, file, { force: opts.force ?? false });
+        scratch.remove();
         // Opening composes and migrates: a backup from an older version is brought up to date.
         openForCommand(program.opts<GlobalOptions>()).close();
         process.stderr.write(`packyard: restored ${file} (made ${m.createdAt}, ${m.dists} dists) into ${config.data_dir}\n`);

@@ -11,6 +11,7 @@ import { registerPackage } from './package.js';
 import { registerBackup } from './backup.js';
 import { registerHostKey } from './host-key.js';
 import { registerSync } from './sync.js';
+import { PRIVATE_UMASK } from '../services/file-modes.js';
 
 export function buildProgram(): Command {
   const program = new Command('packyard')
@@ -30,4 +31,6 @@ export function buildProgram(): Command {
   return program;
 }
 
+// Everything the server and the CLI create under data_dir (and children such as git) is private.
+process.umask(PRIVATE_UMASK);
 await buildProgram().parseAsync(process.argv);

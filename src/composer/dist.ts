@@ -80,7 +80,7 @@ export class DistStore {
       if (again) return again;
       const rel = this.relativePath(packageId, commit);
       const file = join(this.opts.dir, rel);
-      mkdirSync(dirname(file), { recursive: true });
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       if (!existsSync(file)) {
         const d = await driver();
         try {

@@ -3,10 +3,9 @@
 // processes sharing the data directory (a lease row in the `locks` table, when a database is
 // given: the CLI's update and the server's dist build). A lease is renewed while held; a holder
 // that died (its pid is gone on this host) or stopped renewing loses it.
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Sqlite } from '../db/client.js';
 import { AppError } from '../domain/errors.js';
+import { leaseOwner, releaseLease, renewLease, tryTakeLease } from './lease.js';
 
 const LEASE_MS = 60_000;
 const RENEW_MS = 20_000;
@@ -18,20 +17,9 @@ export interface MutexOptions {
   waitMs?: number;
 }
 
-function ownerAlive(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (host !== hostname() || pid === undefined) return true; // another machine: trust the lease
-  try {
-    process.kill(Number(pid), 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class Mutexes {
   private readonly tails = new Map<string, Promise<void>>();
-  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
+  private readonly owner = leaseOwner();
 
   constructor(private readonly opts: MutexOptions = {}) {}
 
@@ -61,23 +49,7 @@ export class Mutexes {
   }
 
   private tryLease(key: string): boolean {
-    const db = this.opts.sqlite!;
-    const now = Date.now();
-    const took = db
-      .prepare(
-        `INSERT INTO locks (key, owner, expires_at) VALUES (@key, @owner, @exp)
-         ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-         WHERE locks.expires_at < @now OR locks.owner = @owner`,
-      )
-      .run({ key, owner: this.owner, exp: now + LEASE_MS, now }).changes;
-    if (took === 1) return true;
-    const holder = db.prepare(`SELECT owner FROM locks WHERE key = ?`).get(key) as { owner: string } | undefined;
-    if (holder && !ownerAlive(holder.owner)) {
-      // The holder died without releasing (kill -9): take the lease over.
-      return db.prepare(`UPDATE locks SET owner = @owner, expires_at = @exp WHERE key = @key AND owner = @old`)
-        .run({ key, owner: this.owner, exp: now + LEASE_MS, old: holder.owner }).changes === 1;
-    }
-    return false;
+    return tryTakeLease(this.opts.sqlite!, key, this.owner, LEASE_MS).took;
   }
 
   private async acquireLease(key: string): Promise<void> {
@@ -94,18 +66,10 @@ export class Mutexes {
   }
 
   private extendLease(key: string): void {
-    try {
-      this.opts.sqlite!.prepare(`UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ?`).run(Date.now() + LEASE_MS, key, this.owner);
-    } catch {
-      // A busy database: the next renewal (or the lease's length) covers it.
-    }
+    renewLease(this.opts.sqlite!, key, this.owner, LEASE_MS);
   }
 
   private releaseLease(key: string): void {
-    try {
-      this.opts.sqlite!.prepare(`DELETE FROM locks WHERE key = ? AND owner = ?`).run(key, this.owner);
-    } catch {
-      // Closed database on shutdown: the lease expires, or its dead owner is detected.
-    }
+    releaseLease(this.opts.sqlite!, key, this.owner);
   }
 }

@@ -10,6 +10,7 @@ import type { Tx } from '../db/client.js';
 import { manifestCache, organizations, packageRefs, packages, versions } from '../db/schema.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { commitsToRead, scanRefs, type ScannedVersion } from '../composer/scan.js';
+import { packageLimitsOf } from '../composer/package-limits.js';
 import { writeMetadataFiles } from '../services/metadata.js';
 import { loadVcsCredential } from '../services/credentials.js';
 import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type RemoteState, type SvnLayout, type VcsCredential } from '../vcs/types.js';
@@ -47,9 +48,9 @@ function caFileFor(deps: Pick<Deps, 'paths'>, pem: string | null): string | unde
   const dir = join(deps.paths.tmp, 'ca');
   const file = join(dir, `${createHash('sha256').update(pem).digest('hex').slice(0, 32)}.pem`);
   if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, pem, { mode: 0o644 });
+    writeFileSync(temp, pem, { mode: 0o600 });
     renameSync(temp, file);
   }
   return file;
@@ -170,17 +171,27 @@ export async function updatePackage(deps: Deps, packageId: number, opts: { force
     const manifests = new Map<string, Buffer | null>(cachedRows.map((r) => [r.commit, r.content]));
     const times = new Map<string, string>();
     for (const r of cachedRows) if (r.time) times.set(r.commit, r.time);
-    const toRead = commitsToRead(remote, new Set(manifests.keys()));
+    const limits = packageLimitsOf(deps.config.limits);
+    const toRead = commitsToRead(remote, new Set(manifests.keys()), limits);
+    // composer.json files over limits.composer_json_bytes: never read, never cached (sizes only).
+    const oversized = new Map<string, number>();
     if (toRead.length > 0) {
-      const files = await driver.readFiles(toRead.map((commit) => ({ commit, path: 'composer.json' })));
+      const found = new Map<string, number>();
+      const files = await driver.readFiles(toRead.map((commit) => ({ commit, path: 'composer.json' })), { maxBytes: limits.composerJsonBytes, oversized: found });
       const dates = await driver.commitTimes(toRead);
       for (const c of toRead) {
-        manifests.set(c, files.get(fileKey(c, 'composer.json')) ?? null);
+        const bytes = files.get(fileKey(c, 'composer.json')) ?? null;
+        const size = found.get(fileKey(c, 'composer.json')) ?? (bytes !== null && bytes.length > limits.composerJsonBytes ? bytes.length : undefined);
+        if (size !== undefined) {
+          oversized.set(c, size);
+          continue;
+        }
+        manifests.set(c, bytes);
         const d = dates.get(c);
         if (d) times.set(c, toRfc3339(d));
       }
     }
-    const result = scanRefs({ remote, manifests, times });
+    const result = scanRefs({ remote, manifests, times, oversized, limits });
     const org = deps.db.select().from(organizations).where(eq(organizations.id, pkg.orgId)).get();
     if (!org) throw new AppError('ORG_NOT_FOUND', `organization ${pkg.orgId} no longer exists`);
 
@@ -193,7 +204,7 @@ export async function updatePackage(deps: Deps, packageId: number, opts: { force
         .values({ packageId, commit: sql.placeholder('commit'), content: sql.placeholder('content'), time: sql.placeholder('time') })
         .onConflictDoUpdate({ target: [manifestCache.packageId, manifestCache.commit], set: { content: sql.raw('excluded."content"'), time: sql.raw('excluded."time"') } })
         .prepare();
-      for (const c of toRead) putManifest.run({ commit: c, content: manifests.get(c) ?? null, time: times.get(c) ?? null });
+      for (const c of toRead) if (!oversized.has(c)) putManifest.run({ commit: c, content: manifests.get(c) ?? null, time: times.get(c) ?? null });
       if (!result.ok) {
         tx.update(packages)
           .set({ status: 'error', lastError: result.error, lastErrorCode: 'PACKAGE_NAME_INVALID', lastErrorAt: now, lastUpdatedAt: now })

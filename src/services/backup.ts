@@ -2,12 +2,13 @@
 // while the server writes), the secret key, and the stored dists (lock files pin their bytes).
 // Mirrors are left out: they are fetched again. The archive is a gzipped tar made by tar(1).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sqlite } from '../db/client.js';
 import type { Paths } from '../compose.js';
 import { AppError } from '../domain/errors.js';
+import { makeTreePrivate, PRIVATE_DIR, PRIVATE_FILE } from './file-modes.js';
 
 export const BACKUP_FORMAT = 'packyard-backup';
 export const BACKUP_VERSION = 1;
@@ -31,7 +32,7 @@ function tar(args: string[]): void {
 
 /** Links a file into the staging tree (same filesystem: no copy), or copies it. */
 function place(from: string, to: string): void {
-  mkdirSync(dirname(to), { recursive: true });
+  mkdirSync(dirname(to), { recursive: true, mode: PRIVATE_DIR });
   try {
     linkSync(from, to);
   } catch {
@@ -40,7 +41,7 @@ function place(from: string, to: string): void {
 }
 
 export async function createBackup(sqlite: Sqlite, paths: Paths, file: string): Promise<BackupManifest> {
-  mkdirSync(paths.tmp, { recursive: true });
+  mkdirSync(paths.tmp, { recursive: true, mode: PRIVATE_DIR });
   const staging = mkdtempSync(join(paths.tmp, 'backup-'));
   try {
     const dbCopy = join(staging, 'packyard.db');
@@ -61,8 +62,11 @@ export async function createBackup(sqlite: Sqlite, paths: Paths, file: string): 
     const secretKey = existsSync(paths.secretKey);
     if (secretKey) place(paths.secretKey, join(staging, 'secret.key'));
     const manifest: BackupManifest = { format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: new Date().toISOString(), dists, secretKey };
-    writeFileSync(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileSync(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: PRIVATE_FILE });
     const partial = `${file}.partial`;
+    // The archive holds the secret key and every credential: private, whatever tar's umask.
+    writeFileSync(partial, '', { mode: PRIVATE_FILE });
+    chmodSync(partial, PRIVATE_FILE);
     tar(['-czf', partial, '-C', staging, '.']);
     renameSync(partial, file);
     return manifest;
@@ -80,10 +84,12 @@ export function restoreBackup(paths: Paths, file: string, opts: { force?: boolea
   if (existsSync(paths.database) && !opts.force) {
     throw new AppError('BAD_REQUEST', `${paths.database} exists: restore into an empty data directory, or pass --force to replace it (stop the server first)`);
   }
-  mkdirSync(paths.tmp, { recursive: true });
+  mkdirSync(paths.tmp, { recursive: true, mode: PRIVATE_DIR });
   const staging = mkdtempSync(join(paths.tmp, 'restore-'));
   try {
     tar(['-xzf', file, '-C', staging, '--no-same-owner']);
+    // tar keeps the modes stored in the archive (an older backup's 0644 files): make them private.
+    makeTreePrivate(staging);
     const manifestFile = join(staging, 'manifest.json');
     if (!existsSync(manifestFile)) throw new AppError('BAD_REQUEST', `${file} is not a Packyard backup (no manifest.json)`);
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as BackupManifest;
@@ -94,6 +100,15 @@ export function restoreBackup(paths: Paths, file: string, opts: { force?: boolea
     const integrity = check.pragma('integrity_check', { simple: true });
     check.close();
     if (integrity !== 'ok') throw new AppError('BAD_REQUEST', `the database in ${file} is damaged: ${String(integrity)}`);
+    // Leases held when the backup was taken (the running server's, a mirror's) belong to
+    // processes of the backed-up instance: a restored server must not wait for them.
+    const restored = new Database(join(staging, 'packyard.db'));
+    try {
+      if (restored.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'locks'`).get()) restored.exec(`DELETE FROM locks`);
+    } finally {
+      restored.close();
+    }
+    makeTreePrivate(staging);
 
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     for (const suffix of ['', '-wal', '-shm']) {
@@ -112,7 +127,7 @@ export function restoreBackup(paths: Paths, file: string, opts: { force?: boolea
         for (const f of readdirSync(join(distsDir, pkg))) {
           const to = join(paths.dists, pkg, f);
           if (existsSync(to) && statSync(to).size === statSync(join(distsDir, pkg, f)).size) continue;
-          mkdirSync(dirname(to), { recursive: true });
+          mkdirSync(dirname(to), { recursive: true, mode: PRIVATE_DIR });
           renameSync(join(distsDir, pkg, f), to);
         }
       }

@@ -37,7 +37,7 @@ export function createSecretBox(secretKey: string): SecretBox {
 export function loadOrCreateSecretKey(configured: string | undefined, keyFile: string): string {
   if (configured !== undefined) return configured;
   if (existsSync(keyFile)) return readFileSync(keyFile, 'utf8').trim();
-  mkdirSync(dirname(keyFile), { recursive: true });
+  mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
   const key = randomBytes(32).toString('base64url');
   try {
     writeFileSync(keyFile, `${key}\n`, { mode: 0o600, flag: 'wx' });

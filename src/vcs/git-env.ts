@@ -90,8 +90,10 @@ export async function prepareGitInvocation(options: {
     // Defence in depth next to the URL check: no ext::, fd:: or other transports.
     GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh',
   };
-  // An empty helper first clears any inherited helper list.
-  const configArgs: string[] = ['-c', 'credential.helper=', '-c', 'core.hooksPath=/dev/null'];
+  // An empty helper first clears any inherited helper list. core.sharedRepository=0600: what git
+  // writes in a mirror is private to Packyard's user (0600 files, 0700 directories), whatever
+  // the umask of the process that runs it.
+  const configArgs: string[] = ['-c', 'credential.helper=', '-c', 'core.hooksPath=/dev/null', '-c', 'core.sharedRepository=0600'];
   const secrets: string[] = [];
 
   if (credential !== undefined && transport !== 'local') {

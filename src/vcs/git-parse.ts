@@ -95,6 +95,23 @@ export function parseCatFileBatch(output: Buffer, count: number): Array<Buffer |
   return results;
 }
 
+/**
+ * Parses `git cat-file --batch-check` output for `count` requests, in request order: a blob
+ * yields its object id and size, anything else (missing, ambiguous, a tree) yields null.
+ */
+export function parseCatFileBatchCheck(output: string, count: number): Array<{ oid: string; size: number } | null> {
+  const lines = output.split('\n');
+  if (lines.length < count) throw new Error(`cat-file --batch-check output ended after ${lines.length} of ${count} answers`);
+  return lines.slice(0, count).map((line) => {
+    const match = BATCH_HEADER.exec(line);
+    if (match === null) {
+      if (/ (?:missing|ambiguous)$/.test(line)) return null;
+      throw new Error(`unexpected cat-file header: ${line.slice(0, 200)}`);
+    }
+    return match[2] === 'blob' ? { oid: match[1] ?? '', size: Number(match[3]) } : null;
+  });
+}
+
 /** Parses `%H %at` lines into commit -> author date. */
 export function parseCommitTimes(output: string): Map<string, Date> {
   const times = new Map<string, Date>();

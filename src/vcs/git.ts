@@ -3,14 +3,14 @@
 // Locking is left to the caller: one job per package at a time (jobs lease) owns its mirror.
 
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { chmod, access, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import { gitError } from './git-errors.js';
 import { prepareGitInvocation, type GitTransport } from './git-env.js';
-import { OBJECT_ID, parseCatFileBatch, parseCommitTimes, parseLsRemote } from './git-parse.js';
+import { OBJECT_ID, parseCatFileBatch, parseCatFileBatchCheck, parseCommitTimes, parseLsRemote } from './git-parse.js';
 import { runProcess } from './process.js';
-import { fileKey, type Driver, type DriverOptions, type FileRequest, type RemoteState } from './types.js';
+import { fileKey, type Driver, type DriverOptions, type FileRequest, type ReadLimit, type RemoteState } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
 
 // The driver re-checks the URL as defence in depth; the configured policy (allowed protocols,
@@ -57,7 +57,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
   let lastState: RemoteState | undefined;
 
   async function git(call: GitCall): Promise<Buffer> {
-    await mkdir(opts.tmpDir, { recursive: true });
+    await mkdir(opts.tmpDir, { recursive: true, mode: 0o700 });
     // A fresh private HOME per command: holds ssh key material and nothing of the host's.
     const home = await mkdtemp(join(opts.tmpDir, 'git-'));
     try {
@@ -110,7 +110,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
       }
       await rmdir(mirrorDir);
     }
-    await mkdir(dirname(mirrorDir), { recursive: true });
+    await mkdir(dirname(mirrorDir), { recursive: true, mode: 0o700 });
     // Initialise beside the target and rename, so a crash never leaves a half-made mirror.
     const staging = `${mirrorDir}.init-${randomBytes(6).toString('hex')}`;
     try {
@@ -136,7 +136,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
   async function cloneMirror(): Promise<void> {
     if (await exists(mirrorDir)) await initMirror('');
     if (await exists(join(mirrorDir, 'HEAD'))) return;
-    await mkdir(dirname(mirrorDir), { recursive: true });
+    await mkdir(dirname(mirrorDir), { recursive: true, mode: 0o700 });
     const staging = `${mirrorDir}.clone-${randomBytes(6).toString('hex')}`;
     try {
       await git({
@@ -151,6 +151,20 @@ export function createGitDriver(opts: DriverOptions): Driver {
     }
   }
 
+  /**
+   * Lock files a killed git left in the mirror (index.lock, packed-refs.lock, shallow.lock,
+   * refs/…/x.lock) would make every later fetch fail. The caller holds the repository's lock
+   * (`repo:ID`) and a dead holder's children were killed with it (process.ts), so any lock file
+   * found before the fetch starts is stale.
+   */
+  async function removeStaleLocks(): Promise<void> {
+    const found: string[] = [];
+    for (const name of await readdir(mirrorDir)) if (name.endsWith('.lock')) found.push(name);
+    const refs = await readdir(join(mirrorDir, 'refs'), { recursive: true }).catch(() => [] as string[]);
+    for (const name of refs) if (name.endsWith('.lock')) found.push(join('refs', name));
+    await Promise.all(found.map((f) => rm(join(mirrorDir, f), { force: true })));
+  }
+
   async function pointHeadAt(branch: string): Promise<void> {
     const wanted = `ref: refs/heads/${branch}\n`;
     const current = await readFile(join(mirrorDir, 'HEAD'), 'utf8').catch(() => '');
@@ -160,6 +174,43 @@ export function createGitDriver(opts: DriverOptions): Driver {
       args: [`--git-dir=${mirrorDir}`, 'symbolic-ref', 'HEAD', `refs/heads/${branch}`],
       remote: false,
     });
+  }
+
+  /** readFiles under a size limit: `cat-file --batch-check` for sizes, then `--batch` by object id for the files within it. */
+  async function readWithinLimit(asked: string[], limit: ReadLimit, result: Map<string, Buffer | null>): Promise<void> {
+    const check = await git({
+      operation: 'cat-file',
+      args: [`--git-dir=${mirrorDir}`, 'cat-file', '--batch-check'],
+      remote: false,
+      stdin: asked.map((key) => `${key}\n`).join(''),
+    });
+    let objects: Array<{ oid: string; size: number } | null>;
+    try {
+      objects = parseCatFileBatchCheck(check.toString('utf8'), asked.length);
+    } catch (e) {
+      throw new AppError('VCS_ERROR', `could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`, { url: displayUrl });
+    }
+    const wanted: Array<{ key: string; oid: string }> = [];
+    asked.forEach((key, i) => {
+      const o = objects[i];
+      if (o === null || o === undefined) return;
+      if (o.size > limit.maxBytes) limit.oversized.set(key, o.size);
+      else wanted.push({ key, oid: o.oid });
+    });
+    if (wanted.length === 0) return;
+    const out = await git({
+      operation: 'cat-file',
+      args: [`--git-dir=${mirrorDir}`, 'cat-file', '--batch'],
+      remote: false,
+      stdin: wanted.map((w) => `${w.oid}\n`).join(''),
+    });
+    let answers: Array<Buffer | null>;
+    try {
+      answers = parseCatFileBatch(out, wanted.length);
+    } catch (e) {
+      throw new AppError('VCS_ERROR', `could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`, { url: displayUrl });
+    }
+    wanted.forEach((w, i) => result.set(w.key, answers[i] ?? null));
   }
 
   const driver: Driver = {
@@ -183,6 +234,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
         return;
       }
       await initMirror(state.defaultBranch);
+      await removeStaleLocks();
       // The URL is an argument, never a configured remote: nothing about the remote is stored in
       // the mirror's config, and --no-write-fetch-head keeps it out of FETCH_HEAD too.
       await git({
@@ -199,7 +251,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
       if (state.defaultBranch !== '') await pointHeadAt(state.defaultBranch);
     },
 
-    async readFiles(requests: FileRequest[]) {
+    async readFiles(requests: FileRequest[], limit?: ReadLimit) {
       const result = new Map<string, Buffer | null>();
       const asked: string[] = [];
       for (const { commit, path } of requests) {
@@ -216,6 +268,11 @@ export function createGitDriver(opts: DriverOptions): Driver {
       }
       if (asked.length === 0) return result;
       await requireMirror();
+      if (limit !== undefined) {
+        // Sizes first (object headers only), so that an oversized file is never read.
+        await readWithinLimit(asked, limit, result);
+        return result;
+      }
       const out = await git({
         operation: 'cat-file',
         args: [`--git-dir=${mirrorDir}`, 'cat-file', '--batch'],
@@ -252,7 +309,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
     async archive(commit: string, destFile: string) {
       assertCommit(commit);
       await requireMirror();
-      await mkdir(dirname(destFile), { recursive: true });
+      await mkdir(dirname(destFile), { recursive: true, mode: 0o700 });
       // Same directory as the target, so the rename is atomic.
       const temp = `${destFile}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
       try {
@@ -261,6 +318,8 @@ export function createGitDriver(opts: DriverOptions): Driver {
           args: [`--git-dir=${mirrorDir}`, 'archive', '--format=zip', `--output=${temp}`, commit],
           remote: false,
         });
+        // Written by the VCS with its own mode: private like everything under data_dir.
+        await chmod(temp, 0o600);
         await rename(temp, destFile);
       } finally {
         await rm(temp, { force: true });

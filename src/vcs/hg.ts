@@ -4,14 +4,14 @@
 // Locking is left to the caller: one job per package at a time owns its mirror.
 
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { chmod, access, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import { hgError, type HgErrorContext } from './hg-errors.js';
 import { prepareHgInvocation, type HgTransport } from './hg-env.js';
 import { encodeRunCommand, NODE_ID, parseCommandServerOutput, parseHgDates, parseHgListing, type CommandAnswer } from './hg-parse.js';
 import { runProcess } from './process.js';
-import { fileKey, type Driver, type DriverOptions, type FileRequest, type RemoteState } from './types.js';
+import { fileKey, type Driver, type DriverOptions, type FileRequest, type ReadLimit, type RemoteState } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
 
 const HG_PROTOCOLS = ['https', 'http', 'ssh'] as const;
@@ -85,7 +85,7 @@ export function createHgDriver(opts: DriverOptions): Driver {
   });
 
   async function hg(call: HgCall): Promise<{ stdout: Buffer; secrets: string[] }> {
-    await mkdir(opts.tmpDir, { recursive: true });
+    await mkdir(opts.tmpDir, { recursive: true, mode: 0o700 });
     // A fresh private HOME per command: holds the hgrc (and any credential) for this command only.
     const home = await mkdtemp(join(opts.tmpDir, 'hg-'));
     try {
@@ -139,6 +139,24 @@ export function createHgDriver(opts: DriverOptions): Driver {
     return hgError({ outcome: 'exited', code: answer.code, stderr: answer.stderr }, errorContext(operation, false, []));
   }
 
+  /** The requests whose file is at most limit.maxBytes (sizes from `hg files`, one process); the others go to limit.oversized. */
+  async function withinLimit(asked: FileRequest[], limit: ReadLimit): Promise<FileRequest[]> {
+    const answers = await batch(
+      'files',
+      asked.map(({ commit, path }) => ['files', '-r', commit, '-T', '{path}\\0{size}\\n', '--', `path:${path}`]),
+    );
+    return asked.filter(({ commit, path }, i) => {
+      const answer = answers[i];
+      // No such file (1) or a failure: cat answers it as before.
+      if (answer === undefined || answer.code !== 0) return true;
+      const line = answer.stdout.toString('utf8').split('\n').find((l) => l.startsWith(`${path}\0`));
+      const size = line === undefined ? NaN : Number(line.slice(path.length + 1));
+      if (!Number.isSafeInteger(size) || size <= limit.maxBytes) return true;
+      limit.oversized.set(fileKey(commit, path), size);
+      return false;
+    });
+  }
+
   async function hasMirror(): Promise<boolean> {
     return exists(join(mirrorDir, '.hg', 'store'));
   }
@@ -157,7 +175,7 @@ export function createHgDriver(opts: DriverOptions): Driver {
       }
       await rmdir(mirrorDir);
     }
-    await mkdir(dirname(mirrorDir), { recursive: true });
+    await mkdir(dirname(mirrorDir), { recursive: true, mode: 0o700 });
     const staging = `${mirrorDir}.clone-${randomBytes(6).toString('hex')}`;
     try {
       // --pull: a local source is read through the protocol rather than hard-linked into the mirror.
@@ -183,8 +201,15 @@ export function createHgDriver(opts: DriverOptions): Driver {
   }
 
   async function refresh(): Promise<void> {
-    if (await hasMirror()) await pullMirror();
-    else await cloneMirror();
+    if (await hasMirror()) {
+      // A killed hg leaves its locks (symlinks naming host:pid); hg waits up to 10 minutes for a
+      // holder on another host name (a new container). The caller holds the repository's lock and
+      // a dead holder's children died with it (process.ts): any lock found now is stale.
+      await Promise.all(['wlock', 'lock', join('store', 'lock')].map((f) => rm(join(mirrorDir, '.hg', f), { force: true })));
+      await pullMirror();
+    } else {
+      await cloneMirror();
+    }
     pulled = true;
   }
 
@@ -214,9 +239,9 @@ export function createHgDriver(opts: DriverOptions): Driver {
       await refresh();
     },
 
-    async readFiles(requests: FileRequest[]) {
+    async readFiles(requests: FileRequest[], limit?: ReadLimit) {
       const result = new Map<string, Buffer | null>();
-      const asked: FileRequest[] = [];
+      let asked: FileRequest[] = [];
       for (const { commit, path } of requests) {
         assertNode(commit);
         const key = fileKey(commit, path);
@@ -228,6 +253,8 @@ export function createHgDriver(opts: DriverOptions): Driver {
       }
       if (asked.length === 0) return result;
       await requireMirror();
+      if (limit !== undefined) asked = await withinLimit(asked, limit);
+      if (asked.length === 0) return result;
       // One cat per file, all in one process; `path:` keeps hg from reading the name as a pattern,
       // and the printed path tells a file from a directory of that name.
       const answers = await batch(
@@ -267,7 +294,7 @@ export function createHgDriver(opts: DriverOptions): Driver {
     async archive(commit: string, destFile: string) {
       assertNode(commit);
       await requireMirror();
-      await mkdir(dirname(destFile), { recursive: true });
+      await mkdir(dirname(destFile), { recursive: true, mode: 0o700 });
       // Same directory as the target, so the rename is atomic.
       const temp = `${destFile}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
       try {
@@ -278,6 +305,8 @@ export function createHgDriver(opts: DriverOptions): Driver {
           args: ['archive', '-R', mirrorDir, '-t', 'zip', '-r', commit, '-p', '.', '--', temp],
           remote: false,
         });
+        // Written by the VCS with its own mode: private like everything under data_dir.
+        await chmod(temp, 0o600);
         await rename(temp, destFile);
       } finally {
         await rm(temp, { force: true });

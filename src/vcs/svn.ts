@@ -11,7 +11,7 @@
 // list 0.1 s; composer.json of every tag 0.9 s over file://, 4 s over svnserve, 10 s over Apache
 // (a 401 round trip per connection); times from the listing, no process.
 
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
@@ -28,7 +28,7 @@ import {
   svnBaseUrl,
   trimSlashes,
 } from './svn-parse.js';
-import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type DriverOptions, type FileRequest, type RemoteRef } from './types.js';
+import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type DriverOptions, type FileRequest, type ReadLimit, type RemoteRef } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
 import { zipDirectory } from './zip.js';
 
@@ -93,7 +93,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
   const listedTimes = new Map<string, Date>();
 
   async function svn(call: SvnCall): Promise<Buffer> {
-    await mkdir(opts.tmpDir, { recursive: true });
+    await mkdir(opts.tmpDir, { recursive: true, mode: 0o700 });
     const home = await mkdtemp(join(opts.tmpDir, 'svn-'));
     try {
       const inv = await prepareSvnInvocation({
@@ -152,7 +152,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
     });
   }
 
-  async function readBatch(batch: Array<{ key: string; url: string; name: string }>, result: Map<string, Buffer | null>): Promise<void> {
+  async function readBatch(batch: Array<{ key: string; url: string; name: string }>, result: Map<string, Buffer | null>, limit?: ReadLimit): Promise<void> {
     const listing = parseSvnLists(
       (await svn({ operation: 'ls', args: ['ls', '--xml', '--', ...batch.map((b) => b.url)], tolerateMissing: true })).toString('utf8'),
     );
@@ -165,7 +165,10 @@ export function createSvnDriver(opts: DriverOptions): Driver {
       const entries = listing[i]?.entries ?? [];
       const only = entries.length === 1 ? entries[0] : undefined;
       // A file lists itself; a directory lists its children (even a single file of another name).
-      if (only?.kind === 'file' && only.name === b.name && only.size !== null) present.push({ ...b, size: only.size });
+      if (only?.kind !== 'file' || only.name !== b.name || only.size === null) return;
+      // Over the size limit: never read (svn ls gave its size).
+      if (limit !== undefined && only.size > limit.maxBytes) limit.oversized.set(b.key, only.size);
+      else present.push({ ...b, size: only.size });
     });
     if (present.length === 0) return;
     const out = await svn({ operation: 'cat', args: ['cat', '--', ...present.map((p) => p.url)] });
@@ -240,7 +243,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
       // No mirror (see the header): reads and exports address immutable peg revisions on the server.
     },
 
-    async readFiles(requests: FileRequest[]) {
+    async readFiles(requests: FileRequest[], limit?: ReadLimit) {
       const result = new Map<string, Buffer | null>();
       const asked: Array<{ key: string; url: string; name: string }> = [];
       for (const { commit, path } of requests) {
@@ -253,7 +256,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
         if (file === '' || /[\u0000-\u001f\u007f]/.test(file) || file.split('/').some((s) => s === '..' || s === '.')) continue;
         asked.push({ key, url: target(`${dir}${file}`, revision), name: file.split('/').pop() ?? file });
       }
-      await pool(chunks(asked, BATCH), CONCURRENCY, (batch) => readBatch(batch, result));
+      await pool(chunks(asked, BATCH), CONCURRENCY, (batch) => readBatch(batch, result, limit));
       return result;
     },
 
@@ -289,8 +292,8 @@ export function createSvnDriver(opts: DriverOptions): Driver {
 
     async archive(commit: string, destFile: string) {
       const { path, revision } = identifier(commit);
-      await mkdir(opts.tmpDir, { recursive: true });
-      await mkdir(dirname(destFile), { recursive: true });
+      await mkdir(opts.tmpDir, { recursive: true, mode: 0o700 });
+      await mkdir(dirname(destFile), { recursive: true, mode: 0o700 });
       const work = await mkdtemp(join(opts.tmpDir, 'svn-export-'));
       const temp = `${destFile}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
       try {
@@ -298,6 +301,8 @@ export function createSvnDriver(opts: DriverOptions): Driver {
         // Externals would reach other servers with this repository's credential: left out.
         await svn({ operation: 'export', args: ['export', '--quiet', '--ignore-externals', '--', target(path, revision), tree] });
         await zipDirectory(tree, temp);
+        // Written by the VCS with its own mode: private like everything under data_dir.
+        await chmod(temp, 0o600);
         await rename(temp, destFile);
       } finally {
         await rm(temp, { force: true });

@@ -37,6 +37,16 @@ export interface FileRequest {
   path: string;
 }
 
+/**
+ * A size limit for readFiles: a file larger than `maxBytes` is not read (its size is learnt
+ * first: git's object header, `hg files`, `svn ls`); its key maps to null and its size is put in
+ * `oversized`.
+ */
+export interface ReadLimit {
+  maxBytes: number;
+  oversized: Map<string, number>;
+}
+
 export interface DriverOptions {
   /** Repository URL as the admin gave it; never contains credentials. */
   url: string;
@@ -89,7 +99,7 @@ export interface Driver {
    * Reads many files at many commits in one batch from the mirror. The result maps
    * `${commit}:${path}` to the file's bytes, or null when the file does not exist there.
    */
-  readFiles(requests: FileRequest[]): Promise<Map<string, Buffer | null>>;
+  readFiles(requests: FileRequest[], limit?: ReadLimit): Promise<Map<string, Buffer | null>>;
   /** Commit dates (composer's `time` source: git author date, hg changeset date, svn revision date) in one batch. */
   commitTimes(commits: string[]): Promise<Map<string, Date>>;
   /** Writes a zip of the tree at `commit` to `destFile` (git: export-ignore honoured; svn: package-path only). */

@@ -110,7 +110,7 @@ export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {})
     );
     writeConfig(probe);
     config = loadConfig({ file: configFile, env: {} });
-    deps = compose(config, { log: createLogger(process.env.PKY_TEST_LOG ?? 'silent'), ...(opts.forgeFactory ? { forgeFactory: opts.forgeFactory } : {}) });
+    deps = compose(config, { server: true, log: createLogger(process.env.PKY_TEST_LOG ?? 'silent'), ...(opts.forgeFactory ? { forgeFactory: opts.forgeFactory } : {}) });
     server = await startServer(config, { deps });
   }
   const url = config.server.public_url;

@@ -29,7 +29,7 @@ function spyDrivers(calls: Calls): ReadonlyMap<VcsType, DriverFactory> {
       type: real.type,
       listRemote: () => (calls.listRemote++, real.listRemote()),
       syncMirror: () => (calls.syncMirror++, real.syncMirror()),
-      readFiles: (r) => (calls.readFiles.push(r.length), real.readFiles(r)),
+      readFiles: (r, l) => (calls.readFiles.push(r.length), real.readFiles(r, l)),
       commitTimes: (c) => real.commitTimes(c),
       archive: (c, f) => (calls.archive++, real.archive(c, f)),
     };

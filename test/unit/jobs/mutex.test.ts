@@ -6,6 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, openSqlite, type Sqlite } from '../../../src/db/client.js';
 import { Mutexes } from '../../../src/jobs/mutex.js';
+import { acquireServerLease } from '../../../src/jobs/server-lease.js';
 import { isAppError } from '../../../src/domain/errors.js';
 
 function openTwo(t: { teardown(fn: () => unknown): void }): [Sqlite, Sqlite] {
@@ -69,4 +70,24 @@ t.test("a dead holder's lease is taken over at once; a live one's is waited for"
   } catch (e) {
     t.ok(isAppError(e) && e.code === 'LOCKED', 'gives up after waitMs with LOCKED');
   }
+});
+
+t.test('a holder with a reused pid (a container restarted as pid 1) is dead; the server lease names its holder', async (t) => {
+  const [a, b] = openTwo(t);
+  // Our own pid, recorded with another start time: a previous process that had this pid.
+  a.prepare('INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?)').run('repo:1', `${hostname()}:${process.pid}:s1.old`, Date.now() + 3_600_000);
+  let ran = false;
+  await new Mutexes({ sqlite: b, waitMs: 10_000 }).run('repo:1', async () => {
+    ran = true;
+  });
+  t.ok(ran, 'took over the lease of the earlier process with the same pid');
+
+  const lease = acquireServerLease(a, '/srv/data');
+  t.throws(() => acquireServerLease(b, '/srv/data'), {
+    code: 'LOCKED',
+    message: `Another Packyard server (pid ${process.pid} on ${hostname()}) is using data_dir /srv/data; stop it first.`,
+  });
+  lease.release();
+  acquireServerLease(b, '/srv/data').release();
+  t.pass('taken once the first released it');
 });
