@@ -12,6 +12,7 @@ import { OBJECT_ID, parseCatFileBatch, parseCommitTimes, parseLsRemote } from '.
 import { runProcess } from './process.js';
 import { fileKey, type Driver, type DriverOptions, type FileRequest, type RemoteState } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
+import { credentialForUrl, gitHostSpellings, urlHost } from './credential-hosts.js';
 
 // The driver re-checks the URL as defence in depth; the configured policy (allowed protocols,
 // local paths) is enforced by the caller before a driver is built.
@@ -52,6 +53,10 @@ async function exists(path: string): Promise<boolean> {
 export function createGitDriver(opts: DriverOptions): Driver {
   const transport = transportOf(opts.url);
   const displayUrl = redactUrl(opts.url);
+  // The credential only when the URL's host is bound to it; git's helper then answers for the bound hosts only.
+  const bound = credentialForUrl(opts);
+  const target = urlHost(opts.url);
+  const credentialScope = target === null ? undefined : { protocol: target.scheme, hosts: gitHostSpellings(target.scheme, bound.hosts) };
   const mirrorDir = opts.mirrorDir;
   // The last listing of this driver instance; syncMirror uses its default branch for HEAD.
   let lastState: RemoteState | undefined;
@@ -61,7 +66,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
     // A fresh private HOME per command: holds ssh key material and nothing of the host's.
     const home = await mkdtemp(join(opts.tmpDir, 'git-'));
     try {
-      const credential = call.remote ? opts.credential : undefined;
+      const credential = call.remote ? bound.credential : undefined;
       const invocation = await prepareGitInvocation({
         transport: call.remote ? transport : 'local',
         credential,
@@ -69,6 +74,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
         timeoutMs: opts.timeoutMs,
         knownHosts: opts.knownHosts,
         caFile: opts.caFile,
+        credentialScope,
       });
       // Never discover a repository (and its config) above the scratch directory.
       const env = { ...invocation.env, GIT_CEILING_DIRECTORIES: dirname(home) };

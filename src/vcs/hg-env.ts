@@ -47,8 +47,11 @@ function hgrcValue(value: string, what: string): string {
  */
 export async function prepareHgInvocation(options: {
   transport: HgTransport;
-  /** The URL's scheme for http transports ('http' or 'https'); scopes the [auth] entry. */
-  scheme?: string | undefined;
+  /**
+   * For http transports: `scheme://authority/` of the repository URL (the credential's bound host);
+   * the [auth] entry matches URLs under it only. Required with a credential.
+   */
+  authPrefix?: string | undefined;
   credential: VcsCredential | undefined;
   home: string;
   timeoutMs: number;
@@ -76,10 +79,12 @@ export async function prepareHgInvocation(options: {
     if (credential !== undefined) {
       const basic = userAndPassword(credential);
       if (basic === undefined) credentialMismatch(credential, transport);
+      if (options.authPrefix === undefined || !/^https?:\/\/[^\s/@]+\/$/.test(options.authPrefix)) {
+        throw new AppError('CREDENTIAL_INVALID', 'The repository URL has no host to bind the credential to, so it is not used.');
+      }
       lines.push(
         '[auth]',
-        'packyard.prefix = *',
-        `packyard.schemes = ${options.scheme ?? 'https'}`,
+        `packyard.prefix = ${options.authPrefix}`,
         `packyard.username = ${hgrcValue(basic.username, 'user name')}`,
         `packyard.password = ${hgrcValue(basic.password, 'password')}`,
       );

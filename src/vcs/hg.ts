@@ -13,6 +13,7 @@ import { encodeRunCommand, NODE_ID, parseCommandServerOutput, parseHgDates, pars
 import { runProcess } from './process.js';
 import { fileKey, type Driver, type DriverOptions, type FileRequest, type RemoteState } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
+import { credentialForUrl, urlHost } from './credential-hosts.js';
 
 const HG_PROTOCOLS = ['https', 'http', 'ssh'] as const;
 
@@ -72,13 +73,18 @@ interface HgCall {
 export function createHgDriver(opts: DriverOptions): Driver {
   const { transport, scheme } = transportOf(opts.url);
   const displayUrl = redactUrl(opts.url);
+  // The credential only when the URL's host is bound to it; hg's [auth] entry then matches that
+  // scheme://host[:port]/ only, so a redirect elsewhere finds no password.
+  const { credential } = credentialForUrl(opts);
+  const target = urlHost(opts.url);
+  const authPrefix = target === null || scheme === undefined ? undefined : `${scheme}://${target.authority}/`;
   const mirrorDir = opts.mirrorDir;
   // Set when this instance has pulled: the mirror then holds everything listRemote reported.
   let pulled = false;
   const errorContext = (operation: string, remote: boolean, secrets: string[]): HgErrorContext => ({
     operation,
     url: displayUrl,
-    credential: remote ? opts.credential : undefined,
+    credential: remote ? credential : undefined,
     credentialName: opts.credentialName,
     secrets,
     timeoutMs: opts.timeoutMs,
@@ -92,8 +98,8 @@ export function createHgDriver(opts: DriverOptions): Driver {
       const remote = call.remote && transport !== 'local';
       const invocation = await prepareHgInvocation({
         transport: remote ? transport : 'local',
-        scheme,
-        credential: remote ? opts.credential : undefined,
+        authPrefix,
+        credential: remote ? credential : undefined,
         home,
         timeoutMs: opts.timeoutMs,
         knownHosts: opts.knownHosts,

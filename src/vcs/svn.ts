@@ -30,6 +30,7 @@ import {
 } from './svn-parse.js';
 import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type DriverOptions, type FileRequest, type RemoteRef } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
+import { credentialForUrl } from './credential-hosts.js';
 import { zipDirectory } from './zip.js';
 
 const SVN_PROTOCOLS = ['https', 'http', 'svn', 'ssh'] as const;
@@ -84,6 +85,8 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
 /** Builds the svn driver for one repository. Throws URL_NOT_ALLOWED for unsafe URLs. */
 export function createSvnDriver(opts: DriverOptions): Driver {
   const { transport, url } = transportAndUrl(opts.url);
+  // The password (stdin) or key only when the URL's host is bound to the credential.
+  const { credential } = credentialForUrl(opts);
   const layout = opts.svn ?? DEFAULT_SVN_LAYOUT;
   const baseUrl = svnBaseUrl(url, layout);
   const displayUrl = redactUrl(opts.url);
@@ -98,7 +101,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
     try {
       const inv = await prepareSvnInvocation({
         transport,
-        credential: opts.credential,
+        credential,
         home,
         timeoutMs: opts.timeoutMs,
         knownHosts: opts.knownHosts,
@@ -116,7 +119,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
       throw svnError(result, {
         operation: call.operation,
         url: displayUrl,
-        credential: opts.credential,
+        credential,
         credentialName: opts.credentialName,
         secrets: inv.secrets,
         timeoutMs: opts.timeoutMs,
