@@ -7,6 +7,7 @@ export const ACTIONS = [
   'package:read',
   'package:update', // trigger an update
   'package:manage', // add, remove, change a package
+  'package:credential', // attach or change a package's credential (where its secret is sent): owners only
   'token:create',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -71,6 +72,11 @@ export function can(p: Principal, action: Action, r: Resource): boolean {
     case 'package:update':
       if (p.kind === 'token' && p.scope !== 'update') return false;
       return readsPackage;
+    case 'package:credential':
+      // Members of an unsynced org add packages, but a credential's secret goes where the URL
+      // points: choosing that stays with those who manage the credentials.
+      if (p.kind === 'token') return false;
+      return p.isAdmin || org.role === 'owner';
     case 'org:manage':
     case 'package:manage':
       if (p.kind === 'token') return false;
