@@ -53,7 +53,7 @@ export function describeCredential(credential: VcsCredential | undefined, name?:
 function credentialMismatch(credential: VcsCredential, transport: GitTransport): never {
   throw new AppError(
     'CREDENTIAL_INVALID',
-    `a credential of type ${credential.type} cannot be used with a ${transport} repository URL`,
+    `A credential of type ${credential.type} cannot be used with a ${transport} repository URL.`,
     { credentialType: credential.type, transport },
   );
 }
@@ -112,7 +112,7 @@ export async function prepareGitInvocation(options: {
     if (basic !== undefined) {
       if (transport !== 'http') credentialMismatch(credential, transport);
       if (/[\n\r\0]/.test(basic.username + basic.password)) {
-        throw new AppError('CREDENTIAL_INVALID', 'a user name or password contains a line break or NUL byte');
+        throw new AppError('CREDENTIAL_INVALID', 'A user name or password contains a line break or NUL byte.');
       }
       const scope = options.credentialScope;
       if (scope === undefined || scope.hosts.some((h) => !/^[a-z0-9._:[\]%-]+$/.test(h))) {

@@ -7,6 +7,7 @@ import { access, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir } from 'no
 import { dirname, join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import { gitError } from './git-errors.js';
+import { sentence } from './vcs-errors.js';
 import { prepareGitInvocation, type GitTransport } from './git-env.js';
 import { OBJECT_ID, parseCatFileBatch, parseCommitTimes, parseLsRemote } from './git-parse.js';
 import { runProcess } from './process.js';
@@ -37,7 +38,7 @@ function transportOf(url: string): GitTransport {
 
 function assertCommit(commit: string): void {
   // Only full ids: anything else is revision syntax git would interpret (HEAD@{..}, :/text).
-  if (!OBJECT_ID.test(commit)) throw new AppError('VCS_ERROR', `"${commit.slice(0, 80)}" is not a full commit id`);
+  if (!OBJECT_ID.test(commit)) throw new AppError('VCS_ERROR', `The revision "${commit.slice(0, 80)}" is not a full commit id.`);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -101,7 +102,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
 
   async function requireMirror(): Promise<void> {
     if (!(await exists(join(mirrorDir, 'HEAD')))) {
-      throw new AppError('VCS_ERROR', `the mirror of ${displayUrl} does not exist yet; sync it first`, { url: displayUrl });
+      throw new AppError('VCS_ERROR', `The mirror of ${displayUrl} does not exist yet; sync it first.`, { url: displayUrl });
     }
   }
 
@@ -109,7 +110,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
     if (await exists(join(mirrorDir, 'HEAD'))) return;
     if (await exists(mirrorDir)) {
       if ((await readdir(mirrorDir)).length > 0) {
-        throw new AppError('VCS_ERROR', `${mirrorDir} exists but is not a git mirror; remove it to re-create the mirror`, {
+        throw new AppError('VCS_ERROR', `The directory ${mirrorDir} exists but is not a git mirror; remove it to re-create the mirror.`, {
           url: displayUrl,
         });
       }
@@ -231,7 +232,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
       try {
         answers = parseCatFileBatch(out, asked.length);
       } catch (e) {
-        throw new AppError('VCS_ERROR', `could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`, {
+        throw new AppError('VCS_ERROR', sentence(`Could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`), {
           url: displayUrl,
         });
       }

@@ -22,7 +22,7 @@ const TOKEN_USERNAME = 'x-access-token';
 function credentialMismatch(credential: VcsCredential, transport: HgTransport): never {
   throw new AppError(
     'CREDENTIAL_INVALID',
-    `a credential of type ${credential.type} cannot be used with a ${transport} repository URL`,
+    `A credential of type ${credential.type} cannot be used with a ${transport} repository URL.`,
     { credentialType: credential.type, transport },
   );
 }
@@ -36,7 +36,7 @@ function userAndPassword(credential: VcsCredential): { username: string; passwor
 /** hgrc values are one line with surrounding blanks trimmed: refuse what would not survive. */
 function hgrcValue(value: string, what: string): string {
   if (/[\n\r\0]/.test(value) || value.trim() !== value || value === '') {
-    throw new AppError('CREDENTIAL_INVALID', `the ${what} is empty, contains a line break or NUL byte, or starts or ends with a blank; Mercurial cannot use it`);
+    throw new AppError('CREDENTIAL_INVALID', `The ${what} is empty, contains a line break or NUL byte, or starts or ends with a blank; Mercurial cannot use it.`);
   }
   return value;
 }

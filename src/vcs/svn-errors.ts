@@ -14,8 +14,8 @@ const SVN: VcsErrorPatterns = {
     /E170000|E160013|W160013|E160006|E210005|E180001|path not found|Could not (?:open|find) the requested SVN filesystem|No repository found|non-existent in revision|doesn't exist|Unable to open an ra_local session/i,
   timeoutHint: 'check that the server is reachable and answers, or raise vcs.timeout_seconds',
   notFoundMessage: (ctx, credential, last) =>
-    `repository ${ctx.url} or a path in it was not found (${last}); ` +
-    `check the URL and the trunk/branches/tags paths, and that the credential ${credential} may read it`,
+    `Repository ${ctx.url} or a path in it was not found (${last}); ` +
+    `check the URL and the trunk/branches/tags paths, and that the credential ${credential} may read it.`,
 };
 
 /** Maps a failed run of svn (non-zero exit, timeout, spawn failure) to the AppError a user should see. */

@@ -60,7 +60,7 @@ function transportAndUrl(url: string): { transport: SvnTransport; url: string } 
   if (checked.protocol === 'https' || checked.protocol === 'http') return { transport: 'http', url };
   if (checked.protocol === 'svn') return { transport: 'svn', url };
   if (checked.protocol === 'svn+ssh') return { transport: 'svn+ssh', url };
-  throw new AppError('URL_NOT_ALLOWED', `repository URL "${redactUrl(url)}" is not an svn URL (svn://, svn+ssh://, http(s)://, file://)`, {
+  throw new AppError('URL_NOT_ALLOWED', `Repository URL "${redactUrl(url)}" is not an svn URL (svn://, svn+ssh://, http(s)://, file://).`, {
     url: redactUrl(url),
   });
 }
@@ -138,7 +138,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
 
   function identifier(commit: string): { path: string; revision: number } {
     const parsed = parseSvnIdentifier(commit);
-    if (parsed === null) throw new AppError('VCS_ERROR', `"${commit.slice(0, 120)}" is not an svn identifier (/PATH/@REVISION)`);
+    if (parsed === null) throw new AppError('VCS_ERROR', `The revision "${commit.slice(0, 120)}" is not an svn identifier (/PATH/@REVISION).`);
     return parsed;
   }
 
@@ -201,14 +201,14 @@ export function createSvnDriver(opts: DriverOptions): Driver {
         const names = (missing.length > 0 ? missing : parts).map((p) => `${p.what} "${trimSlashes(p.path) || '/'}"`).join(', ');
         throw new AppError(
           'VCS_NOT_FOUND',
-          `repository ${displayUrl}: the ${names} does not exist (composer needs every configured part); ` +
-            'fix the URL or the trunk/branches/tags paths of the package (false turns a part off)',
+          `In repository ${displayUrl}, the ${names} does not exist (composer needs every configured part); ` +
+            'fix the URL or the trunk/branches/tags paths of the package (false turns a part off).',
           { url: displayUrl },
         );
       }
       const [trunk] = info;
       if (trunk === undefined || !Number.isSafeInteger(trunk.revision)) {
-        throw new AppError('VCS_ERROR', `svn info gave no revision for ${displayUrl}`, { url: displayUrl });
+        throw new AppError('VCS_ERROR', `The command svn info gave no revision for ${displayUrl}.`, { url: displayUrl });
       }
       const head = trunk.revision;
       const listed = parts.slice(1);

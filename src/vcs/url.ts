@@ -37,7 +37,7 @@ const SCP_LIKE = /^(?:([^@/:]+)@)?(\[[^\]/]+\]|[^@/:[\]]+):(.*)$/s;
 
 function refuse(url: string, why: string): never {
   const shown = withoutQuery(redactUrl(url));
-  throw new AppError('URL_NOT_ALLOWED', `repository URL "${shown}" is not allowed: ${why}`, {
+  throw new AppError('URL_NOT_ALLOWED', `Repository URL "${shown}" is not allowed: ${why}.`, {
     url: shown,
   });
 }

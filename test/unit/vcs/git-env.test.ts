@@ -133,6 +133,6 @@ t.test('git failures map to stable codes without secrets', async (t) => {
   t.equal(gitError({ outcome: 'spawn-failed', error: new Error('spawn git ENOENT') }, ctx).code, 'VCS_ERROR');
   const other = gitError(exited("warning: x\nfatal: unable to access 'https://u:pw@h/': s3cr3t-value broke\n"), ctx);
   t.equal(other.code, 'VCS_ERROR');
-  t.equal(other.message, "git fetch failed for https://h/x.git: fatal: unable to access 'https://u@h/': *** broke");
+  t.equal(other.message, "The command git fetch failed for https://h/x.git: fatal: unable to access 'https://u@h/': *** broke.");
   t.equal(describeCredential({ type: 'ssh-key', privateKey: 'k' }), 'ssh-key');
 });

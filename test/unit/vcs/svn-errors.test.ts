@@ -48,5 +48,5 @@ t.test('timeout and spawn failure', async (t) => {
   t.match(timeout.message, /svn info for https:\/\/svn\.example\/repo did not finish within 5000 ms/);
   const spawnFailed = svnError({ outcome: 'spawn-failed', error: new Error('spawn svn ENOENT') }, ctx);
   t.equal(spawnFailed.code, 'VCS_ERROR');
-  t.match(spawnFailed.message, /could not run svn info/);
+  t.match(spawnFailed.message, /Could not run svn info/);
 });

@@ -104,5 +104,5 @@ t.test('query strings and fragments are refused without echoing them: use a cred
     t.match(e.message, /use a credential \(packyard credential add\) instead\.$/);
     t.match(e.message, /^Repository URL "[a-z]+:\/\/[a-z.]+\/[a-z.]+[?#]…" is not allowed/);
   }
-  t.notMatch(t.throws(() => checkRepositoryUrl('ftp://git.example/x?SECRET123', policy)).message, /SECRET123/, 'other refusals drop the query too');
+  t.notMatch((t.throws(() => checkRepositoryUrl('ftp://git.example/x?SECRET123', policy)) as Error).message, /SECRET123/, 'other refusals drop the query too');
 });
