@@ -144,9 +144,11 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
     } catch (e) {
       const userFacing = isAppError(e) ? e.httpStatus < 500 : (e as { userFacing?: boolean }).userFacing === true;
       if (!userFacing) throw e;
-      // htmx swaps only 2xx answers: the form again, with the reason.
-      if (isHx(req)) return sendHtml(reply, addByUrlFragment(ctx, newPackageView(r, form, (e as Error).message)));
-      return sendHtml(reply, newPackagePage(ctx, newPackageView(r, form, (e as Error).message)), 400);
+      // htmx swaps only 2xx answers: the form again, with the reason; a refused query string
+      // (?access_token=…) is not written back into the page.
+      const shown = { ...form, url: form.url.replace(/[?#].*$/s, '') };
+      if (isHx(req)) return sendHtml(reply, addByUrlFragment(ctx, newPackageView(r, shown, (e as Error).message)));
+      return sendHtml(reply, newPackagePage(ctx, newPackageView(r, shown, (e as Error).message)), 400);
     }
   });
 
