@@ -115,7 +115,7 @@ export async function prepareGitInvocation(options: {
         throw new AppError('CREDENTIAL_INVALID', 'A user name or password contains a line break or NUL byte.');
       }
       const scope = options.credentialScope;
-      if (scope === undefined || scope.hosts.some((h) => !/^[a-z0-9._:[\]%-]+$/.test(h))) {
+      if (scope === undefined || scope.hosts.some((h) => !/^[a-z0-9_.:[\]%-]+$/.test(h))) {
         throw new AppError('CREDENTIAL_INVALID', 'The credential has no valid list of hosts to be sent to, so it is not used.');
       }
       env['PACKYARD_GIT_PROTOCOL'] = scope.protocol;
