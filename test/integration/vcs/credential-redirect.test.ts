@@ -74,6 +74,27 @@ t.test('git: the same redirect to a host the credential is bound to gets it (the
   t.ok(sentPassword(), 'bound: the helper answered for it');
 });
 
+t.test('git: a server that takes the credential and then redirects does not pass it on', async (t) => {
+  // Asks for auth first, then redirects the authenticated request: curl must not replay the
+  // Authorization header to the other host, and git's helper is not asked for it.
+  const authThenRedirect = await listen((req, res) => {
+    req.resume();
+    if (req.headers.authorization === undefined) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="origin"' });
+      res.end();
+      return;
+    }
+    res.writeHead(302, { Location: `http://127.0.0.1:${target.port}${req.url ?? '/'}` });
+    res.end();
+  });
+  seen.length = 0;
+  const host = `127.0.0.1:${authThenRedirect.port}`;
+  const driver = createGitDriver(options(`http://${host}/pkg.git`, [host]));
+  await t.rejects(driver.listRemote());
+  t.ok(seen.length > 0, 'git followed the redirect');
+  t.notOk(sentPassword(), 'the other host received no password');
+});
+
 t.test('hg: the [auth] entry matches the package URL host only, so a redirect gets nothing', async (t) => {
   seen.length = 0;
   const driver = createHgDriver(options(`http://${originHost}/repo`, [originHost, targetHost]));
