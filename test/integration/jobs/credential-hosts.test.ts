@@ -8,6 +8,9 @@ import { startGitHttpServer } from '../../helpers/git-http-server.js';
 import { makeTempDir, removeDir } from '../../helpers/git-repo.js';
 import { startPackyard } from '../../helpers/packyard.js';
 import { buildPackageFixture } from '../vcs/fixtures/package-repo.js';
+import { updatePackage } from '../../../src/jobs/update-package.js';
+import type { Forge } from '../../../src/forges/types.js';
+import type { ForgeFactory } from '../../../src/sync/forges.js';
 
 const PASSWORD = 'bound-SECRET-pw';
 
@@ -106,4 +109,30 @@ t.test('an upgrade binds credentials without hosts once to the hosts of the pack
   const update = await after.cli(['package', 'update', '--org', 'acme', 'acme/widget', '--force']);
   t.equal(update.code, 0, 'updates keep working after the upgrade');
   t.equal(after.deps.sqlite.prepare(`SELECT COUNT(*) AS n FROM audit_log WHERE action = 'credential.hosts'`).get() && (after.deps.sqlite.prepare(`SELECT COUNT(*) AS n FROM audit_log WHERE action = 'credential.hosts'`).get() as { n: number }).n, 1, 'the CLI start-up did not bind it again');
+});
+
+t.test("an integration's token goes only to the integration's own hosts", async (t) => {
+  const root = await makeTempDir('pky-cred-forge-');
+  t.teardown(() => removeDir(root));
+  await buildPackageFixture(root, 'widget.git');
+  const elsewhere = await startGitHttpServer({ root: join(root, 'served'), username: 'x-access-token', password: 'forge-TOKEN-1' });
+  t.teardown(() => elsewhere.close());
+  const stubForge: ForgeFactory = (integration) => ({
+    type: 'github',
+    integrationId: integration.id,
+    codeCredential: async () => ({ username: 'x-access-token', password: 'forge-TOKEN-1' }),
+  }) as unknown as Forge;
+  const yaml = ['integrations:', '  - id: ghe', '    type: github', '    url: "https://github.example"', '    token: "unused"'].join('\n');
+  const pky = await startPackyard(t, { listen: false, yaml, forgeFactory: stubForge });
+  t.equal((await pky.cli(['org', 'create', 'acme'])).code, 0);
+  const org = pky.deps.sqlite.prepare(`SELECT id FROM organizations WHERE name = 'acme'`).get() as { id: number };
+  // A clone URL on another host than the integration's (as a forge listing could carry).
+  const pkg = pky.deps.sqlite.prepare(
+    `INSERT INTO packages (org_id, url, vcs_type, integration, status, created_at) VALUES (?, ?, 'git', 'ghe', 'new', ?) RETURNING id`,
+  ).get(org.id, elsewhere.url('widget.git'), Date.now()) as { id: number };
+  await t.rejects(updatePackage(pky.deps, pkg.id), {
+    code: 'CREDENTIAL_HOST_MISMATCH',
+    message: `The clone URL's host 127.0.0.1:${elsewhere.port} is not a host of integration "ghe" (github.example), so its token is not sent there. Set the integration's url or api_url to the forge's host.`,
+  });
+  t.equal(elsewhere.requests.length, 0, 'nothing reached the other host');
 });
