@@ -13,6 +13,7 @@ import { AccessReader } from './services/access.js';
 import { ChangeTracker } from './services/change-tracker.js';
 import { ComposerReader } from './services/composer-reader.js';
 import { ensureConfigOrgs } from './services/orgs.js';
+import { bindUnboundCredentials } from './services/credential-binding.js';
 import { defaultDrivers, type DriverFactory } from './vcs/registry.js';
 import { NetworkGuard } from './vcs/network-guard.js';
 import type { VcsType } from './vcs/types.js';
@@ -136,6 +137,9 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   // This process's own tmp subdirectory (what dead processes left there is removed first).
   const scratch = openProcessScratch(base.tmp);
   const paths: Paths = { ...base, tmp: scratch.dir };
+  // Credentials from before migration 0007 have no hosts: bound once to their packages' hosts.
+  const bound = bindUnboundCredentials(db);
+  if (bound > 0) log.info({ credentials: bound }, 'bound existing credentials to the hosts of their packages');
   ensureConfigOrgs(db, config.organizations);
 
   const box = createSecretBox(loadOrCreateSecretKey(config.secret_key, paths.secretKey));

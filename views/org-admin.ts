@@ -44,7 +44,8 @@ export interface UnaddedRepoView {
 export interface NewPackageView {
   org: string;
   links: OrgLinks;
-  credentials: readonly { name: string; type: string }[];
+  /** The organization's credentials with their bound hosts; null for members (attaching one is an owner's action). */
+  credentials: readonly { name: string; type: string; hosts: readonly string[] }[] | null;
   vcsTypes: readonly string[];
   form: { url: string; type: string; credential: string };
   error?: string | undefined;
@@ -110,11 +111,11 @@ export function addByUrlFragment(ctx: ViewContext, v: NewPackageView): Html {
   <form method="post" action="${action}" hx-post="${action}" hx-target="#add-by-url" hx-swap="outerHTML" class="grid">
     ${csrfField(ctx)}
     <label>VCS URL <input name="url" required value="${v.form.url}" placeholder="https://git.example/team/repo.git"></label>
-    <label>Type <select name="type">${v.vcsTypes.map((t) => html`<option value="${t}"${v.form.type === t ? ' selected' : ''}>${t}</option>`)}</select></label>
-    <label>Credential <select name="credential">
+    <label>Type <select name="type"><option value=""${v.form.type === '' ? ' selected' : ''}>from the URL (svn:// is svn, else git)</option>${v.vcsTypes.map((t) => html`<option value="${t}"${v.form.type === t ? ' selected' : ''}>${t}</option>`)}</select></label>
+    ${v.credentials === null ? '' : html`<label>Credential <select name="credential">
       <option value=""${v.form.credential === '' ? ' selected' : ''}>none</option>
-      ${v.credentials.map((c) => html`<option value="${c.name}"${v.form.credential === c.name ? ' selected' : ''}>${c.name} (${c.type})</option>`)}
-    </select></label>
+      ${v.credentials.map((c) => html`<option value="${c.name}"${v.form.credential === c.name ? ' selected' : ''}>${c.name} (${c.type}; ${c.hosts.length === 0 ? 'not bound to a host yet: bound to this URL\'s host' : `sent to ${c.hosts.join(', ')} only`})</option>`)}
+    </select></label>`}
     <button type="submit">Add and import</button>
   </form>
 </div>`;

@@ -38,14 +38,14 @@ export function registerPackage(program: Command): void {
     .command('add [url]')
     .description('add a repository as a package and import it (waits); --repo OWNER/NAME for a synced forge repository')
     .requiredOption('--org <org>', 'the organization')
-    .option('--type <type>', 'git, hg or svn', 'git')
-    .option('--credential <name>', 'stored credential to reach the repository')
+    .option('--type <type>', 'git, hg or svn (default: svn for svn:// and svn+ssh:// URLs, else git)')
+    .option('--credential <name>', 'stored credential to reach the repository (bound to the URL\'s host if it has no hosts yet)')
     .option('--repo <owner/name>', "a repository of the organization's forge (synced organizations): cloned with the integration's credential")
     .option('--trunk-path <path>', 'svn: the trunk directory (default trunk; "false": none)')
     .option('--branches-path <path>', 'svn: the branches directory (default branches; "false": none)')
     .option('--tags-path <path>', 'svn: the tags directory (default tags; "false": none)')
     .option('--package-path <path>', 'svn: the package\'s sub-directory inside trunk, each branch and each tag')
-    .action(async (url: string | undefined, opts: { org: string; type: string; credential?: string; repo?: string; trunkPath?: string; branchesPath?: string; tagsPath?: string; packagePath?: string }) => {
+    .action(async (url: string | undefined, opts: { org: string; type?: string; credential?: string; repo?: string; trunkPath?: string; branchesPath?: string; tagsPath?: string; packagePath?: string }) => {
       try {
         if ((url === undefined) === (opts.repo === undefined)) throw new Error('give a repository URL or --repo OWNER/NAME (not both)');
         if (opts.repo !== undefined) {
@@ -62,7 +62,7 @@ export function registerPackage(program: Command): void {
           return;
         }
         if (url === undefined) return;
-        if (!(VCS_TYPES as readonly string[]).includes(opts.type)) throw new Error(`--type must be git, hg or svn (got "${opts.type}")`);
+        if (opts.type !== undefined && !(VCS_TYPES as readonly string[]).includes(opts.type)) throw new Error(`--type must be git, hg or svn (got "${opts.type}")`);
         const ok = await withDeps(program.opts<GlobalOptions>(), async (deps) => {
           const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: [...deps.drivers.keys()] };
           const vcsOptions: Record<string, string | false> = {};
@@ -72,7 +72,7 @@ export function registerPackage(program: Command): void {
           for (const [k, v] of layout) if (v !== undefined) vcsOptions[k] = v === 'false' ? false : v;
           checkRepositoryUrl(url, policy);
           await deps.network.check(url, { unresolved: 'allow' });
-          const added = addPackage(deps.db, deps.queue, policy, { org: opts.org, url, type: opts.type as VcsType, credential: opts.credential, vcsOptions }, actor());
+          const added = addPackage(deps.db, deps.queue, policy, { org: opts.org, url, type: opts.type as VcsType | undefined, credential: opts.credential, vcsOptions }, actor());
           const job = await waitFor(deps, added.job);
           const out = describeOutcome(url, job);
           process.stdout.write(`${out.line}\n`);

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   CREDENTIAL_NOT_FOUND: 404,
   CREDENTIAL_EXISTS: 409,
   CREDENTIAL_INVALID: 400,
+  /** A package's URL host is not among its credential's bound hosts: the secret is not sent. */
+  CREDENTIAL_HOST_MISMATCH: 409,
   TOKEN_INVALID: 400,
   URL_NOT_ALLOWED: 400,
   VCS_URL_DENIED: 400,

@@ -8,6 +8,7 @@ export const ACTIONS = [
   'package:update', // trigger an update
   'package:manage', // add, remove, change a package
   'package:diagnose', // see the detail of a connection error (owners and admins; never tokens)
+  'package:credential', // attach or change a package's credential (where its secret is sent): owners only
   'token:create',
   'token:manage', // list and revoke the organization's tokens: its CI tokens and user tokens narrowed to it
   'member:remove', // remove a member (unsynced organizations only: a synced one takes members from its forge)
@@ -78,6 +79,11 @@ export function can(p: Principal, action: Action, r: Resource): boolean {
     case 'package:update':
       if (p.kind === 'token' && p.scope !== 'update') return false;
       return readsPackage;
+    case 'package:credential':
+      // Members of an unsynced org add packages, but a credential's secret goes where the URL
+      // points: choosing that stays with those who manage the credentials.
+      if (p.kind === 'token') return false;
+      return p.isAdmin || org.role === 'owner';
     case 'org:manage':
     case 'package:manage':
       if (p.kind === 'token') return false;

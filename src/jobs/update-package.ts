@@ -17,6 +17,8 @@ import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type RemoteState, type SvnLay
 import { sshHostOf } from '../vcs/url.js';
 import { guardDriver } from '../vcs/network-guard.js';
 import { READS_FROM_REMOTE } from '../vcs/registry.js';
+import { hostIsBound, hostMismatch, urlHost } from '../vcs/credential-hosts.js';
+import { orgNameOf } from '../services/packages.js';
 import { ensureHostKey, knownHostsFor } from '../services/host-keys.js';
 import { JobDeferred, JobError, type JobHandler } from './runner.js';
 import { BUILD_DIST, PRIORITY, UPDATE_PACKAGE } from './job-types.js';
@@ -69,9 +71,10 @@ function svnLayout(options: Record<string, string | false> | null): SvnLayout | 
 }
 
 /**
- * The credential a package's repository is reached with: its stored credential, or for packages
- * a forge sync added, the integration's code credential (a GitHub App's installation token is
- * refreshed by the forge before it expires).
+ * The credential a package's repository is reached with, and the hosts it is bound to: its stored
+ * credential, or for packages a forge sync added, the integration's code credential (a GitHub
+ * App's installation token is refreshed by the forge before it expires), bound to the
+ * integration's own hosts (`url`, `api_url`).
  */
 async function credentialFor(deps: Deps, pkg: { orgId: number; credentialId: number | null; integration: string | null }) {
   if (pkg.credentialId !== null) return loadVcsCredential(deps.db, deps.box, pkg.credentialId);
@@ -79,12 +82,15 @@ async function credentialFor(deps: Deps, pkg: { orgId: number; credentialId: num
   const org = deps.db.select({ source: organizations.syncSource }).from(organizations).where(eq(organizations.id, pkg.orgId)).get();
   const forge = deps.forges.get(pkg.integration);
   const code = await forge.codeCredential(org?.source ?? '');
-  const caFile = deps.forges.config(pkg.integration).ca_file;
+  const integration = deps.forges.config(pkg.integration);
+  const caFile = integration.ca_file;
   const ca = caFile === undefined ? null : readFileSync(caFile, 'utf8');
+  const hosts = [integration.url, integration.api_url].map((u) => (u === undefined ? undefined : urlHost(u)?.normal)).filter((h): h is string => h !== undefined);
   return {
     name: `integration ${pkg.integration}`,
     credential: { type: 'http-basic', username: code.username, password: code.password } as VcsCredential,
     caPem: ca,
+    hosts: [...new Set(hosts)],
   };
 }
 
@@ -95,12 +101,26 @@ export async function driverFor(deps: Deps, packageId: number, signal?: AbortSig
   const factory = deps.drivers.get(pkg.vcsType);
   if (!factory) throw new AppError('VCS_ERROR', `no driver for ${pkg.vcsType} repositories`);
   const loaded = await credentialFor(deps, pkg);
+  const target = urlHost(pkg.url);
+  if (loaded !== undefined && target !== null && !hostIsBound(target, loaded.hosts)) {
+    // Checked here too for the message: it names the organization (or the integration) in the fix.
+    if (pkg.credentialId === null && pkg.integration !== null) {
+      throw new AppError(
+        'CREDENTIAL_HOST_MISMATCH',
+        `The clone URL's host ${target.normal} is not a host of integration "${pkg.integration}" (${loaded.hosts.join(', ') || 'none'}), so its token is not sent there. ` +
+          "Set the integration's url or api_url to the forge's host.",
+        { integration: pkg.integration, host: target.normal, hosts: loaded.hosts },
+      );
+    }
+    throw hostMismatch(loaded.name, target, loaded.hosts, orgNameOf(deps.db, pkg.orgId));
+  }
   const ssh = sshHostOf(pkg.url);
   const driver = factory({
     url: pkg.url,
     mirrorDir: mirrorDir(deps, pkg.id, pkg.vcsType),
     credential: loaded?.credential,
     credentialName: loaded?.name,
+    credentialHosts: loaded?.hosts,
     tmpDir: deps.paths.tmp,
     timeoutMs: deps.config.vcs.timeout_seconds * 1000,
     connectTimeoutMs: deps.config.vcs.connect_timeout_seconds * 1000,
@@ -146,7 +166,7 @@ function recordFailure(deps: Deps, packageId: number, e: unknown): void {
     .run();
 }
 
-const PERMANENT_VCS_ERRORS = new Set(['VCS_AUTH_FAILED', 'VCS_NOT_FOUND', 'VCS_HOST_KEY', 'URL_NOT_ALLOWED', 'VCS_URL_DENIED', 'CREDENTIAL_NOT_FOUND']);
+const PERMANENT_VCS_ERRORS = new Set(['VCS_AUTH_FAILED', 'VCS_NOT_FOUND', 'VCS_HOST_KEY', 'URL_NOT_ALLOWED', 'VCS_URL_DENIED', 'CREDENTIAL_NOT_FOUND', 'CREDENTIAL_HOST_MISMATCH']);
 
 export async function updatePackage(deps: Deps, packageId: number, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<UpdateSummary> {
   return deps.locks.run(`repo:${packageId}`, async () => {

@@ -10,6 +10,7 @@ import { AppError } from '../domain/errors.js';
 import type { VcsCredential } from '../vcs/types.js';
 import type { SecretBox } from './secrets.js';
 import { getOrg } from './orgs.js';
+import { normalizeHostList } from '../vcs/credential-hosts.js';
 
 export const CREDENTIAL_TYPES = ['http-basic', 'ssh-key', 'token'] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
@@ -114,10 +115,12 @@ export function addCredential(
   name: string,
   input: CredentialInput,
   actor: string,
-  extra: { caPem?: string | undefined } = {},
-): { id: number; info: Record<string, string> } {
+  extra: { caPem?: string | undefined; hosts?: readonly string[] | undefined } = {},
+): { id: number; info: Record<string, string>; hosts: string[] } {
   if (!NAME_RE.test(name)) throw new AppError('BAD_REQUEST', `credential name "${name}" must be letters, digits, dots, dashes or underscores`);
   const info = credentialInfo(input, extra.caPem);
+  // Empty: bound to the host of the first package an owner attaches it to (credential-binding.ts).
+  const hosts = normalizeHostList(extra.hosts ?? []);
   return db.transaction((tx) => {
     const org = getOrg(tx, orgName);
     const exists = tx.select({ id: credentials.id }).from(credentials).where(and(eq(credentials.orgId, org.id), eq(credentials.name, name))).get();
@@ -126,53 +129,58 @@ export function addCredential(
     const secret = box.seal(JSON.stringify(input), purpose(org.id, name));
     const row = tx
       .insert(credentials)
-      .values({ orgId: org.id, name, type: input.type, secret, info, caPem: extra.caPem ?? null, createdAt: now, updatedAt: now })
+      .values({ orgId: org.id, name, type: input.type, secret, info, caPem: extra.caPem ?? null, hosts, createdAt: now, updatedAt: now })
       .returning({ id: credentials.id })
       .get();
-    writeAudit(tx, { orgId: org.id, actor, action: 'credential.add', target: name, details: { type: input.type, ...info } });
-    return { id: row.id, info };
+    writeAudit(tx, { orgId: org.id, actor, action: 'credential.add', target: name, details: { type: input.type, ...info, hosts } });
+    return { id: row.id, info, hosts };
   });
 }
 
 /**
  * Replaces a credential's secret (and CA) in place, e.g. a rotated password or deploy key: the
- * packages that use it keep it, and their next update uses the new secret.
+ * packages that use it keep it, and their next update uses the new secret. `hosts`, when given,
+ * replaces the hosts it is bound to; without `input` only the hosts change.
  */
 export function updateCredential(
   db: Tx,
   box: SecretBox,
   orgName: string,
   name: string,
-  input: CredentialInput,
+  input: CredentialInput | undefined,
   actor: string,
-  extra: { caPem?: string | undefined } = {},
-): { id: number; info: Record<string, string> } {
-  credentialInfo(input, extra.caPem);
+  extra: { caPem?: string | undefined; hosts?: readonly string[] | undefined } = {},
+): { id: number; info: Record<string, string>; hosts: string[] } {
+  if (input === undefined && extra.hosts === undefined) {
+    throw new AppError('BAD_REQUEST', `Nothing to update for credential "${name}": give a new secret or --host.`);
+  }
+  if (input !== undefined) credentialInfo(input, extra.caPem);
+  const newHosts = extra.hosts === undefined ? undefined : normalizeHostList(extra.hosts);
   return db.transaction((tx) => {
     const org = getOrg(tx, orgName);
     const row = tx.select().from(credentials).where(and(eq(credentials.orgId, org.id), eq(credentials.name, name))).get();
     if (!row) throw new AppError('CREDENTIAL_NOT_FOUND', `organization "${orgName}" has no credential named "${name}"`);
+    const hosts = newHosts ?? row.hosts;
+    if (input === undefined) {
+      tx.update(credentials).set({ hosts, updatedAt: Date.now() }).where(eq(credentials.id, row.id)).run();
+      writeAudit(tx, { orgId: org.id, actor, action: 'credential.hosts', target: name, details: { hosts, previous: row.hosts } });
+      return { id: row.id, info: row.info, hosts };
+    }
     if (row.type !== input.type) {
       throw new AppError('CREDENTIAL_INVALID', `credential "${name}" is of type ${row.type}; give --type ${row.type} (or add a new credential)`);
     }
     const info = credentialInfo(input, extra.caPem ?? row.caPem ?? undefined);
     const secret = box.seal(JSON.stringify(input), purpose(org.id, name));
-    tx.update(credentials).set({ secret, info, caPem: extra.caPem ?? row.caPem, updatedAt: Date.now() }).where(eq(credentials.id, row.id)).run();
-    writeAudit(tx, { orgId: org.id, actor, action: 'credential.update', target: name, details: { type: input.type, ...info } });
-    return { id: row.id, info };
+    tx.update(credentials).set({ secret, info, hosts, caPem: extra.caPem ?? row.caPem, updatedAt: Date.now() }).where(eq(credentials.id, row.id)).run();
+    writeAudit(tx, { orgId: org.id, actor, action: 'credential.update', target: name, details: { type: input.type, ...info, hosts } });
+    return { id: row.id, info, hosts };
   });
 }
 
-export function findCredentialId(db: Tx, orgId: number, name: string): number {
-  const row = db.select({ id: credentials.id }).from(credentials).where(and(eq(credentials.orgId, orgId), eq(credentials.name, name))).get();
-  if (!row) throw new AppError('CREDENTIAL_NOT_FOUND', `no credential named "${name}" in this organization (add it with: packyard credential add)`);
-  return row.id;
-}
-
 /** Decrypts a credential for a VCS driver; the result lives only in memory. */
-export function loadVcsCredential(db: Tx, box: SecretBox, id: number): { name: string; credential: VcsCredential; caPem: string | null } {
+export function loadVcsCredential(db: Tx, box: SecretBox, id: number): { name: string; credential: VcsCredential; caPem: string | null; hosts: string[] } {
   const row = db.select().from(credentials).where(eq(credentials.id, id)).get();
   if (!row) throw new AppError('CREDENTIAL_NOT_FOUND', `credential ${id} no longer exists`);
   const input = JSON.parse(box.open(row.secret, purpose(row.orgId, row.name))) as CredentialInput;
-  return { name: row.name, credential: input as VcsCredential, caPem: row.caPem };
+  return { name: row.name, credential: input as VcsCredential, caPem: row.caPem, hosts: row.hosts };
 }

@@ -8,6 +8,8 @@ import type { DeliveryTargets } from '../domain/deliveries.js';
 export interface CredentialOption {
   name: string;
   type: string;
+  /** The hosts it is bound to (empty: bound to the first package's host when attached). */
+  hosts: string[];
 }
 
 export interface UnaddedRepo {
@@ -79,7 +81,7 @@ export class OrgAdminReads {
 
   constructor(sqlite: Sqlite) {
     this.q = {
-      credentials: sqlite.prepare(`SELECT name, type FROM credentials WHERE org_id = ? ORDER BY name`),
+      credentials: sqlite.prepare(`SELECT name, type, hosts FROM credentials WHERE org_id = ? ORDER BY name`),
       unadded: sqlite.prepare(
         `SELECT full_name AS fullName, composer, archived, visibility FROM forge_repos
          WHERE org_id = ? AND package_id IS NULL AND deleted_at IS NULL ORDER BY composer = 'yes' DESC, lower(full_name)`,
@@ -143,7 +145,7 @@ export class OrgAdminReads {
   }
 
   credentials(orgId: number): CredentialOption[] {
-    return this.q.credentials.all(orgId) as CredentialOption[];
+    return (this.q.credentials.all(orgId) as { name: string; type: string; hosts: string }[]).map((c) => ({ ...c, hosts: JSON.parse(c.hosts) as string[] }));
   }
 
   unaddedRepos(orgId: number): UnaddedRepo[] {

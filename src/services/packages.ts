@@ -6,12 +6,12 @@ import type { Tx } from '../db/client.js';
 import { dists, forgeRepos, organizations, packageRefs, packages, removedDists, versions } from '../db/schema.js';
 import { writeAudit } from '../db/repos/audit.js';
 import { AppError } from '../domain/errors.js';
-import { checkRepositoryUrl } from '../vcs/url.js';
+import { checkRepositoryUrl, redactUrl } from '../vcs/url.js';
 import type { VcsType } from '../vcs/types.js';
 import type { JobQueue, JobRow } from '../jobs/queue.js';
 import { PRIORITY, UPDATE_PACKAGE } from '../jobs/job-types.js';
 import { getOrg } from './orgs.js';
-import { findCredentialId } from './credentials.js';
+import { attachCredential } from './credential-binding.js';
 
 export type PackageRow = typeof packages.$inferSelect;
 
@@ -19,6 +19,7 @@ export interface AddPackageInput {
   org: string;
   url: string;
   type?: VcsType | undefined;
+  /** A stored credential's name: callers check `package:credential` (owners) before passing one. */
   credential?: string | undefined;
   /** svn layout as composer names it: trunk-path, branches-path, tags-path (a path, or false), package-path. */
   vcsOptions?: Record<string, string | false> | undefined;
@@ -60,10 +61,24 @@ export function hashHookToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/**
+ * The repository type a URL implies when none is given: svn for svn:// and svn+ssh:// (only svn
+ * speaks them), else git. A conflicting explicit type is refused rather than left to fail later.
+ */
+export function inferVcsType(url: string, given: VcsType | undefined): VcsType {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
+  const svnOnly = scheme === 'svn' || scheme === 'svn+ssh';
+  if (given === undefined) return svnOnly ? 'svn' : 'git';
+  if (svnOnly && given !== 'svn') {
+    throw new AppError('BAD_REQUEST', `A ${scheme}:// URL is a Subversion repository, not ${given}; give the type svn (or leave it out).`, { url: redactUrl(url) });
+  }
+  return given;
+}
+
 /** Adds the package row and queues its first import; returns the row, the job and the hook secret. */
 export function addPackage(db: Tx, queue: JobQueue, policy: UrlPolicy, input: AddPackageInput, actor: string): { pkg: PackageRow; job: JobRow; hookToken: string } {
   checkRepositoryUrl(input.url, policy);
-  const type: VcsType = input.type ?? 'git';
+  const type: VcsType = inferVcsType(input.url, input.type);
   if (!policy.vcsTypes.includes(type)) {
     throw new AppError('BAD_REQUEST', `${type} repositories are not supported yet (supported: ${policy.vcsTypes.join(', ')})`);
   }
@@ -71,7 +86,7 @@ export function addPackage(db: Tx, queue: JobQueue, policy: UrlPolicy, input: Ad
   const hookToken = randomBytes(24).toString('base64url');
   const pkg = db.transaction((tx) => {
     const org = getOrg(tx, input.org);
-    const credentialId = input.credential ? findCredentialId(tx, org.id, input.credential) : null;
+    const credentialId = input.credential ? attachCredential(tx, org, input.credential, input.url, actor) : null;
     const dup = tx.select({ id: packages.id }).from(packages).where(and(eq(packages.orgId, org.id), eq(packages.url, input.url))).get();
     if (dup) throw new AppError('PACKAGE_EXISTS', `organization "${org.name}" already has a package for ${input.url}`, { url: input.url });
     const row = tx

@@ -23,9 +23,16 @@ const TOKEN_USERNAME = 'x-access-token';
 
 // Git runs a `!`-helper through the shell with the action appended ("get", "store", "erase").
 // The text names variables only; their values live in the child's environment, which other
-// users cannot read (/proc/PID/environ is private), unlike argv.
-const CREDENTIAL_HELPER =
-  '!f() { test "$1" = get || return 0; ' +
+// users cannot read (/proc/PID/environ is private), unlike argv. It answers only when the
+// `protocol` and `host` git asks about (after a redirect: the new URL's) are the package URL's
+// protocol and one of the credential's bound hosts (PACKYARD_GIT_HOSTS: every spelling git may
+// send, space-separated); for any other host it answers nothing and git sends nothing.
+export const CREDENTIAL_HELPER =
+  '!f() { test "$1" = get || return 0; p=; h=; ' +
+  'while IFS= read -r l; do case "$l" in protocol=*) p=${l#protocol=};; host=*) h=${l#host=};; "") break;; esac; done; ' +
+  'h=$(printf "%s" "$h" | tr "[:upper:]" "[:lower:]"); ' +
+  'test -n "$h" && test "$p" = "$PACKYARD_GIT_PROTOCOL" || return 0; ' +
+  'case " $PACKYARD_GIT_HOSTS " in *" $h "*) ;; *) return 0;; esac; ' +
   'printf "username=%s\\npassword=%s\\n" "$PACKYARD_GIT_USERNAME" "$PACKYARD_GIT_PASSWORD"; }; f';
 
 
@@ -46,7 +53,7 @@ export function describeCredential(credential: VcsCredential | undefined, name?:
 function credentialMismatch(credential: VcsCredential, transport: GitTransport): never {
   throw new AppError(
     'CREDENTIAL_INVALID',
-    `a credential of type ${credential.type} cannot be used with a ${transport} repository URL`,
+    `A credential of type ${credential.type} cannot be used with a ${transport} repository URL.`,
     { credentialType: credential.type, transport },
   );
 }
@@ -73,6 +80,11 @@ export async function prepareGitInvocation(options: {
   knownHosts?: string | undefined;
   /** PEM file of a CA to trust for https remotes. */
   caFile?: string | undefined;
+  /**
+   * For http(s): the URL's protocol and the `host` spellings (credential-hosts.ts gitHostSpellings)
+   * the helper answers for. Required with an http credential: no list, no answer.
+   */
+  credentialScope?: { protocol: string; hosts: readonly string[] } | undefined;
 }): Promise<GitInvocation> {
   const { transport, credential, home } = options;
   const env: Record<string, string> = {
@@ -92,8 +104,12 @@ export async function prepareGitInvocation(options: {
   };
   // An empty helper first clears any inherited helper list. core.sharedRepository=0600: what git
   // writes in a mirror is private to Packyard's user (0600 files, 0700 directories), whatever
-  // the umask of the process that runs it.
-  const configArgs: string[] = ['-c', 'credential.helper=', '-c', 'core.hooksPath=/dev/null', '-c', 'core.sharedRepository=0600'];
+  // the umask of the process that runs it. http.followRedirects=initial (git's default, pinned
+  // here): only the first request of a command follows a redirect; git then asks the helper about
+  // the new host, which answers only for bound hosts. Later requests that are redirected fail.
+  const configArgs: string[] = [
+    '-c', 'credential.helper=', '-c', 'core.hooksPath=/dev/null', '-c', 'core.sharedRepository=0600', '-c', 'http.followRedirects=initial',
+  ];
   const secrets: string[] = [];
 
   if (credential !== undefined && transport !== 'local') {
@@ -101,8 +117,14 @@ export async function prepareGitInvocation(options: {
     if (basic !== undefined) {
       if (transport !== 'http') credentialMismatch(credential, transport);
       if (/[\n\r\0]/.test(basic.username + basic.password)) {
-        throw new AppError('CREDENTIAL_INVALID', 'a user name or password contains a line break or NUL byte');
+        throw new AppError('CREDENTIAL_INVALID', 'A user name or password contains a line break or NUL byte.');
       }
+      const scope = options.credentialScope;
+      if (scope === undefined || scope.hosts.some((h) => !/^[a-z0-9_.:[\]%-]+$/.test(h))) {
+        throw new AppError('CREDENTIAL_INVALID', 'The credential has no valid list of hosts to be sent to, so it is not used.');
+      }
+      env['PACKYARD_GIT_PROTOCOL'] = scope.protocol;
+      env['PACKYARD_GIT_HOSTS'] = scope.hosts.join(' ');
       env['PACKYARD_GIT_USERNAME'] = basic.username;
       env['PACKYARD_GIT_PASSWORD'] = basic.password;
       configArgs.push('-c', `credential.helper=${CREDENTIAL_HELPER}`);

@@ -7,11 +7,13 @@ import { chmod, access, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir } f
 import { dirname, join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import { gitError } from './git-errors.js';
+import { sentence } from './vcs-errors.js';
 import { prepareGitInvocation, type GitTransport } from './git-env.js';
 import { OBJECT_ID, parseCatFileBatch, parseCatFileBatchCheck, parseCommitTimes, parseLsRemote } from './git-parse.js';
 import { runProcess } from './process.js';
 import { fileKey, type Driver, type DriverOptions, type FileRequest, type ReadLimit, type RemoteState } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
+import { credentialForUrl, gitHostSpellings, urlHost } from './credential-hosts.js';
 
 // The driver re-checks the URL as defence in depth; the configured policy (allowed protocols,
 // local paths) is enforced by the caller before a driver is built.
@@ -36,7 +38,7 @@ function transportOf(url: string): GitTransport {
 
 function assertCommit(commit: string): void {
   // Only full ids: anything else is revision syntax git would interpret (HEAD@{..}, :/text).
-  if (!OBJECT_ID.test(commit)) throw new AppError('VCS_ERROR', `"${commit.slice(0, 80)}" is not a full commit id`);
+  if (!OBJECT_ID.test(commit)) throw new AppError('VCS_ERROR', `The revision "${commit.slice(0, 80)}" is not a full commit id.`);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -52,6 +54,10 @@ async function exists(path: string): Promise<boolean> {
 export function createGitDriver(opts: DriverOptions): Driver {
   const transport = transportOf(opts.url);
   const displayUrl = redactUrl(opts.url);
+  // The credential only when the URL's host is bound to it; git's helper then answers for the bound hosts only.
+  const bound = credentialForUrl(opts);
+  const target = urlHost(opts.url);
+  const credentialScope = target === null ? undefined : { protocol: target.scheme, hosts: gitHostSpellings(target.scheme, bound.hosts) };
   const mirrorDir = opts.mirrorDir;
   // The last listing of this driver instance; syncMirror uses its default branch for HEAD.
   let lastState: RemoteState | undefined;
@@ -61,7 +67,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
     // A fresh private HOME per command: holds ssh key material and nothing of the host's.
     const home = await mkdtemp(join(opts.tmpDir, 'git-'));
     try {
-      const credential = call.remote ? opts.credential : undefined;
+      const credential = call.remote ? bound.credential : undefined;
       const invocation = await prepareGitInvocation({
         transport: call.remote ? transport : 'local',
         credential,
@@ -70,6 +76,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
         connectTimeoutMs: opts.connectTimeoutMs,
         knownHosts: opts.knownHosts,
         caFile: opts.caFile,
+        credentialScope,
       });
       // Never discover a repository (and its config) above the scratch directory.
       const env = { ...invocation.env, GIT_CEILING_DIRECTORIES: dirname(home) };
@@ -96,7 +103,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
 
   async function requireMirror(): Promise<void> {
     if (!(await exists(join(mirrorDir, 'HEAD')))) {
-      throw new AppError('VCS_ERROR', `the mirror of ${displayUrl} does not exist yet; sync it first`, { url: displayUrl });
+      throw new AppError('VCS_ERROR', `The mirror of ${displayUrl} does not exist yet; sync it first.`, { url: displayUrl });
     }
   }
 
@@ -104,7 +111,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
     if (await exists(join(mirrorDir, 'HEAD'))) return;
     if (await exists(mirrorDir)) {
       if ((await readdir(mirrorDir)).length > 0) {
-        throw new AppError('VCS_ERROR', `${mirrorDir} exists but is not a git mirror; remove it to re-create the mirror`, {
+        throw new AppError('VCS_ERROR', `The directory ${mirrorDir} exists but is not a git mirror; remove it to re-create the mirror.`, {
           url: displayUrl,
         });
       }
@@ -283,7 +290,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
       try {
         answers = parseCatFileBatch(out, asked.length);
       } catch (e) {
-        throw new AppError('VCS_ERROR', `could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`, {
+        throw new AppError('VCS_ERROR', sentence(`Could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`), {
           url: displayUrl,
         });
       }

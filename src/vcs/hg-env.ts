@@ -22,7 +22,7 @@ const TOKEN_USERNAME = 'x-access-token';
 function credentialMismatch(credential: VcsCredential, transport: HgTransport): never {
   throw new AppError(
     'CREDENTIAL_INVALID',
-    `a credential of type ${credential.type} cannot be used with a ${transport} repository URL`,
+    `A credential of type ${credential.type} cannot be used with a ${transport} repository URL.`,
     { credentialType: credential.type, transport },
   );
 }
@@ -36,7 +36,7 @@ function userAndPassword(credential: VcsCredential): { username: string; passwor
 /** hgrc values are one line with surrounding blanks trimmed: refuse what would not survive. */
 function hgrcValue(value: string, what: string): string {
   if (/[\n\r\0]/.test(value) || value.trim() !== value || value === '') {
-    throw new AppError('CREDENTIAL_INVALID', `the ${what} is empty, contains a line break or NUL byte, or starts or ends with a blank; Mercurial cannot use it`);
+    throw new AppError('CREDENTIAL_INVALID', `The ${what} is empty, contains a line break or NUL byte, or starts or ends with a blank; Mercurial cannot use it.`);
   }
   return value;
 }
@@ -47,8 +47,11 @@ function hgrcValue(value: string, what: string): string {
  */
 export async function prepareHgInvocation(options: {
   transport: HgTransport;
-  /** The URL's scheme for http transports ('http' or 'https'); scopes the [auth] entry. */
-  scheme?: string | undefined;
+  /**
+   * For http transports: `scheme://authority/` of the repository URL (the credential's bound host);
+   * the [auth] entry matches URLs under it only. Required with a credential.
+   */
+  authPrefix?: string | undefined;
   credential: VcsCredential | undefined;
   home: string;
   timeoutMs: number;
@@ -78,10 +81,12 @@ export async function prepareHgInvocation(options: {
     if (credential !== undefined) {
       const basic = userAndPassword(credential);
       if (basic === undefined) credentialMismatch(credential, transport);
+      if (options.authPrefix === undefined || !/^https?:\/\/[^\s/@]+\/$/.test(options.authPrefix)) {
+        throw new AppError('CREDENTIAL_INVALID', 'The repository URL has no host to bind the credential to, so it is not used.');
+      }
       lines.push(
         '[auth]',
-        'packyard.prefix = *',
-        `packyard.schemes = ${options.scheme ?? 'https'}`,
+        `packyard.prefix = ${options.authPrefix}`,
         `packyard.username = ${hgrcValue(basic.username, 'user name')}`,
         `packyard.password = ${hgrcValue(basic.password, 'password')}`,
       );

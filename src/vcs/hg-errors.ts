@@ -19,7 +19,7 @@ const HG: VcsErrorPatterns = {
   unreachable: /Connection refused|Could not resolve hostname|Name or service not known|No route to host|Connection timed out|Network is unreachable/i,
   skipLine: HINT,
   timeoutHint: 'check that the server is reachable and answers, or raise vcs.timeout_seconds',
-  notFoundMessage: (ctx, credential) => `repository ${ctx.url} was not found (or the credential ${credential} may not read it); check the URL`,
+  notFoundMessage: (ctx, credential) => `Repository ${ctx.url} was not found (or the credential ${credential} may not read it); check the URL.`,
 };
 
 /** Maps a failed hg run to the AppError a user should see. */

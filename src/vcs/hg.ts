@@ -13,6 +13,7 @@ import { encodeRunCommand, NODE_ID, parseCommandServerOutput, parseHgDates, pars
 import { runProcess } from './process.js';
 import { fileKey, type Driver, type DriverOptions, type FileRequest, type ReadLimit, type RemoteState } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
+import { credentialForUrl, urlHost } from './credential-hosts.js';
 
 const HG_PROTOCOLS = ['https', 'http', 'ssh'] as const;
 
@@ -29,12 +30,12 @@ function transportOf(url: string): { transport: HgTransport; scheme?: string } {
   // hg knows ssh://, http(s):// and local paths only; git's scp-like form would be a relative path
   // to hg, and aliases such as git+ssh:// mean nothing to it.
   if (scheme !== undefined && !['http', 'https', 'ssh', 'file'].includes(scheme)) {
-    throw new AppError('URL_NOT_ALLOWED', `repository URL "${redactUrl(url)}" is not allowed: protocol "${scheme}" is not supported for hg`, {
+    throw new AppError('URL_NOT_ALLOWED', `Repository URL "${redactUrl(url)}" is not allowed: protocol "${scheme}" is not supported for hg.`, {
       url: redactUrl(url),
     });
   }
   if (scheme === undefined && !url.startsWith('/')) {
-    throw new AppError('URL_NOT_ALLOWED', `repository URL "${redactUrl(url)}" is not allowed: hg needs an ssh://, http(s):// URL or an absolute path`, {
+    throw new AppError('URL_NOT_ALLOWED', `Repository URL "${redactUrl(url)}" is not allowed: hg needs an ssh:// or http(s):// URL or an absolute path.`, {
       url: redactUrl(url),
     });
   }
@@ -46,7 +47,7 @@ function transportOf(url: string): { transport: HgTransport; scheme?: string } {
 
 function assertNode(commit: string): void {
   // Only full nodes: anything else is revset syntax hg would interpret.
-  if (!NODE_ID.test(commit)) throw new AppError('VCS_ERROR', `"${commit.slice(0, 80)}" is not a full hg changeset id`);
+  if (!NODE_ID.test(commit)) throw new AppError('VCS_ERROR', `The revision "${commit.slice(0, 80)}" is not a full hg changeset id.`);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -72,13 +73,18 @@ interface HgCall {
 export function createHgDriver(opts: DriverOptions): Driver {
   const { transport, scheme } = transportOf(opts.url);
   const displayUrl = redactUrl(opts.url);
+  // The credential only when the URL's host is bound to it; hg's [auth] entry then matches that
+  // scheme://host[:port]/ only, so a redirect elsewhere finds no password.
+  const { credential } = credentialForUrl(opts);
+  const target = urlHost(opts.url);
+  const authPrefix = target === null || scheme === undefined ? undefined : `${scheme}://${target.authority}/`;
   const mirrorDir = opts.mirrorDir;
   // Set when this instance has pulled: the mirror then holds everything listRemote reported.
   let pulled = false;
   const errorContext = (operation: string, remote: boolean, secrets: string[]): HgErrorContext => ({
     operation,
     url: displayUrl,
-    credential: remote ? opts.credential : undefined,
+    credential: remote ? credential : undefined,
     credentialName: opts.credentialName,
     secrets,
     timeoutMs: opts.timeoutMs,
@@ -92,8 +98,8 @@ export function createHgDriver(opts: DriverOptions): Driver {
       const remote = call.remote && transport !== 'local';
       const invocation = await prepareHgInvocation({
         transport: remote ? transport : 'local',
-        scheme,
-        credential: remote ? opts.credential : undefined,
+        authPrefix,
+        credential: remote ? credential : undefined,
         home,
         timeoutMs: opts.timeoutMs,
         connectTimeoutMs: opts.connectTimeoutMs,
@@ -128,7 +134,7 @@ export function createHgDriver(opts: DriverOptions): Driver {
     });
     const answers = parseCommandServerOutput(stdout);
     if (answers.length !== commands.length) {
-      throw new AppError('VCS_ERROR', `hg ${operation} on the mirror of ${displayUrl} answered ${answers.length} of ${commands.length} commands`, {
+      throw new AppError('VCS_ERROR', `The command hg ${operation} on the mirror of ${displayUrl} answered ${answers.length} of ${commands.length} commands.`, {
         url: displayUrl,
       });
     }
@@ -163,7 +169,7 @@ export function createHgDriver(opts: DriverOptions): Driver {
 
   async function requireMirror(): Promise<void> {
     if (!(await hasMirror())) {
-      throw new AppError('VCS_ERROR', `the mirror of ${displayUrl} does not exist yet; sync it first`, { url: displayUrl });
+      throw new AppError('VCS_ERROR', `The mirror of ${displayUrl} does not exist yet; sync it first.`, { url: displayUrl });
     }
   }
 
@@ -171,7 +177,7 @@ export function createHgDriver(opts: DriverOptions): Driver {
   async function cloneMirror(): Promise<void> {
     if (await exists(mirrorDir)) {
       if ((await readdir(mirrorDir)).length > 0) {
-        throw new AppError('VCS_ERROR', `${mirrorDir} exists but is not an hg mirror; remove it to re-create the mirror`, { url: displayUrl });
+        throw new AppError('VCS_ERROR', `The directory ${mirrorDir} exists but is not an hg mirror; remove it to re-create the mirror.`, { url: displayUrl });
       }
       await rmdir(mirrorDir);
     }

@@ -25,7 +25,7 @@ const TOKEN_USERNAME = 'x-access-token';
 function mismatch(credential: VcsCredential, transport: SvnTransport): never {
   throw new AppError(
     'CREDENTIAL_INVALID',
-    `a credential of type ${credential.type} cannot be used with a ${transport} repository URL`,
+    `A credential of type ${credential.type} cannot be used with a ${transport} repository URL.`,
     { credentialType: credential.type, transport },
   );
 }
@@ -73,7 +73,7 @@ export async function prepareSvnInvocation(options: {
       const username = credential.type === 'http-basic' ? credential.username : (credential.username ?? TOKEN_USERNAME);
       const password = credential.type === 'http-basic' ? credential.password : credential.token;
       if (/[\n\r\0]/.test(username + password)) {
-        throw new AppError('CREDENTIAL_INVALID', 'a user name or password contains a line break or NUL byte');
+        throw new AppError('CREDENTIAL_INVALID', 'A user name or password contains a line break or NUL byte.');
       }
       // The password goes through a pipe, never argv, a URL or a file.
       globalArgs.push('--username', username, '--password-from-stdin');

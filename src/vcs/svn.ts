@@ -30,6 +30,7 @@ import {
 } from './svn-parse.js';
 import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type DriverOptions, type FileRequest, type ReadLimit, type RemoteRef } from './types.js';
 import { checkRepositoryUrl, redactUrl } from './url.js';
+import { credentialForUrl } from './credential-hosts.js';
 import { zipDirectory } from './zip.js';
 
 const SVN_PROTOCOLS = ['https', 'http', 'svn', 'ssh'] as const;
@@ -59,7 +60,7 @@ function transportAndUrl(url: string): { transport: SvnTransport; url: string } 
   if (checked.protocol === 'https' || checked.protocol === 'http') return { transport: 'http', url };
   if (checked.protocol === 'svn') return { transport: 'svn', url };
   if (checked.protocol === 'svn+ssh') return { transport: 'svn+ssh', url };
-  throw new AppError('URL_NOT_ALLOWED', `repository URL "${redactUrl(url)}" is not an svn URL (svn://, svn+ssh://, http(s)://, file://)`, {
+  throw new AppError('URL_NOT_ALLOWED', `Repository URL "${redactUrl(url)}" is not an svn URL (svn://, svn+ssh://, http(s)://, file://).`, {
     url: redactUrl(url),
   });
 }
@@ -84,6 +85,8 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
 /** Builds the svn driver for one repository. Throws URL_NOT_ALLOWED for unsafe URLs. */
 export function createSvnDriver(opts: DriverOptions): Driver {
   const { transport, url } = transportAndUrl(opts.url);
+  // The password (stdin) or key only when the URL's host is bound to the credential.
+  const { credential } = credentialForUrl(opts);
   const layout = opts.svn ?? DEFAULT_SVN_LAYOUT;
   const baseUrl = svnBaseUrl(url, layout);
   const displayUrl = redactUrl(opts.url);
@@ -98,7 +101,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
     try {
       const inv = await prepareSvnInvocation({
         transport,
-        credential: opts.credential,
+        credential,
         home,
         timeoutMs: opts.timeoutMs,
         connectTimeoutMs: opts.connectTimeoutMs,
@@ -117,7 +120,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
       throw svnError(result, {
         operation: call.operation,
         url: displayUrl,
-        credential: opts.credential,
+        credential,
         credentialName: opts.credentialName,
         secrets: inv.secrets,
         timeoutMs: opts.timeoutMs,
@@ -136,7 +139,7 @@ export function createSvnDriver(opts: DriverOptions): Driver {
 
   function identifier(commit: string): { path: string; revision: number } {
     const parsed = parseSvnIdentifier(commit);
-    if (parsed === null) throw new AppError('VCS_ERROR', `"${commit.slice(0, 120)}" is not an svn identifier (/PATH/@REVISION)`);
+    if (parsed === null) throw new AppError('VCS_ERROR', `The revision "${commit.slice(0, 120)}" is not an svn identifier (/PATH/@REVISION).`);
     return parsed;
   }
 
@@ -202,14 +205,14 @@ export function createSvnDriver(opts: DriverOptions): Driver {
         const names = (missing.length > 0 ? missing : parts).map((p) => `${p.what} "${trimSlashes(p.path) || '/'}"`).join(', ');
         throw new AppError(
           'VCS_NOT_FOUND',
-          `repository ${displayUrl}: the ${names} does not exist (composer needs every configured part); ` +
-            'fix the URL or the trunk/branches/tags paths of the package (false turns a part off)',
+          `In repository ${displayUrl}, the ${names} does not exist (composer needs every configured part); ` +
+            'fix the URL or the trunk/branches/tags paths of the package (false turns a part off).',
           { url: displayUrl },
         );
       }
       const [trunk] = info;
       if (trunk === undefined || !Number.isSafeInteger(trunk.revision)) {
-        throw new AppError('VCS_ERROR', `svn info gave no revision for ${displayUrl}`, { url: displayUrl });
+        throw new AppError('VCS_ERROR', `The command svn info gave no revision for ${displayUrl}.`, { url: displayUrl });
       }
       const head = trunk.revision;
       const listed = parts.slice(1);

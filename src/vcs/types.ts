@@ -55,6 +55,12 @@ export interface DriverOptions {
   credential?: VcsCredential | undefined;
   /** The stored credential's name, for error messages ("credential deploy-key (ssh-key)"). */
   credentialName?: string | undefined;
+  /**
+   * The hosts the credential is bound to (credential-hosts.ts normal form). The driver refuses
+   * (CREDENTIAL_HOST_MISMATCH) a URL whose host is not among them, and git's helper answers only
+   * for them after a redirect. Absent: the URL's own host only.
+   */
+  credentialHosts?: readonly string[] | undefined;
   /** Scratch directory for short-lived files (ssh key material); removed after each command. */
   tmpDir: string;
   /** Per-command timeout in milliseconds. */

@@ -36,9 +36,26 @@ const ENCODED_CONTROL = /%(?:[01][0-9A-Fa-f]|7[Ff])/;
 const SCP_LIKE = /^(?:([^@/:]+)@)?(\[[^\]/]+\]|[^@/:[\]]+):(.*)$/s;
 
 function refuse(url: string, why: string): never {
-  throw new AppError('URL_NOT_ALLOWED', `repository URL "${redactUrl(url)}" is not allowed: ${why}`, {
-    url: redactUrl(url),
+  const shown = withoutQuery(redactUrl(url));
+  throw new AppError('URL_NOT_ALLOWED', `Repository URL "${shown}" is not allowed: ${why}.`, {
+    url: shown,
   });
+}
+
+/** Refuses a URL with a query or fragment without echoing it: the part may hold a secret. */
+function refuseSecretPart(url: string, what: string, marker: string): never {
+  const shown = `${withoutQuery(redactUrl(url))}${marker}…`;
+  throw new AppError(
+    'URL_NOT_ALLOWED',
+    `Repository URL "${shown}" is not allowed: package URLs may not carry ${what}: secrets in URLs are stored and published; ` +
+      'use a credential (packyard credential add) instead.',
+    { url: shown },
+  );
+}
+
+/** A scheme URL without its query and fragment (never shown: they may hold a token). */
+function withoutQuery(url: string): string {
+  return SCHEME_URL.test(url) ? url.replace(/[?#].*$/s, '') : url;
 }
 
 function checkProtocol(url: string, protocol: string, policy: UrlPolicy): void {
@@ -73,6 +90,9 @@ function checkSchemeUrl(url: string, scheme: string, policy: UrlPolicy): Checked
     refuse(url, 'it is not a valid URL');
   }
   if (parsed.hostname === '') refuse(url, 'it has no host');
+  // Tokens in query strings (?access_token=…) would be stored, shown and published as source.url.
+  if (parsed.search !== '' || url.includes('?')) refuseSecretPart(url, 'a query string (?access_token=…)', '?');
+  if (parsed.hash !== '' || url.includes('#')) refuseSecretPart(url, 'a fragment (#…)', '#');
   if (parsed.hostname.startsWith('-')) refuse(url, 'the host must not start with "-"');
   if (parsed.password !== '') {
     refuse(url, 'it contains a password; store it as a credential instead');

@@ -4,7 +4,7 @@
 // patterns (git-errors.ts, hg-errors.ts, svn-errors.ts); the host-key ones come from ssh and are
 // the same for all three.
 
-import { AppError } from '../domain/errors.js';
+import { AppError, type ErrorCode } from '../domain/errors.js';
 import { describeCredential, scrubSecrets } from './git-env.js';
 import type { VcsCredential } from './types.js';
 import { redactUrlsInText } from './url.js';
@@ -43,51 +43,65 @@ export interface VcsErrorPatterns {
 const HOST_KEY_CHANGED = /REMOTE HOST IDENTIFICATION HAS CHANGED/;
 const HOST_KEY_UNKNOWN = /No \S+ host key is known for|Host key verification failed/;
 
-/** The last meaningful stderr line, cleaned for display. */
-export function lastStderrLine(stderr: string, secrets: readonly string[], skip?: RegExp): string {
+// Lines that carry the error itself, in git's, hg's, svn's and ssh's words; the lines after them
+// are often advice fragments ("and the repository exists.").
+const ERROR_LINE = /^(?:fatal|error|abort|ssh|svn: E\d+)\b.*:/i;
+
+/**
+ * The stderr line that says what went wrong, cleaned for display: the last line matching
+ * `prefer` (the pattern that classified the failure), else the last fatal:/error:/abort:/svn: E
+ * line, else the last line.
+ */
+export function lastStderrLine(stderr: string, secrets: readonly string[], skip?: RegExp, prefer?: RegExp): string {
   const lines = stderr
     .split(/\r?\n|\r/)
     .map((l) => l.trim())
     .filter((l) => l !== '' && !(skip?.test(l) ?? false));
-  const last = lines[lines.length - 1] ?? '(no output)';
-  return scrubSecrets(redactUrlsInText(last), secrets).slice(0, 500);
+  const lastOf = (re: RegExp | undefined): string | undefined => (re === undefined ? undefined : lines.filter((l) => re.test(l)).pop());
+  const chosen = lastOf(prefer) ?? lastOf(ERROR_LINE) ?? lines[lines.length - 1] ?? '(no output)';
+  return scrubSecrets(redactUrlsInText(chosen), secrets).slice(0, 500);
 }
 
-/** Maps a failed run to the AppError a user should see. */
+/** Makes a message one sentence: a capital first letter and a full stop (stderr lines often lack it). */
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** Maps a failed run to the AppError a user should see; every message is one or more sentences. */
 export function vcsError(result: VcsFailure, ctx: VcsErrorContext, p: VcsErrorPatterns): AppError {
   const details = { url: ctx.url, operation: ctx.operation };
   const command = `${p.tool} ${ctx.operation}`;
+  const error = (code: ErrorCode, message: string): AppError => new AppError(code, sentence(message), details);
   if (result.outcome === 'spawn-failed') {
-    return new AppError('VCS_ERROR', `could not run ${command} for ${ctx.url}: ${result.error.message}`, details);
+    return error('VCS_ERROR', `Could not run ${command} for ${ctx.url}: ${result.error.message}`);
   }
   if (result.outcome === 'timeout') {
-    return new AppError('VCS_TIMEOUT', `${command} for ${ctx.url} did not finish within ${ctx.timeoutMs} ms and was stopped; ${p.timeoutHint}`, details);
+    return error('VCS_TIMEOUT', `The command ${command} for ${ctx.url} did not finish within ${ctx.timeoutMs} ms and was stopped; ${p.timeoutHint}`);
   }
   const stderr = result.stderr;
-  const last = () => lastStderrLine(stderr, ctx.secrets, p.skipLine);
+  const last = (prefer?: RegExp) => lastStderrLine(stderr, ctx.secrets, p.skipLine, prefer);
   const credential = describeCredential(ctx.credential, ctx.credentialName);
   if (HOST_KEY_CHANGED.test(stderr)) {
-    return new AppError(
+    return error(
       'VCS_HOST_KEY',
-      `host key verification failed for ${ctx.url}: the server's host key does not match the pinned one; ` +
+      `Host key verification failed for ${ctx.url}: the server's host key does not match the pinned one; ` +
         "if the server's key really changed, check the new fingerprint with the server's admin and pin it " +
         '(packyard host-key scan HOST:PORT --pin, or host-key add with known_hosts lines)',
-      details,
     );
   }
   if (HOST_KEY_UNKNOWN.test(stderr)) {
-    return new AppError(
+    return error(
       'VCS_HOST_KEY',
-      `host key verification failed for ${ctx.url}: the server's host key is unknown; ` +
+      `Host key verification failed for ${ctx.url}: the server's host key is unknown; ` +
         'pin it with packyard host-key add (known_hosts lines such as ssh-keyscan prints) or host-key scan HOST:PORT --pin',
-      details,
     );
   }
   if (p.tls.test(stderr)) {
-    return new AppError(
+    return error(
       'VCS_TLS',
-      `the TLS certificate of ${ctx.url} is not trusted (${last()}); give the credential the CA that signed it (packyard credential add … --ca-file FILE)`,
-      details,
+      `The TLS certificate of ${ctx.url} is not trusted (${last(p.tls)}); give the credential the CA that signed it (packyard credential add … --ca-file FILE)`,
     );
   }
   if (p.auth.test(stderr)) {
@@ -97,13 +111,13 @@ export function vcsError(result: VcsFailure, ctx: VcsErrorContext, p: VcsErrorPa
         : ctx.credential.type === 'ssh-key'
           ? "check that the key's public key is authorized on the server"
           : 'check the user name and password/token';
-    return new AppError('VCS_AUTH_FAILED', `authentication failed for ${ctx.url} with credential ${credential}; ${hint}`, details);
+    return error('VCS_AUTH_FAILED', `Authentication failed for ${ctx.url} with credential ${credential}; ${hint}`);
   }
   if (p.unreachable?.test(stderr)) {
-    return new AppError('VCS_ERROR', `could not connect to ${ctx.url} (${last()}); check the host name, port and network`, details);
+    return error('VCS_ERROR', `Could not connect to ${ctx.url} (${last(p.unreachable)}); check the host name, port and network`);
   }
   if (p.notFound.test(stderr)) {
-    return new AppError('VCS_NOT_FOUND', p.notFoundMessage(ctx, credential, last()), details);
+    return error('VCS_NOT_FOUND', p.notFoundMessage(ctx, credential, last(p.notFound)));
   }
-  return new AppError('VCS_ERROR', `${command} failed for ${ctx.url}: ${last()}`, details);
+  return error('VCS_ERROR', `The command ${command} failed for ${ctx.url}: ${last()}`);
 }

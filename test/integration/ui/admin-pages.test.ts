@@ -110,9 +110,12 @@ t.test('organization admin pages', async (t) => {
 
   await t.test('add a package by URL: queues the import; validation errors in the form; CSRF', async (t) => {
     const page = await alice.get('/acme/-/packages/new');
-    t.match(page.body, /<option value="git" selected>git<\/option>/);
-    t.match(page.body, `<option value="deploy${ESCAPED}">deploy${ESCAPED} (token)</option>`, 'credential names escaped');
+    t.match(page.body, /<option value="" selected>from the URL \(svn:\/\/ is svn, else git\)<\/option>/, 'the type follows the URL by default');
+    t.notMatch(page.body, 'name="credential"', 'a member picks no credential: attaching one is an owner\'s action');
     t.notMatch(page.body, XSS);
+    const adminPage = await root.get('/acme/-/packages/new');
+    t.match(adminPage.body, `<option value="deploy${ESCAPED}">deploy${ESCAPED} (token; not bound to a host yet: bound to this URL&#39;s host)</option>`, 'credential names escaped, with their hosts');
+    t.notMatch(adminPage.body, XSS);
     t.notMatch(page.body, 'Repositories on', 'no forge list for an unsynced org');
 
     t.equal((await alice.post('/acme/-/packages/new', { url: 'https://git.example/x.git', type: 'git' })).statusCode, 403, 'no CSRF token');
@@ -127,9 +130,21 @@ t.test('organization admin pages', async (t) => {
     const dup = await alice.post('/acme/-/packages/new', { _csrf: alice.csrf, url: (sqlite.prepare(`SELECT url FROM packages WHERE name = 'acme/foo'`).get() as { url: string }).url, type: 'git' });
     t.equal(dup.statusCode, 400);
     t.match(dup.body, 'already has a package for');
-    const noCred = await alice.post('/acme/-/packages/new', { _csrf: alice.csrf, url: 'https://git.example/y.git', type: 'git', credential: 'nope' });
+    const forged = await alice.post('/acme/-/packages/new', { _csrf: alice.csrf, url: 'http://attacker.example:8080/x.git', credential: `deploy${XSS}` });
+    t.equal(forged.statusCode, 403, 'a member posting a credential anyway is refused');
+    t.match(forged.body, 'Only owners of the organization can attach a credential');
+    t.notOk(sqlite.prepare(`SELECT id FROM packages WHERE url = 'http://attacker.example:8080/x.git'`).get(), 'no package');
+    const noCred = await root.post('/acme/-/packages/new', { _csrf: root.csrf, url: 'https://git.example/y.git', type: 'git', credential: 'nope' });
     t.equal(noCred.statusCode, 400, 'unknown credential');
     t.match(noCred.body, /class="error"/);
+    const query = await alice.post('/acme/-/packages/new', { _csrf: alice.csrf, url: 'https://git.example/y.git?access_token=SECRET-in-query' });
+    t.equal(query.statusCode, 400, 'a query string is refused');
+    t.match(query.body, /package URLs may not carry a query string \(\?access_token=…\)/i);
+    t.match(query.body, 'use a credential (packyard credential add) instead.');
+    t.notMatch(query.body, 'SECRET-in-query', 'neither in the message nor in the form');
+    const svn = await alice.post('/acme/-/packages/new', { _csrf: alice.csrf, url: 'svn://127.0.0.1:9/repo', type: '' });
+    t.equal(svn.statusCode, 303, 'svn:// added without a type');
+    t.match(sqlite.prepare(`SELECT vcs_type AS type FROM packages WHERE url = 'svn://127.0.0.1:9/repo'`).get(), { type: 'svn' }, 'the type follows the URL');
     const badType = await alice.post('/acme/-/packages/new', { _csrf: alice.csrf, url: 'https://git.example/y.git', type: 'cvs' });
     t.equal(badType.statusCode, 400);
     t.match(badType.body, 'Unknown repository type');
@@ -139,15 +154,15 @@ t.test('organization admin pages', async (t) => {
     const bar = await createGitRepo(join(work, 'bar'), { defaultBranch: 'main' });
     await bar.commit({ 'composer.json': JSON.stringify({ name: 'acme/bar' }) }, 'one');
     const before = (sqlite.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE type = 'update-package'`).get() as { n: number }).n;
-    const ok = await alice.post('/acme/-/packages/new', { _csrf: alice.csrf, url: bar.dir, type: 'git', credential: `deploy${XSS}` });
+    const ok = await root.post('/acme/-/packages/new', { _csrf: root.csrf, url: bar.dir, type: 'git', credential: `deploy${XSS}` });
     t.equal(ok.statusCode, 303);
     t.match(ok.headers.location, /^\/acme\/-\/packages\/new\/jobs\/\d+$/, 'to the import page');
     const pkg = sqlite.prepare(`SELECT p.id, c.name AS credential FROM packages p LEFT JOIN credentials c ON c.id = p.credential_id WHERE p.url = ?`).get(bar.dir) as { id: number; credential: string };
     t.equal(pkg.credential, `deploy${XSS}`, 'with the chosen credential');
     t.ok(sqlite.prepare(`SELECT id FROM jobs WHERE type = 'update-package' AND lock_key = ?`).get(`package:${pkg.id}`), 'the import is queued');
     t.ok((sqlite.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE type = 'update-package'`).get() as { n: number }).n > before);
-    t.ok(sqlite.prepare(`SELECT id FROM audit_log WHERE action = 'package.add' AND target = ? AND actor = 'ui:alice'`).get(bar.dir), 'audited');
-    t.match((await alice.get(ok.headers.location as string)).body, bar.dir, 'the import page names the repository');
+    t.ok(sqlite.prepare(`SELECT id FROM audit_log WHERE action = 'package.add' AND target = ? AND actor = 'ui:root'`).get(bar.dir), 'audited');
+    t.match((await root.get(ok.headers.location as string)).body, bar.dir, 'the import page names the repository');
     t.match((await alice.get(`/acme/-/packages?q=${encodeURIComponent(bar.dir)}`)).body, bar.dir, 'the package list shows it');
   });
 

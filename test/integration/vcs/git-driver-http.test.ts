@@ -103,7 +103,7 @@ t.test('a wrong password is VCS_AUTH_FAILED naming the URL and credential, not t
     t,
     driver.listRemote(),
     'VCS_AUTH_FAILED',
-    /authentication failed for http:\/\/127\.0\.0\.1:\d+\/widget\.git with credential http-basic \(user "ci"\); check the user name and password\/token/,
+    /Authentication failed for http:\/\/127\.0\.0\.1:\d+\/widget\.git with credential http-basic \(user "ci"\); check the user name and password\/token/,
   );
   t.notMatch(JSON.stringify({ m: error?.message, d: error?.details }), /SECRET/);
   const tokenDriver = driverFor(tokenServer.url('widget.git'), { type: 'token', token: 'not-the-token' }).driver;
@@ -116,7 +116,7 @@ t.test('no credential for a protected repository is VCS_AUTH_FAILED', async (t) 
 
 t.test('a missing repository is VCS_NOT_FOUND', async (t) => {
   const { driver } = driverFor(server.url('missing.git'), { type: 'http-basic', username: 'ci', password: PASSWORD });
-  await rejectsWith(t, driver.listRemote(), 'VCS_NOT_FOUND', /repository http:\/\/127\.0\.0\.1:\d+\/missing\.git was not found/);
+  await rejectsWith(t, driver.listRemote(), 'VCS_NOT_FOUND', /Repository http:\/\/127\.0\.0\.1:\d+\/missing\.git was not found/);
 });
 
 t.test('a hanging server is VCS_TIMEOUT and the whole process tree is stopped', async (t) => {

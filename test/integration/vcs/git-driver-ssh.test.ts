@@ -74,7 +74,7 @@ if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
       t,
       driverFor({ type: 'ssh-key', privateKey: sshd.clientKey }).listRemote(),
       'VCS_HOST_KEY',
-      /host key verification failed for ssh:\/\/.*127\.0\.0\.1.*: the server's host key is unknown; pin it with packyard host-key add/,
+      /Host key verification failed for ssh:\/\/.*127\.0\.0\.1.*: the server's host key is unknown; pin it with packyard host-key add/,
     );
   });
 
@@ -100,7 +100,7 @@ if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
       t,
       driverFor({ type: 'ssh-key', privateKey: key, knownHosts: sshd.hostKeyLine }).listRemote(),
       'VCS_AUTH_FAILED',
-      /authentication failed for ssh:\/\/.* with credential ssh-key; check that the key's public key is authorized/,
+      /Authentication failed for ssh:\/\/.* with credential ssh-key; check that the key's public key is authorized/,
     );
   });
 

@@ -128,7 +128,7 @@ t.test('syncMirror prunes deleted tags and branches and follows a new default br
 
 t.test('errors name the repository and say what went wrong', async (t) => {
   const missing = join(root, 'served', 'nope.git');
-  await rejectsWith(t, driverFor(missing).listRemote(), 'VCS_NOT_FOUND', /repository .*nope\.git was not found/);
+  await rejectsWith(t, driverFor(missing).listRemote(), 'VCS_NOT_FOUND', /Repository .*nope\.git was not found/);
   await rejectsWith(t, driverFor(missing, 'nope.git').syncMirror(), 'VCS_NOT_FOUND', /nope\.git/);
   const driver = driverFor(fx.bare, 'full.git');
   await rejectsWith(t, driver.readFiles([{ commit: 'HEAD', path: 'x' }]), 'VCS_ERROR', /not a full commit id/);

@@ -86,7 +86,7 @@ if (!existsSync('/usr/sbin/nginx')) {
       t,
       createHgDriver(optsFor(server.url, { type: 'http-basic', username: 'deploy', password: 'wrong-password' })).listRemote(),
       'VCS_AUTH_FAILED',
-      /^authentication failed for http:\/\/127\.0\.0\.1:\d+\/ with credential "deploy-cred" http-basic \(user "deploy"\); check the user name and password\/token$/,
+      /^Authentication failed for http:\/\/127\.0\.0\.1:\d+\/ with credential "deploy-cred" http-basic \(user "deploy"\); check the user name and password\/token\.$/,
     );
   });
 
@@ -103,7 +103,7 @@ if (!existsSync('/usr/sbin/nginx')) {
       t,
       createHgDriver(optsFor(`${server.url}missing/repo`, { type: 'http-basic', username: 'deploy', password: PASSWORD })).listRemote(),
       'VCS_NOT_FOUND',
-      /^repository http:\/\/127\.0\.0\.1:\d+\/missing\/repo was not found \(or the credential "deploy-cred" http-basic \(user "deploy"\) may not read it\); check the URL$/,
+      /^Repository http:\/\/127\.0\.0\.1:\d+\/missing\/repo was not found \(or the credential "deploy-cred" http-basic \(user "deploy"\) may not read it\); check the URL\.$/,
     );
   });
 
@@ -115,7 +115,7 @@ if (!existsSync('/usr/sbin/nginx')) {
       t,
       createHgDriver(optsFor(silent.url, { type: 'http-basic', username: 'deploy', password: PASSWORD }, { timeoutMs: 1500 })).listRemote(),
       'VCS_TIMEOUT',
-      /^hg clone for http:\/\/127\.0\.0\.1:\d+\/ did not finish within 1500 ms and was stopped/,
+      /^The command hg clone for http:\/\/127\.0\.0\.1:\d+\/ did not finish within 1500 ms and was stopped/,
     );
     t.ok(Date.now() - started < 10_000, 'stopped promptly');
   });
@@ -128,7 +128,7 @@ if (!existsSync('/usr/sbin/nginx')) {
       t,
       createHgDriver(optsFor(tls.url, cred)).listRemote(),
       'VCS_TLS',
-      /^the TLS certificate of https:\/\/127\.0\.0\.1:\d+\/ is not trusted \(.*\); give the credential the CA that signed it/,
+      /^The TLS certificate of https:\/\/127\.0\.0\.1:\d+\/ is not trusted \(.*\); give the credential the CA that signed it/,
     );
     const state = await createHgDriver(optsFor(tls.url, cred, { caFile: tls.caFile })).listRemote();
     t.equal(state.refs.find((r) => r.name === 'v1.0.0')?.commit, fx.first);

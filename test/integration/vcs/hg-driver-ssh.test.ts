@@ -104,7 +104,7 @@ if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
       t,
       driverFor({ type: 'ssh-key', privateKey: sshd.clientKey }).listRemote(),
       'VCS_HOST_KEY',
-      /^host key verification failed for ssh:\/\/.*127\.0\.0\.1:\d+\/\/.*: the server's host key is unknown; pin it with packyard host-key add/,
+      /^Host key verification failed for ssh:\/\/.*127\.0\.0\.1:\d+\/\/.*: the server's host key is unknown; pin it with packyard host-key add/,
     );
   });
 
@@ -124,7 +124,7 @@ if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
       t,
       driverFor({ type: 'ssh-key', privateKey: other.privateKey, knownHosts: sshd.hostKeyLine }).listRemote(),
       'VCS_AUTH_FAILED',
-      /^authentication failed for ssh:\/\/.* with credential "deploy-key" ssh-key; check that the key's public key is authorized on the server$/,
+      /^Authentication failed for ssh:\/\/.* with credential "deploy-key" ssh-key; check that the key's public key is authorized on the server\.$/,
     );
   });
 
@@ -137,7 +137,7 @@ if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
       t,
       driverFor({ type: 'ssh-key', privateKey: sshd.clientKey, knownHosts: sshd.hostKeyLine }, { url: hgUrl(join(root, 'missing')) }).listRemote(),
       'VCS_NOT_FOUND',
-      /^repository ssh:\/\/.*\/missing was not found \(or the credential "deploy-key" ssh-key may not read it\)/,
+      /^Repository ssh:\/\/.*\/missing was not found \(or the credential "deploy-key" ssh-key may not read it\)/,
     );
   });
 }

@@ -169,7 +169,7 @@ t.test('repository not found (local and served)', async (t) => {
     } catch (e) {
       t.ok(e instanceof AppError);
       t.equal((e as AppError).code, 'VCS_NOT_FOUND', (e as Error).message);
-      t.match((e as Error).message, /repository .*nope was not found/);
+      t.match((e as Error).message, /Repository .*nope was not found/);
     }
   }
 });

@@ -77,7 +77,7 @@ t.test('ssh: host key pinned on first use, a changed key refuses the update, a w
   t.equal(refused.code, 1, 'update fails');
   const changed = await lastError(pky, 'acme/over-ssh');
   t.equal(changed.code, 'VCS_HOST_KEY');
-  t.match(changed.message, `host key verification failed for ${sshd.url(bare)}`);
+  t.match(changed.message, `Host key verification failed for ${sshd.url(bare)}`);
   t.match(changed.message, /does not match the pinned one/);
   t.same(await versionsOf(pky, 'acme/over-ssh'), ['1.0.0', 'dev-main'], 'last good versions kept');
 
@@ -92,7 +92,7 @@ t.test('ssh: host key pinned on first use, a changed key refuses the update, a w
   t.equal(denied.code, 1);
   const auth = await lastError(pky, 'acme/over-ssh');
   t.equal(auth.code, 'VCS_AUTH_FAILED');
-  t.match(auth.message, `authentication failed for ${sshd.url(bare)} with credential "deploy" ssh-key`);
+  t.match(auth.message, `Authentication failed for ${sshd.url(bare)} with credential "deploy" ssh-key`);
   t.match(auth.message, /public key is authorized/);
   t.same(await versionsOf(pky, 'acme/over-ssh'), ['1.0.0', 'dev-main'], 'last good versions kept');
 });
@@ -122,7 +122,7 @@ t.test('https basic: wrong password, missing repository and a hanging server, ea
   t.equal((await pky.cli(['package', 'update', '--org', 'acme', 'acme/over-http', '--force'])).code, 1);
   const auth = await lastError(pky, 'acme/over-http');
   t.equal(auth.code, 'VCS_AUTH_FAILED');
-  t.match(auth.message, `authentication failed for ${url} with credential "web" http-basic (user "ci-bot"); check the user name and password/token`);
+  t.match(auth.message, `Authentication failed for ${url} with credential "web" http-basic (user "ci-bot"); check the user name and password/token`);
   t.notMatch(auth.message, /wrong-pass-456|right-pass-123/, 'no password in the message');
   t.same(await versionsOf(pky, 'acme/over-http'), good, 'last good versions kept');
   await ok(['credential', 'update', '--org', 'acme', 'web', '--type', 'http-basic', '--username', 'ci-bot', '--password-stdin'], 'right-pass-123\n');
@@ -132,7 +132,7 @@ t.test('https basic: wrong password, missing repository and a hanging server, ea
   t.equal((await pky.cli(['package', 'update', '--org', 'acme', 'acme/over-http', '--force'])).code, 1);
   const missing = await lastError(pky, 'acme/over-http');
   t.equal(missing.code, 'VCS_NOT_FOUND');
-  t.match(missing.message, `repository ${url} was not found (or the credential "web" http-basic (user "ci-bot") may not read it)`);
+  t.match(missing.message, `Repository ${url} was not found (or the credential "web" http-basic (user "ci-bot") may not read it)`);
   t.same(await versionsOf(pky, 'acme/over-http'), good, 'last good versions kept');
   renameSync(join(work, 'http', 'moved.git'), join(work, 'http', 'over-http.git'));
 

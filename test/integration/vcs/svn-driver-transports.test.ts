@@ -93,7 +93,7 @@ t.test('svnserve: user and password', async (t) => {
     t,
     driverFor(server.url('pkg'), { type: 'http-basic', username: 'alice', password: 'wrong-password' }).listRemote(),
     'VCS_AUTH_FAILED',
-    /authentication failed for svn:\/\/127\.0\.0\.1:\d+\/pkg with credential "deploy" http-basic \(user "alice"\); check the user name/,
+    /Authentication failed for svn:\/\/127\.0\.0\.1:\d+\/pkg with credential "deploy" http-basic \(user "alice"\); check the user name/,
     ['wrong-password', SVN_PASSWORD],
   );
   await rejectsWith(t, driverFor(server.url('pkg')).listRemote(), 'VCS_AUTH_FAILED', /needs a credential/);
@@ -124,7 +124,7 @@ t.test('Apache mod_dav_svn: HTTP basic', { skip: !existsSync('/usr/lib/apache2/m
     t,
     driverFor(server.url('pkg'), { type: 'http-basic', username: 'bob', password: 'not-the-password' }).listRemote(),
     'VCS_AUTH_FAILED',
-    /authentication failed for http:\/\/127\.0\.0\.1:\d+\/svn\/pkg with credential "deploy" http-basic \(user "bob"\)/,
+    /Authentication failed for http:\/\/127\.0\.0\.1:\d+\/svn\/pkg with credential "deploy" http-basic \(user "bob"\)/,
     ['not-the-password', HTTP_PASSWORD],
   );
   await rejectsWith(t, driverFor(server.url('pkg')).listRemote(), 'VCS_AUTH_FAILED', /needs a credential/);
@@ -166,7 +166,7 @@ t.test('svn+ssh: key, pinned host key, port in the URL', { skip: (!existsSync('/
     t,
     driverFor(url, { type: 'ssh-key', privateKey: otherKey, knownHosts: sshd.hostKeyLine }).listRemote(),
     'VCS_AUTH_FAILED',
-    /authentication failed for svn\+ssh:.* with credential "deploy" ssh-key; check that the key's public key is authorized/,
+    /Authentication failed for svn\+ssh:.* with credential "deploy" ssh-key; check that the key's public key is authorized/,
   );
   await rejectsWith(
     t,

@@ -70,3 +70,14 @@ t.test('instance admins (signed in, not by token) delete organizations and manag
     t.notOk(canOnInstance(userToken({ isAdmin: true }), action), action);
   }
 });
+
+t.test('members of an unsynced org add packages, but only owners and admins attach credentials', async (t) => {
+  const user = (isAdmin = false): Principal => ({ kind: 'user', userId: 3, isAdmin });
+  t.ok(can(user(), 'package:manage', { org: org({ role: 'member' }) }), 'a member adds packages');
+  t.notOk(can(user(), 'package:credential', { org: org({ role: 'member' }) }), 'a member picks no credential');
+  t.ok(can(user(), 'package:credential', { org: org({ role: 'owner' }) }));
+  t.ok(can(user(), 'package:credential', { org: org({ role: 'owner', synced: true }) }));
+  t.ok(can(user(true), 'package:credential', { org: org() }));
+  t.notOk(can(user(), 'package:credential', { org: org() }));
+  t.notOk(can(userToken({ isAdmin: true, scope: 'update' }), 'package:credential', { org: org({ role: 'owner' }) }), 'never a token');
+});

@@ -4,6 +4,8 @@ import t from 'tap';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { describeCredential, prepareGitInvocation, shellQuote } from '../../../src/vcs/git-env.js';
 import { gitError } from '../../../src/vcs/git-errors.js';
+import { gitHostSpellings } from '../../../src/vcs/credential-hosts.js';
+import { spawnSync } from 'node:child_process';
 import { makeTempDir, removeDir } from '../../helpers/git-repo.js';
 
 const home = await makeTempDir('packyard-git-env-');
@@ -32,15 +34,20 @@ t.test('http-basic and token credentials travel in the environment only', async 
     credential: { type: 'http-basic', username: 'bob', password: secret },
     home,
     timeoutMs: 5000,
+    credentialScope: { protocol: 'https', hosts: ['git.example'] },
   });
   t.notOk(basic.configArgs.join(' ').includes(secret), 'not in argv');
   t.match(basic.configArgs.join(' '), /credential\.helper=!f\(\)/);
   t.equal(basic.env['PACKYARD_GIT_USERNAME'], 'bob');
   t.equal(basic.env['PACKYARD_GIT_PASSWORD'], secret);
-  const token = await prepareGitInvocation({ transport: 'http', credential: { type: 'token', token: secret }, home, timeoutMs: 5000 });
+  const token = await prepareGitInvocation({
+    transport: 'http', credential: { type: 'token', token: secret }, home, timeoutMs: 5000, credentialScope: { protocol: 'https', hosts: ['git.example'] },
+  });
   t.equal(token.env['PACKYARD_GIT_USERNAME'], 'x-access-token');
   await t.rejects(
-    prepareGitInvocation({ transport: 'http', credential: { type: 'http-basic', username: 'a', password: 'x\ny' }, home, timeoutMs: 1 }),
+    prepareGitInvocation({
+      transport: 'http', credential: { type: 'http-basic', username: 'a', password: 'x\ny' }, home, timeoutMs: 1, credentialScope: { protocol: 'https', hosts: ['h'] },
+    }),
     { code: 'CREDENTIAL_INVALID' },
   );
   await t.rejects(
@@ -50,6 +57,39 @@ t.test('http-basic and token credentials travel in the environment only', async 
   await t.rejects(
     prepareGitInvocation({ transport: 'http', credential: { type: 'ssh-key', privateKey: 'k' }, home, timeoutMs: 1 }),
     { code: 'CREDENTIAL_INVALID' },
+  );
+});
+
+t.test('the credential helper answers only for the bound protocol and hosts (what git asks after a redirect)', async (t) => {
+  const inv = await prepareGitInvocation({
+    transport: 'http',
+    credential: { type: 'http-basic', username: 'bob', password: 'pw-1234' },
+    home,
+    timeoutMs: 5000,
+    credentialScope: { protocol: 'https', hosts: gitHostSpellings('https', ['git.example', 'mirror.example:8443', '[::1]']) },
+  });
+  t.equal(inv.env['PACKYARD_GIT_HOSTS'], 'git.example:443 git.example mirror.example:8443 [::1]:443 [::1]');
+  t.same(inv.configArgs.slice(4, 6), ['-c', 'http.followRedirects=initial'], 'redirects followed for the first request only');
+  const ask = (request: string, action = 'get'): string => {
+    const helper = inv.configArgs.find((a) => a.startsWith('credential.helper=!'))?.slice('credential.helper=!'.length) ?? '';
+    const r = spawnSync('/bin/sh', ['-c', `${helper} "$@"`, 'helper', action], { input: request, env: inv.env, encoding: 'utf8' });
+    return r.stdout;
+  };
+  t.equal(ask('protocol=https\nhost=git.example\n\n'), 'username=bob\npassword=pw-1234\n');
+  t.equal(ask('protocol=https\nhost=GIT.Example:443\npath=x.git\n\n'), 'username=bob\npassword=pw-1234\n', 'case and the default port');
+  t.equal(ask('protocol=https\nhost=mirror.example:8443\n\n'), 'username=bob\npassword=pw-1234\n');
+  t.equal(ask('protocol=https\nhost=[::1]\n\n'), 'username=bob\npassword=pw-1234\n');
+  t.equal(ask('protocol=https\nhost=evil.example\n\n'), '', 'another host: nothing');
+  t.equal(ask('protocol=https\nhost=git.example.evil.example\n\n'), '', 'a longer name: nothing');
+  t.equal(ask('protocol=https\nhost=mirror.example\n\n'), '', 'another port: nothing');
+  t.equal(ask('protocol=https\nhost=git.example:8443\n\n'), '', 'another port: nothing');
+  t.equal(ask('protocol=http\nhost=git.example\n\n'), '', 'a downgrade to http: nothing');
+  t.equal(ask('protocol=https\n\n'), '', 'no host: nothing');
+  t.equal(ask('protocol=https\nhost=git.example\n\n', 'store'), '', 'only get answers');
+  await t.rejects(
+    prepareGitInvocation({ transport: 'http', credential: { type: 'token', token: 'tok-1234' }, home, timeoutMs: 1 }),
+    { code: 'CREDENTIAL_INVALID' },
+    'no host list: no credential',
   );
 });
 
@@ -93,6 +133,6 @@ t.test('git failures map to stable codes without secrets', async (t) => {
   t.equal(gitError({ outcome: 'spawn-failed', error: new Error('spawn git ENOENT') }, ctx).code, 'VCS_ERROR');
   const other = gitError(exited("warning: x\nfatal: unable to access 'https://u:pw@h/': s3cr3t-value broke\n"), ctx);
   t.equal(other.code, 'VCS_ERROR');
-  t.equal(other.message, "git fetch failed for https://h/x.git: fatal: unable to access 'https://u@h/': *** broke");
+  t.equal(other.message, "The command git fetch failed for https://h/x.git: fatal: unable to access 'https://u@h/': *** broke.");
   t.equal(describeCredential({ type: 'ssh-key', privateKey: 'k' }), 'ssh-key');
 });

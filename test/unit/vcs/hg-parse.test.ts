@@ -87,6 +87,6 @@ t.test('error mapping keeps secrets out', async (t) => {
   const other = hgError({ outcome: 'exited', code: 255, stderr: 'abort: weird https://u:hunter22@h/r hunter22\n(hint)\n' }, ctx);
   t.equal(other.code, 'VCS_ERROR');
   t.notMatch(other.message, /hunter22/);
-  t.match(other.message, /^hg pull failed for https:\/\/h\/r: abort: weird/);
+  t.match(other.message, /^The command hg pull failed for https:\/\/h\/r: abort: weird/);
   t.equal(hgError({ outcome: 'timeout' }, ctx).code, 'VCS_TIMEOUT');
 });

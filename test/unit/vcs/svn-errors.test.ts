@@ -27,6 +27,7 @@ t.test('codes by stderr', async (t) => {
     ['svn: E170013: Unable to connect\nsvn: E210005: No repository found in \'svn://h/x\'', 'VCS_NOT_FOUND'],
     ['svn: E000013: Could not open the requested SVN filesystem', 'VCS_NOT_FOUND'],
     ['svn: E000002: Could not find the requested SVN filesystem', 'VCS_NOT_FOUND'],
+    ["svn: E170013: Unable to connect to a repository at URL 'svn://h/x'\nsvn: E000111: Can't connect to host 'h': Connection refused", 'VCS_ERROR'],
     ['svn: E999999: something odd with https://ci:hunter2-secret@svn.example/x', 'VCS_ERROR'],
   ];
   for (const [stderr, code] of cases) {
@@ -40,6 +41,7 @@ t.test('codes by stderr', async (t) => {
   t.match(svnError(exited(cases[0]![0]), { ...ctx, credential: undefined }).message, /needs a credential/);
   t.match(svnError(exited(cases[5]![0]), ctx).message, /does not match the pinned one/);
   t.match(svnError(exited(cases[4]![0]), ctx).message, /host key is unknown/);
+  t.match(svnError(exited(cases[12]![0]), ctx).message, /^Could not connect to https:\/\/svn\.example\/repo \(svn: E000111: Can't connect to host 'h': Connection refused\); check the host name, port and network\.$/);
 });
 
 t.test('timeout and spawn failure', async (t) => {
@@ -48,5 +50,5 @@ t.test('timeout and spawn failure', async (t) => {
   t.match(timeout.message, /svn info for https:\/\/svn\.example\/repo did not finish within 5000 ms/);
   const spawnFailed = svnError({ outcome: 'spawn-failed', error: new Error('spawn svn ENOENT') }, ctx);
   t.equal(spawnFailed.code, 'VCS_ERROR');
-  t.match(spawnFailed.message, /could not run svn info/);
+  t.match(spawnFailed.message, /Could not run svn info/);
 });

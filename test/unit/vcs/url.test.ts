@@ -98,3 +98,23 @@ t.test('networkTargetOf: the host and port a URL connects to', async (t) => {
   t.equal(networkTargetOf('file:///srv/x.git'), null);
   t.equal(networkTargetOf('/srv/x.git'), null);
 });
+
+t.test('query strings and fragments are refused without echoing them: use a credential', async (t) => {
+  const policy = { allowLocalPaths: false, allowedProtocols: ['https', 'http', 'ssh', 'git', 'svn'] };
+  for (const [url, marker] of [
+    ['https://git.example/x.git?access_token=ghp_SECRET123', '?'],
+    ['http://git.example/x.git?private_token=SECRET123&a=b', '?'],
+    ['https://git.example/x.git#SECRET123', '#'],
+    ['https://git.example/x.git?', '?'],
+    ['svn://svn.example/repo?SECRET123', '?'],
+  ] as const) {
+    const e = t.throws(() => checkRepositoryUrl(url, policy)) as Error & { code: string; details: { url: string } };
+    t.equal(e.code, 'URL_NOT_ALLOWED', url);
+    t.notMatch(e.message, /SECRET123|private_token/, 'the value is never echoed');
+    t.notMatch(JSON.stringify(e.details), /SECRET123/);
+    t.match(e.message, marker === '?' ? /may not carry a query string \(\?access_token=…\)/ : /may not carry a fragment/);
+    t.match(e.message, /use a credential \(packyard credential add\) instead\.$/);
+    t.match(e.message, /^Repository URL "[a-z]+:\/\/[a-z.]+\/[a-z.]+[?#]…" is not allowed/);
+  }
+  t.notMatch((t.throws(() => checkRepositoryUrl('ftp://git.example/x?SECRET123', policy)) as Error).message, /SECRET123/, 'other refusals drop the query too');
+});

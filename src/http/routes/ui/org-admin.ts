@@ -108,7 +108,8 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
     return {
       org: r.org.name,
       links: orgLinks(r),
-      credentials: reads.credentials(r.org.id),
+      // Attaching a credential is an owner's action: members get no select.
+      credentials: can(r.principal, 'package:credential', { org: r.facts }) ? reads.credentials(r.org.id) : null,
       vcsTypes: vcsTypes(),
       form,
       error,
@@ -119,22 +120,27 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
   app.get<{ Params: OrgParams }>('/:org/-/packages/new', (req, reply) => {
     const r = scoped(req, reply, 'package:manage');
     if (!r) return reply;
-    return sendHtml(reply, newPackagePage(viewContext(ui, req), newPackageView(r, { url: '', type: 'git', credential: '' })));
+    return sendHtml(reply, newPackagePage(viewContext(ui, req), newPackageView(r, { url: '', type: '', credential: '' })));
   });
 
   app.post<{ Params: OrgParams }>('/:org/-/packages/new', async (req, reply) => {
     const r = scoped(req, reply, 'package:manage');
     if (!r) return reply;
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const form = { url: str(body.url).trim().slice(0, 2000), type: str(body.type) || 'git', credential: str(body.credential) };
+    // An empty type: from the URL (svn:// and svn+ssh:// are svn, anything else git).
+    const form = { url: str(body.url).trim().slice(0, 2000), type: str(body.type), credential: str(body.credential) };
     const ctx = viewContext(ui, req);
+    // Members see no credential select; a posted credential from one is refused, never ignored.
+    if (form.credential !== '' && !can(r.principal, 'package:credential', { org: r.facts })) {
+      return sendError(ui, req, reply, 403, 'Not allowed', 'Only owners of the organization can attach a credential to a package.');
+    }
     try {
       if (form.url === '') throw Object.assign(new Error('Give the repository URL.'), { userFacing: true });
-      if (!(vcsTypes() as string[]).includes(form.type)) throw Object.assign(new Error(`Unknown repository type "${form.type}".`), { userFacing: true });
+      if (form.type !== '' && !(vcsTypes() as string[]).includes(form.type)) throw Object.assign(new Error(`Unknown repository type "${form.type}".`), { userFacing: true });
       const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: vcsTypes() };
       checkRepositoryUrl(form.url, policy);
       await deps.network.check(form.url, { unresolved: 'allow' });
-      const { job } = addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type as VcsType, credential: form.credential || undefined }, uiActor(req));
+      const { job } = addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type === '' ? undefined : (form.type as VcsType), credential: form.credential || undefined }, uiActor(req));
       // The name is known after the first import: the answer follows the import, then links the package.
       const view = importJobView(r, job);
       if (isHx(req) && view) return sendHtml(reply, addedByUrl(ctx, r.org.name, view), 201);
@@ -142,9 +148,11 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
     } catch (e) {
       const userFacing = isAppError(e) ? e.httpStatus < 500 : (e as { userFacing?: boolean }).userFacing === true;
       if (!userFacing) throw e;
-      // htmx swaps only 2xx answers: the form again, with the reason.
-      if (isHx(req)) return sendHtml(reply, addByUrlFragment(ctx, newPackageView(r, form, (e as Error).message)));
-      return sendHtml(reply, newPackagePage(ctx, newPackageView(r, form, (e as Error).message)), 400);
+      // htmx swaps only 2xx answers: the form again, with the reason; a refused query string
+      // (?access_token=…) is not written back into the page.
+      const shown = { ...form, url: form.url.replace(/[?#].*$/s, '') };
+      if (isHx(req)) return sendHtml(reply, addByUrlFragment(ctx, newPackageView(r, shown, (e as Error).message)));
+      return sendHtml(reply, newPackagePage(ctx, newPackageView(r, shown, (e as Error).message)), 400);
     }
   });
 
@@ -163,7 +171,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
       if (!isAppError(e) || e.httpStatus >= 500) throw e;
       // htmx swaps only 2xx answers: the row says what went wrong.
       if (isHx(req)) return sendHtml(reply, addedRepoRow(ctx, r.org.name, fullName, null, e.message));
-      return sendHtml(reply, newPackagePage(ctx, newPackageView(r, { url: '', type: 'git', credential: '' }, e.message)), e.httpStatus);
+      return sendHtml(reply, newPackagePage(ctx, newPackageView(r, { url: '', type: '', credential: '' }, e.message)), e.httpStatus);
     }
   });
 
