@@ -137,9 +137,9 @@ export class NetworkGuard {
         else resolve();
       };
       const timer = setTimeout(() => {
-        finish(new AppError('VCS_TIMEOUT', `could not connect to ${where} for ${redactUrl(url)} within ${ms} ms (vcs.connect_timeout_seconds); check the host name, port and network`, { url: redactUrl(url), host: target.host }));
+        finish(new AppError('VCS_TIMEOUT', `Could not connect to ${where} for ${redactUrl(url)} within ${ms} ms (vcs.connect_timeout_seconds); check the host name, port and network.`, { url: redactUrl(url), host: target.host }));
       }, ms);
-      const onAbort = (): void => finish(new AppError('VCS_ERROR', `the connection to ${where} for ${redactUrl(url)} was given up`, { url: redactUrl(url) }));
+      const onAbort = (): void => finish(new AppError('VCS_ERROR', `The connection to ${where} for ${redactUrl(url)} was given up.`, { url: redactUrl(url) }));
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
       for (const s of sockets) {
@@ -147,7 +147,7 @@ export class NetworkGuard {
         s.on('error', (e: NodeJS.ErrnoException) => {
           lastError = e.code ?? e.message;
           if (--pending === 0) {
-            finish(new AppError('VCS_ERROR', `could not connect to ${where} for ${redactUrl(url)} (${lastError}); check the host name, port and network`, { url: redactUrl(url), host: target.host }));
+            finish(new AppError('VCS_ERROR', `Could not connect to ${where} for ${redactUrl(url)} (${lastError}); check the host name, port and network.`, { url: redactUrl(url), host: target.host }));
           }
         });
       }

@@ -50,7 +50,7 @@ t.test('a failing host holds neither slot: Update now of a healthy package finis
   t.equal(job(b.id).attempts, 0, 'meanwhile the other background update made no attempt');
 
   // The first background update fails its connect; the host is then failing for 30 s.
-  const failedA = await waitFor('the connect to fail', () => (job(a.id).error?.includes('could not connect') ? job(a.id) : null), 60_000);
+  const failedA = await waitFor('the connect to fail', () => (job(a.id).error?.includes('Could not connect') ? job(a.id) : null), 60_000);
   t.equal(failedA.attempts, 1);
   t.equal(failedA.status === 'queued' || failedA.status === 'running', true, 'retried through the queue, not by sleeping in a slot');
   const waiting = await waitFor('the second background update to wait for the host', () => (job(b.id).error?.includes('failed to connect recently') ? job(b.id) : null), 60_000);
@@ -63,8 +63,8 @@ t.test('a failing host holds neither slot: Update now of a healthy package finis
   // A person asks for the waiting one: it runs at once and tries the host (and fails in the connect timeout).
   const asked = requestUpdate(deps.queue, slowB, 'ui:alice');
   t.equal(asked.job.id, b.id, 'the waiting job is the one that runs');
-  const tried = await waitFor('the asked-for update to try', () => (job(b.id).attempts === 1 && job(b.id).error?.includes('could not connect') ? job(b.id) : null), 60_000);
+  const tried = await waitFor('the asked-for update to try', () => (job(b.id).attempts === 1 && job(b.id).error?.includes('Could not connect') ? job(b.id) : null), 60_000);
   t.equal(tried.priority, PRIORITY.asked);
-  t.match(tried.error, `could not connect to 127.0.0.1:${hole.port}`);
+  t.match(tried.error, `Could not connect to 127.0.0.1:${hole.port}`);
   await deps.runner.stop(5000);
 });

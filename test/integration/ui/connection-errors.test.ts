@@ -8,7 +8,7 @@ import { addOrgMember } from '../../../src/services/orgs.js';
 import { GENERIC_CONNECTION_ERROR, shownError } from '../../../src/domain/error-detail.js';
 import { can, type OrgFacts } from '../../../src/domain/policy.js';
 
-const DETAIL = 'could not connect to 10.0.0.7:9418 for git://10.0.0.7/x.git (ECONNREFUSED); check the host name, port and network';
+const DETAIL = 'Could not connect to 10.0.0.7:9418 for git://10.0.0.7/x.git (ECONNREFUSED); check the host name, port and network.';
 const GENERIC = 'Could not reach the repository; an owner can see the detail.';
 
 t.test('shownError and package:diagnose', async (t) => {

@@ -83,6 +83,6 @@ t.test('an address that never answers fails in about vcs.connect_timeout_seconds
     t.equal(r.code, 1, `${type} ${url} fails`);
     const err = await lastError(pky, url);
     t.equal(err.code, 'VCS_TIMEOUT', `${type} ${url}`);
-    t.match(err.message, `could not connect to 127.0.0.1:${hole.port} for ${url} within 1000 ms (vcs.connect_timeout_seconds)`);
+    t.match(err.message, `Could not connect to 127.0.0.1:${hole.port} for ${url} within 1000 ms (vcs.connect_timeout_seconds)`);
   }
 });

@@ -87,7 +87,7 @@ t.test('reach: a blackholed address fails in about the connect timeout; a closed
   const r = await refusal(g.reach(url));
   const took = Date.now() - started;
   t.equal(r.code, 'VCS_TIMEOUT');
-  t.equal(r.message, `could not connect to 127.0.0.1:${hole.port} for ${url} within 1000 ms (vcs.connect_timeout_seconds); check the host name, port and network`);
+  t.equal(r.message, `Could not connect to 127.0.0.1:${hole.port} for ${url} within 1000 ms (vcs.connect_timeout_seconds); check the host name, port and network.`);
   t.ok(took >= 900 && took < 10_000, `failed after the connect timeout, not the transfer timeout (${took} ms)`);
   t.equal(g.failingUntil(url), clock + 30_000, 'the host is failing for 30 s');
   t.equal(g.failingUntil(`git://127.0.0.1:${hole.port}/other.git`), clock + 30_000, 'per host and port, any repository');
@@ -99,7 +99,7 @@ t.test('reach: a blackholed address fails in about the connect timeout; a closed
 
   const closed = await refusal(g.reach(`http://127.0.0.1:${closedPort}/x.git`));
   t.equal(closed.code, 'VCS_ERROR');
-  t.match(closed.message, `could not connect to 127.0.0.1:${closedPort} for http://127.0.0.1:${closedPort}/x.git (ECONNREFUSED)`);
+  t.match(closed.message, `Could not connect to 127.0.0.1:${closedPort} for http://127.0.0.1:${closedPort}/x.git (ECONNREFUSED)`);
 
   await g.reach(`http://127.0.0.1:${openPort}/x.git`);
   t.pass('an open port is reached');
@@ -115,7 +115,7 @@ t.test('reach gives up at once when its job is given up; a resolver that never a
   abort.abort();
   const r = await pending;
   t.equal(r.code, 'VCS_ERROR');
-  t.equal(r.message, `the connection to 127.0.0.1:${hole.port} for ${url} was given up`);
+  t.equal(r.message, `The connection to 127.0.0.1:${hole.port} for ${url} was given up.`);
   t.equal(g.failingUntil(url), 0, 'giving up is not the host failing');
 
   const silent = guard({ deniedNetworks: [], connectTimeoutMs: 200, resolve: () => new Promise<string[]>(() => undefined) });
