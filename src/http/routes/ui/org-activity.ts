@@ -7,7 +7,7 @@ import { writeAudit } from '../../../db/repos/audit.js';
 import { requestUpdate } from '../../../services/packages.js';
 import type { DeliveryView, OrgAdminReads } from '../../../services/org-admin-reads.js';
 import { requestSync } from '../../../jobs/sync-org.js';
-import { activityPage, auditPage, auditRows, replayResult } from '../../../../views/org-admin.js';
+import { activityPage, auditPage, auditRows, replayResult } from '../../../../views/org-activity.js';
 import { isHx, notFound, orgLinks, resolveOrgFor, sendError, sendHtml, uiActor, viewContext, type OrgScope, type Ui } from './support.js';
 
 type OrgParams = { org: string };
