@@ -118,6 +118,11 @@ export function applyPlan(tx: Tx, org: { id: number; name: string }, integration
     audit('member.remove', m.login, { source: 'sync' });
   }
 
+  // Teams renamed or deleted in this run first move to a temporary slug, so a slug another team
+  // gives up (two teams swapping slugs, a team recreated under its old slug, the synthetic team's
+  // old slug) is free within the transaction for the team that takes it (unique (org_id, slug)).
+  const renamed = plan.teamsToUpdate.filter((t) => current.teams.get(t.externalId)?.slug !== t.slug);
+  for (const t of [...renamed, ...plan.teamsToDelete]) tx.update(teams).set({ slug: `~sync-${t.teamId}` }).where(eq(teams.id, t.teamId)).run();
   // Teams: create first (parents resolved afterwards, as a parent may be created in this run).
   const teamIdByExt = new Map<string, number>([...current.teams].map(([ext, t]) => [ext, t.teamId]));
   for (const t of plan.teamsToCreate) {
