@@ -7,7 +7,7 @@ import type { Tx } from '../db/client.js';
 import { writeAudit } from '../db/repos/audit.js';
 import { forgeRepos, identities, organizations, orgMembers, packageAccess, packages, teamMembers, teams, users } from '../db/schema.js';
 import { hashHookToken } from '../services/packages.js';
-import type { CurrentState, Plan } from './plan.js';
+import { composerCheckMark, type CurrentState, type Plan } from './plan.js';
 
 export function loadCurrentState(db: Tx, orgId: number, integration: string): CurrentState {
   const ids = db.select({ userId: identities.userId, externalId: identities.externalId, login: users.login })
@@ -196,7 +196,7 @@ export function applyPlan(tx: Tx, org: { id: number; name: string }, integration
       orgId: org.id, integration, externalId: r.id, fullName: r.fullName, defaultBranch: r.defaultBranch, visibility: r.visibility,
       archived: r.archived, deletedAt: null, cloneUrl: r.cloneUrl, pushedAt: r.pushedAt,
       composer: composer === undefined ? (current.repos.get(r.id)?.composer ?? 'unknown') : composer ? 'yes' as const : 'no' as const,
-      composerCheckedAt: composer === undefined ? (current.repos.get(r.id)?.composerCheckedAt ?? null) : r.pushedAt ?? '',
+      composerCheckedAt: composer === undefined ? (current.repos.get(r.id)?.composerCheckedAt ?? null) : composerCheckMark(r.pushedAt, now),
       packageId: packageIdByRepo.get(r.id) ?? null, updatedAt: now,
     };
     tx.insert(forgeRepos).values(values).onConflictDoUpdate({ target: [forgeRepos.orgId, forgeRepos.externalId], set: values }).run();

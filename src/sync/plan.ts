@@ -48,6 +48,27 @@ export interface CurrentState {
   packagesByUrl: Map<string, number>;
 }
 
+/** How long a composer.json check stands for a repository whose push time the forge does not give. */
+export const COMPOSER_RECHECK_UNKNOWN_PUSH_MS = 6 * 3600_000;
+const UNKNOWN_PUSH = 'unknown@';
+
+/** What `composer_checked_at` records: the push time checked at, else `unknown@` and the check's time. */
+export function composerCheckMark(pushedAt: string | null, now: number): string {
+  return pushedAt ?? `${UNKNOWN_PUSH}${new Date(now).toISOString()}`;
+}
+
+/**
+ * Whether composer.json of a repository that is not a package is checked in this run: when it is
+ * new or never checked (a push webhook clears the mark), when it was pushed since, and, when the
+ * forge gives no push time, when the last check is older than COMPOSER_RECHECK_UNKNOWN_PUSH_MS.
+ */
+export function composerCheckDue(known: { composer: string; composerCheckedAt: string | null } | undefined, pushedAt: string | null, now: number): boolean {
+  if (!known || known.composer === 'unknown' || known.composerCheckedAt === null) return true;
+  if (pushedAt !== null) return known.composerCheckedAt !== pushedAt;
+  const at = known.composerCheckedAt.startsWith(UNKNOWN_PUSH) ? Date.parse(known.composerCheckedAt.slice(UNKNOWN_PUSH.length)) : NaN;
+  return !(now - at < COMPOSER_RECHECK_UNKNOWN_PUSH_MS);
+}
+
 export interface DesiredExtras {
   /** composer.json presence for repositories checked in this run (repo id -> has composer.json). */
   composer: Map<string, boolean>;

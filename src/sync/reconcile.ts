@@ -13,7 +13,7 @@ import { requestUpdate } from '../services/packages.js';
 import { PRIORITY } from '../jobs/job-types.js';
 import { applyPlan, loadCurrentState } from './apply.js';
 import { hookSecretOutdated, recordHookSecret, webhookSecret } from './forges.js';
-import { computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
+import { composerCheckDue, computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
 
 export interface SyncOutcome {
   runId: number;
@@ -69,14 +69,16 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
   try {
     snapshot = await forge.snapshot(source);
     const current = loadCurrentState(deps.db, org.id, integration);
-    // composer.json is checked for repositories not yet packages that are new or pushed since.
+    // composer.json is checked for repositories not yet packages that are new or pushed since
+    // (without a push time: now and then, or after a push webhook; see composerCheckDue).
+    const now = Date.now();
     const toCheck = settings.autoAddPackages
       ? snapshot.repositories.filter((r) => {
           const known = current.repos.get(r.id);
           if (known?.packageId != null || current.packagesByUrl.has(r.cloneUrl)) return false;
           // A repository whose package was removed stays out until an owner adds it again.
           if (known?.composer === 'ignored') return false;
-          return !known || known.composer === 'unknown' || known.composerCheckedAt !== (r.pushedAt ?? '');
+          return composerCheckDue(known, r.pushedAt, now);
         })
       : [];
     const found = await mapLimit(toCheck, 8, async (r) => (await forge.composerJson(r)) !== null);
