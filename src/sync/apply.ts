@@ -7,7 +7,7 @@ import type { Tx } from '../db/client.js';
 import { writeAudit } from '../db/repos/audit.js';
 import { forgeRepos, identities, organizations, orgMembers, packageAccess, packages, teamMembers, teams, users } from '../db/schema.js';
 import { hashHookToken } from '../services/packages.js';
-import type { CurrentState, Plan } from './plan.js';
+import { composerCheckMark, type CurrentState, type Plan } from './plan.js';
 
 export function loadCurrentState(db: Tx, orgId: number, integration: string): CurrentState {
   const ids = db.select({ userId: identities.userId, externalId: identities.externalId, login: users.login })
@@ -118,6 +118,11 @@ export function applyPlan(tx: Tx, org: { id: number; name: string }, integration
     audit('member.remove', m.login, { source: 'sync' });
   }
 
+  // Teams renamed or deleted in this run first move to a temporary slug, so a slug another team
+  // gives up (two teams swapping slugs, a team recreated under its old slug, the synthetic team's
+  // old slug) is free within the transaction for the team that takes it (unique (org_id, slug)).
+  const renamed = plan.teamsToUpdate.filter((t) => current.teams.get(t.externalId)?.slug !== t.slug);
+  for (const t of [...renamed, ...plan.teamsToDelete]) tx.update(teams).set({ slug: `~sync-${t.teamId}` }).where(eq(teams.id, t.teamId)).run();
   // Teams: create first (parents resolved afterwards, as a parent may be created in this run).
   const teamIdByExt = new Map<string, number>([...current.teams].map(([ext, t]) => [ext, t.teamId]));
   for (const t of plan.teamsToCreate) {
@@ -191,7 +196,7 @@ export function applyPlan(tx: Tx, org: { id: number; name: string }, integration
       orgId: org.id, integration, externalId: r.id, fullName: r.fullName, defaultBranch: r.defaultBranch, visibility: r.visibility,
       archived: r.archived, deletedAt: null, cloneUrl: r.cloneUrl, pushedAt: r.pushedAt,
       composer: composer === undefined ? (current.repos.get(r.id)?.composer ?? 'unknown') : composer ? 'yes' as const : 'no' as const,
-      composerCheckedAt: composer === undefined ? (current.repos.get(r.id)?.composerCheckedAt ?? null) : r.pushedAt ?? '',
+      composerCheckedAt: composer === undefined ? (current.repos.get(r.id)?.composerCheckedAt ?? null) : composerCheckMark(r.pushedAt, now),
       packageId: packageIdByRepo.get(r.id) ?? null, updatedAt: now,
     };
     tx.insert(forgeRepos).values(values).onConflictDoUpdate({ target: [forgeRepos.orgId, forgeRepos.externalId], set: values }).run();

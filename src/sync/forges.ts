@@ -1,10 +1,11 @@
 // One Forge per configured integration, built on first use and kept for the process; and the
-// webhook secret of each integration (the configured one, or one generated and stored sealed).
+// webhook secret of each integration (the configured one, or one generated and stored sealed),
+// and a fingerprint of the secret each installed hook was last set with.
 import { and, eq } from 'drizzle-orm';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IntegrationConfig } from '../config/schema.js';
 import type { Db } from '../db/client.js';
-import { forgeHttpCache, integrationState } from '../db/schema.js';
+import { forgeHttpCache, integrationState, settings } from '../db/schema.js';
 import { forgeMetricsHook, type EtagStore } from '../forges/http-support.js';
 import { createForge } from '../forges/registry.js';
 import { AppError } from '../domain/errors.js';
@@ -89,4 +90,29 @@ export function webhookSecret(db: Db, box: SecretBox, integration: IntegrationCo
   // Another process may have won the race: use whatever is stored now.
   const stored = db.select().from(integrationState).where(eq(integrationState.integration, integration.id)).get();
   return out(stored?.webhookSecret ? box.open(stored.webhookSecret, purpose) : secret, true);
+}
+
+/** The `settings` key remembering which secret the hook of `source` at `url` was last set with. */
+function hookSecretKey(integration: string, source: string, url: string): string {
+  return `webhook-secret-sha256:${integration}:${source}:${url}`;
+}
+
+function fingerprint(secret: string): string {
+  return createHash('sha256').update(`packyard webhook secret\0${secret}`).digest('hex');
+}
+
+/**
+ * Whether the hook of `source` at `url` may hold another secret than `secret`: forges never
+ * return a hook's secret, so the one it was last set with is remembered (unknown counts as different).
+ */
+export function hookSecretOutdated(db: Db, integration: string, source: string, url: string, secret: string): boolean {
+  const row = db.select().from(settings).where(eq(settings.key, hookSecretKey(integration, source, url))).get();
+  return row?.value !== fingerprint(secret);
+}
+
+/** Remembers that the hook of `source` at `url` now holds `secret` (its fingerprint only). */
+export function recordHookSecret(db: Db, integration: string, source: string, url: string, secret: string): void {
+  const key = hookSecretKey(integration, source, url);
+  const value = fingerprint(secret);
+  db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
 }

@@ -6,8 +6,24 @@
 import type { Collaborator, ForgeRepository, ForgeUser, OrgSnapshot, RepoPermission } from '../forges/types.js';
 
 /** The synthetic team holding every org member: grants from the org's default repository
- * permission and from internal (and public) visibility go to it. */
-export const ALL_MEMBERS_TEAM = { externalId: 'org-members', slug: 'all-members', name: 'All organization members' };
+ * permission and from internal (and public) visibility go to it. Its slug is reserved: no forge
+ * produces a slug starting with `~` (it was `all-members` before; the next sync renames it). */
+export const ALL_MEMBERS_TEAM = { externalId: 'org-members', slug: '~all-members', name: 'All organization members' };
+
+/**
+ * Slugs are unique per organization: the synthetic team's is reserved, and a forge team whose slug
+ * is already taken in this listing gets its forge id appended (`slug~ID`), never a failed sync.
+ */
+function uniqueSlugs(forgeTeams: OrgSnapshot['teams']): Map<string, string> {
+  const claimed = new Set<string>([ALL_MEMBERS_TEAM.slug]);
+  const out = new Map<string, string>();
+  for (const t of forgeTeams) {
+    const slug = claimed.has(t.slug) ? `${t.slug}~${t.id}` : t.slug;
+    claimed.add(slug);
+    out.set(t.id, slug);
+  }
+  return out;
+}
 
 const READ_LEVELS: ReadonlyArray<RepoPermission | 'read' | 'write'> = ['pull', 'triage', 'push', 'maintain', 'admin', 'read', 'write'];
 
@@ -30,6 +46,27 @@ export interface CurrentState {
   grants: Map<string, { accessId: number; roleName: string }>;
   /** Packages of this org by clone URL (a repository added by hand before sync knew it). */
   packagesByUrl: Map<string, number>;
+}
+
+/** How long a composer.json check stands for a repository whose push time the forge does not give. */
+export const COMPOSER_RECHECK_UNKNOWN_PUSH_MS = 6 * 3600_000;
+const UNKNOWN_PUSH = 'unknown@';
+
+/** What `composer_checked_at` records: the push time checked at, else `unknown@` and the check's time. */
+export function composerCheckMark(pushedAt: string | null, now: number): string {
+  return pushedAt ?? `${UNKNOWN_PUSH}${new Date(now).toISOString()}`;
+}
+
+/**
+ * Whether composer.json of a repository that is not a package is checked in this run: when it is
+ * new or never checked (a push webhook clears the mark), when it was pushed since, and, when the
+ * forge gives no push time, when the last check is older than COMPOSER_RECHECK_UNKNOWN_PUSH_MS.
+ */
+export function composerCheckDue(known: { composer: string; composerCheckedAt: string | null } | undefined, pushedAt: string | null, now: number): boolean {
+  if (!known || known.composer === 'unknown' || known.composerCheckedAt === null) return true;
+  if (pushedAt !== null) return known.composerCheckedAt !== pushedAt;
+  const at = known.composerCheckedAt.startsWith(UNKNOWN_PUSH) ? Date.parse(known.composerCheckedAt.slice(UNKNOWN_PUSH.length)) : NaN;
+  return !(now - at < COMPOSER_RECHECK_UNKNOWN_PUSH_MS);
 }
 
 export interface DesiredExtras {
@@ -151,7 +188,8 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
   }
 
   // Teams, plus the synthetic all-members team.
-  const wantTeams = new Map(snapshot.teams.map((t) => [t.id, { slug: t.slug, name: t.name, parentExternalId: t.parentId }] as const));
+  const slugs = uniqueSlugs(snapshot.teams);
+  const wantTeams = new Map(snapshot.teams.map((t) => [t.id, { slug: slugs.get(t.id) ?? t.slug, name: t.name, parentExternalId: t.parentId }] as const));
   wantTeams.set(ALL_MEMBERS_TEAM.externalId, { slug: ALL_MEMBERS_TEAM.slug, name: ALL_MEMBERS_TEAM.name, parentExternalId: null });
   for (const [ext, t] of wantTeams) {
     const have = current.teams.get(ext);

@@ -1,7 +1,8 @@
 // Reconciliation of one synced organization with its forge: fetch everything (fail closed: any
 // incomplete or failed listing applies nothing and keeps the last good state), compute the plan,
 // apply it in one transaction (or print it, --dry-run), record the run, queue the first import of
-// new packages, and install or repair the org webhook. Idempotent: a second run plans nothing.
+// new packages, and install or repair the org webhook (also when its secret changed). Idempotent:
+// a second run plans nothing.
 import { desc, eq } from 'drizzle-orm';
 import type { Deps } from '../compose.js';
 import { organizations, syncRuns } from '../db/schema.js';
@@ -11,8 +12,8 @@ import { isForgeError, type Collaborator, type ForgeRepository, type OrgSnapshot
 import { requestUpdate } from '../services/packages.js';
 import { PRIORITY } from '../jobs/job-types.js';
 import { applyPlan, loadCurrentState } from './apply.js';
-import { webhookSecret } from './forges.js';
-import { computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
+import { hookSecretOutdated, recordHookSecret, webhookSecret } from './forges.js';
+import { composerCheckDue, computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
 
 export interface SyncOutcome {
   runId: number;
@@ -68,14 +69,16 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
   try {
     snapshot = await forge.snapshot(source);
     const current = loadCurrentState(deps.db, org.id, integration);
-    // composer.json is checked for repositories not yet packages that are new or pushed since.
+    // composer.json is checked for repositories not yet packages that are new or pushed since
+    // (without a push time: now and then, or after a push webhook; see composerCheckDue).
+    const now = Date.now();
     const toCheck = settings.autoAddPackages
       ? snapshot.repositories.filter((r) => {
           const known = current.repos.get(r.id);
           if (known?.packageId != null || current.packagesByUrl.has(r.cloneUrl)) return false;
           // A repository whose package was removed stays out until an owner adds it again.
           if (known?.composer === 'ignored') return false;
-          return !known || known.composer === 'unknown' || known.composerCheckedAt !== (r.pushedAt ?? '');
+          return composerCheckDue(known, r.pushedAt, now);
         })
       : [];
     const found = await mapLimit(toCheck, 8, async (r) => (await forge.composerJson(r)) !== null);
@@ -126,7 +129,10 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
       const cfg = deps.forges.config(integration);
       const url = `${deps.config.server.public_url}/hooks/${integration}`;
       const secret = webhookSecret(deps.db, deps.box, cfg, { report: true });
-      const r = await forge.ensureWebhook(source, url, secret.value, { secretChanged: secret.generated });
+      // A configured secret may have changed since the hook was set (a generated one is new).
+      const secretChanged = secret.generated || hookSecretOutdated(deps.db, integration, source, url, secret.value);
+      const r = await forge.ensureWebhook(source, url, secret.value, { secretChanged });
+      recordHookSecret(deps.db, integration, source, url, secret.value);
       webhook = r.created ? `installed (hook ${r.id})` : r.repaired ? `repaired (hook ${r.id})` : `ok (hook ${r.id})`;
     } catch (e) {
       webhook = `not installed: ${describeError(e)}`;

@@ -35,6 +35,9 @@ export function forgeHookRoutes(app: FastifyInstance, deps: Deps): void {
     `SELECT fr.package_id AS packageId, fr.composer AS composer, o.name AS org FROM forge_repos fr JOIN organizations o ON o.id = fr.org_id
      WHERE fr.integration = ? AND fr.external_id = ?`,
   );
+  const forgetComposerCheck = deps.sqlite.prepare(
+    `UPDATE forge_repos SET composer_checked_at = NULL WHERE integration = ? AND external_id = ? AND package_id IS NULL AND composer <> 'ignored'`,
+  );
   const syncedOrgs = deps.sqlite.prepare(`SELECT name FROM organizations WHERE sync_integration = ?`);
 
   type Dispatched = { status: 'accepted' | 'ignored'; outcome: string; targets?: DeliveryTargets };
@@ -66,8 +69,12 @@ export function forgeHookRoutes(app: FastifyInstance, deps: Deps): void {
             targets: { updates: pkgs.map((r) => ({ org: r.org, packageId: r.packageId as number })), repo: hook.repo.fullName },
           };
         }
-        // A repository that is not a package yet may just have received its composer.json.
-        if (hook.kind === 'push') return syncAll(`push on ${hook.repo.fullName}, not a package yet`, hook.repo.fullName);
+        // A repository that is not a package yet may just have received its composer.json: the
+        // sync checks it again (forges without a push time would otherwise wait for the re-check).
+        if (hook.kind === 'push') {
+          forgetComposerCheck.run(integration, hook.repo.id);
+          return syncAll(`push on ${hook.repo.fullName}, not a package yet`, hook.repo.fullName);
+        }
         return { status: 'ignored', outcome: `${hook.kind} on ${hook.repo.fullName}: not a package`, targets: { repo: hook.repo.fullName } };
       }
       case 'repository':
