@@ -1,6 +1,6 @@
 // Encrypts stored secrets (credentials) with AES-256-GCM under a key derived by HKDF from the
 // instance secret_key; each value gets a fresh nonce, and the purpose is bound as AAD.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -9,11 +9,20 @@ const VERSION = 1;
 export interface SecretBox {
   seal(plaintext: string, purpose: string): Buffer;
   open(sealed: Buffer, purpose: string): string;
+  /**
+   * A keyed fingerprint (HMAC-SHA256 under a key of its own, derived from secret_key) to tell
+   * whether a secret changed without storing anything a leaked database could test guesses against.
+   */
+  fingerprint(value: string, purpose: string): string;
 }
 
 export function createSecretBox(secretKey: string): SecretBox {
   const key = Buffer.from(hkdfSync('sha256', Buffer.from(secretKey, 'utf8'), Buffer.alloc(0), 'packyard stored secrets v1', 32));
+  const macKey = Buffer.from(hkdfSync('sha256', Buffer.from(secretKey, 'utf8'), Buffer.alloc(0), 'packyard secret fingerprints v1', 32));
   return {
+    fingerprint(value, purpose) {
+      return createHmac('sha256', macKey).update(purpose, 'utf8').update('\0').update(value, 'utf8').digest('hex');
+    },
     seal(plaintext, purpose) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

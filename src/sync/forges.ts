@@ -2,7 +2,7 @@
 // webhook secret of each integration (the configured one, or one generated and stored sealed),
 // and a fingerprint of the secret each installed hook was last set with.
 import { and, eq } from 'drizzle-orm';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IntegrationConfig } from '../config/schema.js';
 import type { Db } from '../db/client.js';
 import { forgeHttpCache, integrationState, settings } from '../db/schema.js';
@@ -94,25 +94,24 @@ export function webhookSecret(db: Db, box: SecretBox, integration: IntegrationCo
 
 /** The `settings` key remembering which secret the hook of `source` at `url` was last set with. */
 function hookSecretKey(integration: string, source: string, url: string): string {
-  return `webhook-secret-sha256:${integration}:${source}:${url}`;
+  return `webhook-secret-hmac:${integration}:${source}:${url}`;
 }
 
-function fingerprint(secret: string): string {
-  return createHash('sha256').update(`packyard webhook secret\0${secret}`).digest('hex');
-}
+// Keyed (SecretBox.fingerprint): a weak configured secret cannot be guessed offline from the row.
+const FINGERPRINT_PURPOSE = 'webhook secret';
 
 /**
  * Whether the hook of `source` at `url` may hold another secret than `secret`: forges never
  * return a hook's secret, so the one it was last set with is remembered (unknown counts as different).
  */
-export function hookSecretOutdated(db: Db, integration: string, source: string, url: string, secret: string): boolean {
+export function hookSecretOutdated(db: Db, box: SecretBox, integration: string, source: string, url: string, secret: string): boolean {
   const row = db.select().from(settings).where(eq(settings.key, hookSecretKey(integration, source, url))).get();
-  return row?.value !== fingerprint(secret);
+  return row?.value !== box.fingerprint(secret, FINGERPRINT_PURPOSE);
 }
 
 /** Remembers that the hook of `source` at `url` now holds `secret` (its fingerprint only). */
-export function recordHookSecret(db: Db, integration: string, source: string, url: string, secret: string): void {
+export function recordHookSecret(db: Db, box: SecretBox, integration: string, source: string, url: string, secret: string): void {
   const key = hookSecretKey(integration, source, url);
-  const value = fingerprint(secret);
+  const value = box.fingerprint(secret, FINGERPRINT_PURPOSE);
   db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
 }

@@ -130,9 +130,9 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
       const url = `${deps.config.server.public_url}/hooks/${integration}`;
       const secret = webhookSecret(deps.db, deps.box, cfg, { report: true });
       // A configured secret may have changed since the hook was set (a generated one is new).
-      const secretChanged = secret.generated || hookSecretOutdated(deps.db, integration, source, url, secret.value);
+      const secretChanged = secret.generated || hookSecretOutdated(deps.db, deps.box, integration, source, url, secret.value);
       const r = await forge.ensureWebhook(source, url, secret.value, { secretChanged });
-      recordHookSecret(deps.db, integration, source, url, secret.value);
+      recordHookSecret(deps.db, deps.box, integration, source, url, secret.value);
       webhook = r.created ? `installed (hook ${r.id})` : r.repaired ? `repaired (hook ${r.id})` : `ok (hook ${r.id})`;
     } catch (e) {
       webhook = `not installed: ${describeError(e)}`;
