@@ -7,6 +7,8 @@ export interface DeliveryTargets {
   syncs?: string[];
   /** Packages whose update the delivery queued, with their organization. */
   updates?: { org: string; packageId: number }[];
+  /** Organizations asked to check the event's repository for a composer.json (a push to no package). */
+  checks?: string[];
   /** The forge repository (owner/name) the event was about. */
   repo?: string;
 }
@@ -17,7 +19,8 @@ export type ReplayTarget = { kind: 'update'; packageId: number } | { kind: 'sync
 export function replayTargetOf(targets: DeliveryTargets, org: string): ReplayTarget | null {
   const update = targets.updates?.find((u) => u.org === org);
   if (update) return { kind: 'update', packageId: update.packageId };
-  if (targets.syncs?.includes(org)) return { kind: 'sync' };
+  // A check of one repository is replayed as the sync it stands for (the sync checks it too).
+  if (targets.syncs?.includes(org) || targets.checks?.includes(org)) return { kind: 'sync' };
   return null;
 }
 
@@ -27,7 +30,17 @@ export function replayTargetOf(targets: DeliveryTargets, org: string): ReplayTar
  * event) concerns every organization syncing from the integration.
  */
 export function deliveryConcerns(targets: DeliveryTargets, org: string, isOrgRepo: (fullName: string) => boolean): boolean {
-  if (targets.syncs?.includes(org) || targets.updates?.some((u) => u.org === org)) return true;
+  if (targets.syncs?.includes(org) || targets.checks?.includes(org) || targets.updates?.some((u) => u.org === org)) return true;
   if (targets.repo !== undefined) return isOrgRepo(targets.repo);
-  return targets.syncs === undefined && targets.updates === undefined;
+  return targets.syncs === undefined && targets.updates === undefined && targets.checks === undefined;
+}
+
+/**
+ * Whether the repository `fullName` (owner/name, GitLab: group/subgroup/name) lies in an
+ * organization's sync `source`: its owner, a group above it, or one of several comma-separated
+ * sources (Bitbucket project keys). Forge names are case-insensitive.
+ */
+export function sourceCovers(source: string, fullName: string): boolean {
+  const name = fullName.toLowerCase();
+  return source.split(',').map((s) => s.trim().toLowerCase()).some((s) => s !== '' && name.startsWith(`${s}/`));
 }

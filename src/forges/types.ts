@@ -95,7 +95,8 @@ export interface HookRequest {
 
 export type HookVerification =
   | { ok: true; deliveryId: string; event: string; hook: HookEvent }
-  | { ok: false; status: 400 | 401; reason: string };
+  /** Refused; `deliveryId` and `event` as the request sent them (unverified), for the delivery log. */
+  | { ok: false; status: 400 | 401; reason: string; deliveryId?: string; event?: string };
 
 /** A code credential for cloning the forge's repositories over https. */
 export interface CodeCredential {

@@ -116,13 +116,16 @@ export function mapEvent(event: string, payload: unknown, webUrl: string): HookE
 
 /** Verifies and maps a delivery: 401 for a missing or wrong signature, 400 for anything malformed. */
 export function verifyGitHubHook(req: HookRequest, secret: string, webUrl: string): HookVerification {
-  const signature = headerOf(req, 'x-hub-signature-256');
-  if (!signature) return { ok: false, status: 401, reason: 'missing X-Hub-Signature-256' };
-  if (!secret || !signatureMatches(secret, req.body, signature.trim())) return { ok: false, status: 401, reason: 'bad signature' };
   const deliveryId = headerOf(req, 'x-github-delivery');
   const event = headerOf(req, 'x-github-event');
-  if (!deliveryId) return { ok: false, status: 400, reason: 'missing X-GitHub-Delivery' };
-  if (!event) return { ok: false, status: 400, reason: 'missing X-GitHub-Event' };
+  // What the request claimed, kept with a refusal for the delivery log.
+  const sent = { ...(deliveryId ? { deliveryId } : {}), ...(event ? { event } : {}) };
+  const refuse = (status: 400 | 401, reason: string): HookVerification => ({ ok: false, status, reason, ...sent });
+  const signature = headerOf(req, 'x-hub-signature-256');
+  if (!signature) return refuse(401, 'missing X-Hub-Signature-256');
+  if (!secret || !signatureMatches(secret, req.body, signature.trim())) return refuse(401, 'bad signature');
+  if (!deliveryId) return refuse(400, 'missing X-GitHub-Delivery');
+  if (!event) return refuse(400, 'missing X-GitHub-Event');
   let payload: unknown;
   try {
     let text = req.body.toString('utf8');
@@ -130,13 +133,13 @@ export function verifyGitHubHook(req: HookRequest, secret: string, webUrl: strin
     if (/application\/x-www-form-urlencoded/i.test(headerOf(req, 'content-type') ?? '')) text = new URLSearchParams(text).get('payload') ?? '';
     payload = JSON.parse(text);
   } catch {
-    return { ok: false, status: 400, reason: 'the body is not JSON' };
+    return refuse(400, 'the body is not JSON');
   }
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return { ok: false, status: 400, reason: 'the body is not a JSON object' };
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return refuse(400, 'the body is not a JSON object');
   try {
     return { ok: true, deliveryId, event, hook: mapEvent(event, payload, webUrl) };
   } catch (e) {
-    if (e instanceof PayloadError) return { ok: false, status: 400, reason: e.message };
+    if (e instanceof PayloadError) return refuse(400, e.message);
     throw e;
   }
 }

@@ -353,7 +353,9 @@ t.test('verifyHook on deliveries from the fake: every event, bad and missing sig
 
   got.length = 0;
   await gh.deliver('acme', 'push', { ref: 'refs/heads/main', repository: repo }, { badSignature: true });
-  t.same(forge.verifyHook(got[0] as Received, secret), { ok: false, status: 401, reason: 'bad signature' });
+  t.same(forge.verifyHook(got[0] as Received, secret), {
+    ok: false, status: 401, reason: 'bad signature', deliveryId: (got[0] as Received).headers['x-github-delivery'], event: 'push',
+  }, 'refused, with the delivery id and event it claimed (for the delivery log)');
   t.match(forge.verifyHook(got[0] as Received, 'another-secret'), { ok: false, status: 401 });
   const unsigned = { ...(got[0] as Received), headers: { ...(got[0] as Received).headers } };
   delete unsigned.headers['x-hub-signature-256'];

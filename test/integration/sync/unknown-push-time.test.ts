@@ -76,7 +76,7 @@ t.test('a repository without a push time that gains a composer.json becomes a pa
     forge.hook = { ok: true, deliveryId: 'd-1', event: 'push', hook: { kind: 'push', repo: { id: 'r-tool', fullName: 'acme/tool' }, ref: 'refs/heads/main', deleted: false } };
     const res = await app.inject({ method: 'POST', url: '/hooks/ghe', payload: '{}', headers: { 'content-type': 'application/json' } });
     t.equal(res.statusCode, 202, res.body);
-    t.match(res.json(), { outcome: /not a package yet: sync of acme queued/ });
+    t.match(res.json(), { outcome: /not a package: check for a composer.json in acme queued/ });
     t.equal(checkedAt('tool'), null, 'the push clears the last check');
     await sync();
     t.same(forge.checks, ['tool'], 'the sync checks it again');

@@ -92,8 +92,8 @@ t.test('a bad App private key is a clear error', async (t) => {
 t.test('verifyHook: signatures', async (t) => {
   const ok = forge.verifyHook(delivery('ping', { zen: 'Keep it simple', hook_id: 1 }), SECRET);
   t.same(ok, { ok: true, deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', event: 'ping', hook: { kind: 'ping' } });
-  t.same(forge.verifyHook(delivery('ping', {}, { secret: 'other-secret' }), SECRET), { ok: false, status: 401, reason: 'bad signature' });
-  t.same(forge.verifyHook(delivery('ping', {}, { secret: null }), SECRET), { ok: false, status: 401, reason: 'missing X-Hub-Signature-256' });
+  t.same(forge.verifyHook(delivery('ping', {}, { secret: 'other-secret' }), SECRET), { ok: false, status: 401, reason: 'bad signature', deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', event: 'ping' });
+  t.same(forge.verifyHook(delivery('ping', {}, { secret: null }), SECRET), { ok: false, status: 401, reason: 'missing X-Hub-Signature-256', deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', event: 'ping' });
   const truncated = delivery('ping', {});
   truncated.headers['x-hub-signature-256'] = 'sha256=abc';
   t.match(forge.verifyHook(truncated, SECRET), { ok: false, status: 401 }, 'a short signature is rejected (length check)');
@@ -105,6 +105,7 @@ t.test('verifyHook: signatures', async (t) => {
 
 t.test('verifyHook: malformed deliveries are 400', async (t) => {
   t.match(forge.verifyHook(delivery(undefined, {}), SECRET), { ok: false, status: 400, reason: /X-GitHub-Event/ });
+  t.notOk('event' in forge.verifyHook(delivery(undefined, {}), SECRET), 'no event sent, none claimed for the log');
   t.match(forge.verifyHook(delivery('ping', {}, { delivery: null }), SECRET), { ok: false, status: 400, reason: /X-GitHub-Delivery/ });
   t.match(forge.verifyHook(delivery('push', null, { raw: '{"ref": ' }), SECRET), { ok: false, status: 400, reason: /not JSON/ });
   t.match(forge.verifyHook(delivery('push', { ref: 'refs/heads/main' }), SECRET), { ok: false, status: 400, reason: /push payload: repository: required/ });

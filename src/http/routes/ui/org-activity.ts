@@ -19,6 +19,14 @@ export const AUDIT_PAGE_SIZE = 50;
  * before they were stored, read back from the outcome line (forge-hooks.ts writes both).
  */
 function replayTarget(reads: OrgAdminReads, orgId: number, orgName: string, d: DeliveryView): ReplayTarget | null {
+  if (d.status === 'failed') {
+    // Its handling threw (500), maybe before it queued anything: replay what it queued if it
+    // got that far, else the update of the repository's package here, else a sync (it covers any event).
+    const queued = d.targets !== null ? replayTargetOf(d.targets, orgName) : null;
+    if (queued) return queued;
+    const packageId = d.targets?.repo !== undefined ? reads.packageOfRepo(orgId, d.targets.repo) : null;
+    return packageId !== null ? { kind: 'update', packageId } : { kind: 'sync' };
+  }
   if (d.status !== 'accepted') return null;
   if (d.targets !== null) return replayTargetOf(d.targets, orgName);
   const update = /^(?:push|ref-created|ref-deleted|release) on (\S+): update queued/.exec(d.outcome);
