@@ -4,6 +4,7 @@ export const BUILD_DIST = 'build-dist';
 export const HOUSEKEEPING = 'housekeeping';
 export const SYNC_ORG = 'sync-org';
 export const SYNC_PREVIEW = 'sync-preview';
+export const CHECK_SOURCE = 'check-source';
 
 /**
  * jobs.priority: work a person or a webhook asked for (Update now, the CLI, the API, hooks) runs
