@@ -27,6 +27,7 @@ import { createMetrics, jobOutcome, type Metrics } from './metrics.js';
 import { FailedAuthCounter } from './services/failed-auth.js';
 import { createSyncOrgHandler, createSyncPreviewHandler, SYNC_ORG, SYNC_PREVIEW } from './jobs/sync-org.js';
 import { CHECK_REPO, createCheckRepoHandler } from './jobs/check-repo.js';
+import { CHECK_SOURCE, createCheckSourceHandler } from './jobs/check-source.js';
 import { defaultForgeFactory, ForgeProvider, type ForgeFactory } from './sync/forges.js';
 import { DiskUsage } from './services/disk-usage.js';
 import { SessionStore } from './services/sessions.js';
@@ -200,6 +201,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
   handlers.set(SYNC_ORG, createSyncOrgHandler(deps));
   handlers.set(SYNC_PREVIEW, createSyncPreviewHandler(deps));
   handlers.set(CHECK_REPO, createCheckRepoHandler(deps));
+  handlers.set(CHECK_SOURCE, createCheckSourceHandler(deps));
   refreshRenderedMetadata(deps);
   return deps;
 }

@@ -1,6 +1,6 @@
 // The "New organization" page (instance admins): name, synced with a forge or not, the sync
-// settings; "Check" asks the forge about the source (htmx fragment). Also the sync settings form
-// of an organization created in the UI or the CLI (settings page, views/org-admin.ts).
+// settings; "Check" asks the forge about the source (a job; the htmx fragment polls it). Also the
+// sync settings form of an organization created in the UI or the CLI (views/org-admin.ts).
 import { html, type Html } from './html.js';
 import { csrfField, layout, type ViewContext } from './layout.js';
 
@@ -76,4 +76,9 @@ export function sourceCheck(r: { ok: true; login: string; name: string | null; r
   if (!r.ok) return html`<div id="source-check" class="check-result error" role="alert">${r.message}</div>`;
   return html`<div id="source-check" class="check-result ok">Found <strong>${r.login}</strong>${r.name ? html` (${r.name})` : ''}${
     r.repositories !== null ? html` · ${r.repositories} repositor${r.repositories === 1 ? 'y' : 'ies'} visible` : ''}</div>`;
+}
+
+/** The "Check" fragment while its job runs: it polls the job every second and replaces itself. */
+export function sourceCheckPending(ctx: ViewContext, job: { id: number; status: string }): Html {
+  return html`<div id="source-check" class="check-result" role="status" hx-get="${ctx.base}/-/orgs/new/check/jobs/${job.id}" hx-trigger="every 1s" hx-swap="outerHTML">Asking the forge… (check #${job.id}: ${job.status})</div>`;
 }

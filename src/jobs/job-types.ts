@@ -5,6 +5,7 @@ export const HOUSEKEEPING = 'housekeeping';
 export const SYNC_ORG = 'sync-org';
 export const SYNC_PREVIEW = 'sync-preview';
 export const CHECK_REPO = 'check-repo';
+export const CHECK_SOURCE = 'check-source';
 
 /**
  * jobs.priority: work a person or a webhook asked for (Update now, the CLI, the API, hooks) runs

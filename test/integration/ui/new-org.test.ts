@@ -1,9 +1,11 @@
 // "New organization" for instance admins, against the fake GHES: who may open it, CSRF, the
 // errors shown next to their fields (escaped), an unsynced org owned by its creator, a synced one
 // whose settings live in its row, enters the running schedule at once and runs its first sync;
-// the forge "Check"; config-file orgs keep the config's settings; `packyard org create --sync`.
+// the forge "Check" (a job the page polls); config-file orgs keep the config's settings;
+// `packyard org create --sync`.
 import t from 'tap';
 import { startFakeGhes } from '../../fakes/ghes/index.js';
+import { waitFor } from '../../helpers/wait.js';
 import { browser, signIn, type Browser } from '../../helpers/ui.js';
 import { PASSWORD, uiFixture, XSS } from '../../helpers/ui-fixture.js';
 
@@ -134,19 +136,62 @@ t.test('new organization', async (t) => {
     t.match((await root.get('/')).body, '<a href="/team-x/"><strong>team-x</strong></a>');
   });
 
+  const hx = () => ({ 'hx-request': 'true', 'x-csrf-token': root.csrf });
+  /** "Check" as the page does it: the POST answers with a fragment polling a job; poll it to its end. */
+  async function check(source: string, sync = 'ghe') {
+    const started = await root.post('/-/orgs/new/check', { sync, source }, hx());
+    const poll = /hx-get="([^"]+)"/.exec(started.body)?.[1];
+    const done = poll === undefined ? started : await waitFor(`the check of ${source}`, async () => {
+      const r = await root.get(poll, { 'hx-request': 'true' });
+      return r.body.includes('hx-get=') ? null : r;
+    });
+    return { started, poll, done };
+  }
+
   await t.test('"Check" asks the forge about the source', async (t) => {
-    const hx = { 'hx-request': 'true', 'x-csrf-token': root.csrf };
-    const found = await root.post('/-/orgs/new/check', { sync: 'ghe', source: 'widgets' }, hx);
-    t.equal(found.statusCode, 200);
-    t.match(found.body, /<div id="source-check" class="check-result ok">Found <strong>widgets<\/strong> \(Widgets Inc\)/);
-    const missing = await root.post('/-/orgs/new/check', { sync: 'ghe', source: 'nobody-here' }, hx);
+    const found = await check('widgets');
+    t.equal(found.started.statusCode, 202);
+    t.match(found.started.body, /<div id="source-check" class="check-result" role="status" hx-get="\/-\/orgs\/new\/check\/jobs\/\d+" hx-trigger="every 1s" hx-swap="outerHTML">Asking the forge…/);
+    t.equal(found.done.statusCode, 200);
+    t.match(found.done.body, /<div id="source-check" class="check-result ok">Found <strong>widgets<\/strong> \(Widgets Inc\)/);
+    const missing = (await check('nobody-here')).done;
     t.match(missing.body, /class="check-result error" role="alert">ghe has no organization &quot;nobody-here&quot;/);
-    const none = await root.post('/-/orgs/new/check', { sync: '', source: 'widgets' }, hx);
-    t.match(none.body, 'Choose an integration');
-    const hostile = await root.post('/-/orgs/new/check', { sync: 'ghe', source: XSS }, hx);
-    t.notMatch(hostile.body, XSS);
-    t.match(hostile.body, 'class="check-result error"');
+    const none = await check('widgets', '');
+    t.equal(none.poll, undefined, 'no job without an integration');
+    t.match(none.done.body, 'Choose an integration');
+    const hostile = await check(XSS);
+    t.equal(hostile.poll, undefined, 'no job for a source that cannot be an organization');
+    t.notMatch(hostile.done.body, XSS);
+    t.match(hostile.done.body, 'class="check-result error"');
     t.equal((await root.post('/-/orgs/new/check', { sync: 'ghe', source: 'widgets' }, { 'hx-request': 'true' })).statusCode, 403, 'no CSRF token');
+  });
+
+  await t.test('"Check" never waits for the forge in the web request: a job, polled; admins only', async (t) => {
+    s.addOrg('slowco', { name: 'Slow Co' });
+    // Two 500s: the forge client retries with backoff (seconds) inside the job, not the request.
+    gh.fault({ path: /^\/api\/v3\/orgs\/slowco$/, status: 500, times: 2 });
+    const before = gh.requests.length;
+    const started = await root.post('/-/orgs/new/check', { sync: 'ghe', source: 'slowco' }, hx());
+    t.equal(started.statusCode, 202, 'answered at once');
+    t.match(started.body, 'Asking the forge…');
+    t.notOk(gh.requests.slice(before).some((r) => r.path === '/api/v3/orgs/slowco' && r.status === 200), 'before the forge answered');
+    const poll = /hx-get="([^"]+)"/.exec(started.body)?.[1] ?? '';
+    for (const b of [alice, eve, frank]) t.equal((await b.get(poll, { 'hx-request': 'true' })).statusCode, 404, 'the job is for instance admins only');
+    t.equal((await anon.get(poll)).statusCode, 303);
+    const done = await waitFor('the slow check', async () => {
+      const r = await root.get(poll, { 'hx-request': 'true' });
+      return r.body.includes('hx-get=') ? null : r;
+    });
+    t.match(done.body, /class="check-result ok">Found <strong>slowco<\/strong> \(Slow Co\)/);
+    t.equal(gh.requests.filter((r) => r.path === '/api/v3/orgs/slowco').length, 3, 'two failures, then the answer');
+
+    gh.fault({ path: /^\/api\/v3\/orgs\/widgets$/, status: 401, times: 1 });
+    const refused = (await check('widgets')).done;
+    t.match(refused.body, /class="check-result error" role="alert">ghe answered: .*\(/, "the forge's error");
+    t.notMatch(refused.body, 'Found');
+    t.equal((await root.get('/-/orgs/new/check/jobs/999999', { 'hx-request': 'true' })).statusCode, 404);
+    const syncJob = (sqlite.prepare(`SELECT id FROM jobs WHERE type != 'check-source' LIMIT 1`).get() as { id: number } | undefined)?.id;
+    if (syncJob !== undefined) t.equal((await root.get(`/-/orgs/new/check/jobs/${syncJob}`)).statusCode, 404, 'another job type is not shown');
   });
 
   await t.test('a synced organization: settings in its row, scheduled at once, first sync runs', async (t) => {

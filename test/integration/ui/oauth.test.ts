@@ -193,6 +193,27 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: '/login/nope/callback?state=x&code=y' })).statusCode, 404);
   });
 
+  await t.test('a flood of unauthenticated starts from one address does not deny sign-in to anyone', async (t) => {
+    // More than the 10,000 sign-ins under way the server once kept in memory (and then answered 503).
+    const started = new Set<string>();
+    for (let i = 0; i < 10_050; i++) {
+      const r = await app.inject({ method: 'GET', url: `/login/ghe?next=%2Fflood${i}`, remoteAddress: '203.0.113.7' });
+      if (r.statusCode !== 303) {
+        t.fail(`start ${i}: ${r.statusCode} ${r.body.slice(0, 200)}`);
+        break;
+      }
+      if (i % 1000 === 0) started.add(cookieValue(r, STATE_COOKIE) ?? '');
+    }
+    t.equal(started.size, 11, 'each start has its own state');
+    const f = await flow(app, 'ghe', { query: '?next=%2Fcorp', as: 'carol' });
+    t.equal(f.callback.statusCode, 303, f.callback.body.slice(0, 300));
+    t.equal(f.callback.headers.location, '/corp');
+    t.ok(cookieValue(f.callback, 'packyard_session'), 'signed in');
+    const replay = await app.inject({ method: 'GET', url: f.callbackUrl.pathname + f.callbackUrl.search, headers: { cookie: `${STATE_COOKIE}=${f.stateCookie}; ${VERIFIER_COOKIE}=${f.verifierCookie}` } });
+    t.equal(replay.statusCode, 400, 'the replayed callback is refused');
+    t.match(replay.body, /not valid any more/);
+  });
+
   await t.test('the forge refusing: wrong client secret ({error} in a 200), user denial', async (t) => {
     const f = await flow(app, 'bad', { as: 'carol' });
     t.equal(f.callback.statusCode, 502);

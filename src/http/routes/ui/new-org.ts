@@ -1,13 +1,14 @@
 // "New organization" (instance admins only, policy `org:create`): the form, its "Check" of the
-// forge source (htmx), and the create action through the same service as `packyard org create`.
-// Anyone else gets the 404 of a page that does not exist.
+// forge source (htmx: a check-source job the fragment polls, never the forge inside the request),
+// and the create action through the same service as `packyard org create`. Anyone else gets the
+// 404 of a page that does not exist.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canOnInstance, type Principal } from '../../../domain/policy.js';
 import { isAppError } from '../../../domain/errors.js';
 import { validateOrgName, ORG_SYNC_DEFAULT_SETTINGS } from '../../../domain/orgs.js';
-import { isForgeError } from '../../../forges/types.js';
+import { CHECK_SOURCE, requestSourceCheck, type SourceCheckResult } from '../../../jobs/check-source.js';
 import { createOrganization, syncInputProblem, type OrgSyncInput } from '../../../services/orgs.js';
-import { newOrgPage, sourceCheck, type NewOrgErrors, type NewOrgForm } from '../../../../views/new-org.js';
+import { newOrgPage, sourceCheck, sourceCheckPending, type NewOrgErrors, type NewOrgForm } from '../../../../views/new-org.js';
 import { notFound, requireUser, sendHtml, uiActor, viewContext, type Ui } from './support.js';
 
 const str = (v: unknown, max = 200) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
@@ -73,19 +74,28 @@ export function newOrgRoutes(app: FastifyInstance, ui: Ui): void {
     return reply.redirect(created.syncJobId !== null ? `${base}/${created.org.name}/-/settings` : `${base}/${created.org.name}/`, 303);
   });
 
-  app.post('/-/orgs/new/check', async (req, reply) => {
+  // Check: queue the forge's answer as a job (one attempt; the client's retries may take minutes)
+  // and answer at once with a fragment that polls it.
+  app.post('/-/orgs/new/check', (req, reply) => {
     if (!admin(req, reply)) return reply;
     const form = newOrgForm((req.body ?? {}) as Record<string, unknown>);
     if (!form.sync) return sendHtml(reply, sourceCheck({ ok: false, message: 'Choose an integration to sync with first.' }));
     const problem = syncInputProblem(deps.config.integrations, { integration: form.sync, source: form.source });
     if (problem) return sendHtml(reply, sourceCheck({ ok: false, message: problem.message }));
-    try {
-      const info = await deps.forges.get(form.sync).describeSource(form.source);
-      if (!info) return sendHtml(reply, sourceCheck({ ok: false, message: `${form.sync} has no organization "${form.source}" that its credential can see.` }));
-      return sendHtml(reply, sourceCheck({ ok: true, ...info }));
-    } catch (e) {
-      if (!isForgeError(e)) throw e;
-      return sendHtml(reply, sourceCheck({ ok: false, message: `${form.sync} answered: ${e.message} (${e.kind})` }));
-    }
+    const { job } = requestSourceCheck(deps.queue, form.sync, form.source, uiActor(req));
+    return sendHtml(reply, sourceCheckPending(viewContext(ui, req), job), 202);
+  });
+
+  app.get<{ Params: { id: string } }>('/-/orgs/new/check/jobs/:id', (req, reply) => {
+    if (!admin(req, reply)) return reply;
+    const id = /^\d{1,12}$/.test(req.params.id) ? Number(req.params.id) : NaN;
+    const job = Number.isNaN(id) ? null : deps.queue.get(id);
+    if (!job || job.type !== CHECK_SOURCE) return notFound(ui, req, reply);
+    if (job.status === 'queued' || job.status === 'running') return sendHtml(reply, sourceCheckPending(viewContext(ui, req), job));
+    if (job.status === 'failed') return sendHtml(reply, sourceCheck({ ok: false, message: job.error ?? 'The check failed.' }));
+    const p = job.payload as { integration?: unknown; source?: unknown };
+    const r = job.result as SourceCheckResult | null;
+    if (!r?.found) return sendHtml(reply, sourceCheck({ ok: false, message: `${String(p.integration)} has no organization "${String(p.source)}" that its credential can see.` }));
+    return sendHtml(reply, sourceCheck({ ok: true, login: r.login, name: r.name, repositories: r.repositories }));
   });
 }

@@ -1,40 +1,32 @@
 // Sign-in with the forge (GitHub / GitHub Enterprise OAuth web flow) and linking a forge account
 // to the signed-in user, on @fastify/oauth2: one plugin instance per integration with an OAuth
 // app (authorization code, PKCE S256, the state and the verifier in HttpOnly SameSite=Lax cookies
-// set through @fastify/cookie). GET /login/ID starts: our generateStateFunction makes the state
-// and keeps, server-side under it, what the plugin does not carry (the integration, `next`, the
-// "link another account" session; single use, 10 minutes). GET /login/ID/callback checks the
-// state (query = cookie = a pending entry of this integration) before anything else, then lets
-// the plugin exchange the code (its checkStateFunction only accepts a request that passed that
-// check), reads GET /user and finds the Packyard user by the identity (integration, numeric
-// forge id). Unknown forge accounts are refused, never created: users come from sync. The forge
-// token is used for GET /user only and not kept.
+// set through @fastify/cookie). GET /login/ID starts: our generateStateFunction makes a signed
+// state (oauth-state.ts) carrying what the plugin does not (the integration, `next`, a tag of the
+// "link another account" session; 10 minutes), so an unauthenticated start keeps nothing
+// server-side. GET /login/ID/callback checks the state (query = cookie, signed, fresh, this
+// integration, not used before) before anything else, then lets the plugin exchange the code (its
+// checkStateFunction only accepts a request that passed that check), reads GET /user and finds
+// the Packyard user by the identity (integration, numeric forge id). Unknown forge accounts are
+// refused, never created: users come from sync. The forge token is used for GET /user only.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import fastifyOAuth2, { type FastifyOAuth2Options, type OAuth2Namespace } from '@fastify/oauth2';
-import { randomBytes } from 'node:crypto';
 import type { IntegrationConfig } from '../../../config/schema.js';
 import { GitHubOAuth, OAUTH_SCOPES, type OAuthIntegrationConfig } from '../../../forges/github/oauth.js';
 import { isForgeError } from '../../../forges/types.js';
 import { findByExternalId, identitiesOf, linkIdentity, refreshIdentityLogin } from '../../../services/identities.js';
 import { profilePage } from '../../../../views/profile.js';
+import { linkTag, OAuthStates, type StateIntent } from './oauth-state.js';
 import { cookieHeader, LOGIN_CSRF_COOKIE, parseCookies, requireUser, safeEqual, safeNext, sendError, sendHtml, SESSION_COOKIE, viewContext, type Ui } from './support.js';
 
 export const OAUTH_STATE_COOKIE = 'packyard_oauth_state';
 export const OAUTH_VERIFIER_COOKIE = 'packyard_oauth_verifier';
 export const OAUTH_STATE_TTL_MS = 10 * 60 * 1000;
-const MAX_PENDING = 10_000;
+/** A longer `next` would make the state (and its cookie) too long: such a sign-in lands on / . */
+const MAX_NEXT = 1000;
 
-interface Intent {
-  next: string;
-  /** Link mode: the session (id) that started it; the callback must come from the same one. */
-  linkSession: string | null;
-}
-
-interface Pending extends Intent {
-  integration: string;
-  expiresAt: number;
-}
+type Intent = Omit<StateIntent, 'integration'>;
 
 type OAuthIntegration = OAuthIntegrationConfig;
 
@@ -53,12 +45,12 @@ export function oauthPluginName(integrationId: string): string {
 }
 
 export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
-  const pending = new Map<string, Pending>();
+  const states = new OAuthStates(OAUTH_STATE_TTL_MS);
   const clients = new Map<string, GitHubOAuth>();
   /** What GET /login/ID hands to generateStateFunction for this request. */
   const intents = new WeakMap<FastifyRequest, Intent>();
-  /** Callback requests whose state passed takeState, with the pending entry it consumed. */
-  const checked = new WeakMap<FastifyRequest, Pending>();
+  /** Callback requests whose state passed takeState, with the intent it carried. */
+  const checked = new WeakMap<FastifyRequest, StateIntent>();
   app.addHook('onClose', (_app, done) => {
     for (const c of clients.values()) c.close();
     done();
@@ -103,9 +95,7 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
       generateStateFunction: ((req: FastifyRequest): string => {
         const intent = intents.get(req);
         if (!intent) throw new Error('a forge sign-in starts at GET /login/ID');
-        const state = randomBytes(24).toString('base64url');
-        pending.set(state, { ...intent, integration: integration.id, expiresAt: Date.now() + OAUTH_STATE_TTL_MS });
-        return state;
+        return states.issue({ ...intent, integration: integration.id });
       }) as FastifyOAuth2Options['generateStateFunction'],
       checkStateFunction: ((req: FastifyRequest): boolean => checked.get(req)?.integration === integration.id) as FastifyOAuth2Options['checkStateFunction'],
     };
@@ -117,14 +107,13 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
   const unavailable = (req: FastifyRequest, reply: FastifyReply, integration: OAuthIntegration) =>
     sendError(ui, req, reply, 502, 'Sign-in unavailable', `Sign-in with ${forgeLabel(integration)} is not available; the details are in the server log.`);
 
-  /** The state: the query and the cookie agree, it is known, fresh, for this integration; used once. */
-  function takeState(req: FastifyRequest<{ Querystring: { state?: string } }>, integrationId: string): Pending | null {
+  /** The state: the query and the cookie agree, it is signed by us, fresh, for this integration; used once. */
+  function takeState(req: FastifyRequest<{ Querystring: { state?: string } }>, integrationId: string): StateIntent | null {
     const cookieState = req.cookies[OAUTH_STATE_COOKIE];
     const queryState = typeof req.query.state === 'string' ? req.query.state : '';
-    const entry = queryState ? pending.get(queryState) : undefined;
-    if (entry) pending.delete(queryState);
-    if (!cookieState || !queryState || !safeEqual(cookieState, queryState) || !entry || entry.expiresAt <= Date.now() || entry.integration !== integrationId) return null;
-    checked.set(req, entry);
+    if (!cookieState || !queryState || !safeEqual(cookieState, queryState)) return null;
+    const entry = states.take(queryState, integrationId);
+    if (entry) checked.set(req, entry);
     return entry;
   }
 
@@ -136,12 +125,9 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
     if (link && !requireUser(ui, req, reply)) return reply;
     if (!link && req.session) return reply.redirect(`${ui.base}${next}`, 303);
 
-    const now = Date.now();
-    if (pending.size >= MAX_PENDING) for (const [k, v] of pending) if (v.expiresAt <= now) pending.delete(k);
-    if (pending.size >= MAX_PENDING) return sendError(ui, req, reply, 503, 'Busy', 'Too many sign-ins are under way. Try again in a few minutes.');
     const oauth = pluginOf(integration.id);
     if (!oauth) return unavailable(req, reply, integration);
-    intents.set(req, { next, linkSession: link ? (req.session?.id ?? null) : null });
+    intents.set(req, { next: next.length > MAX_NEXT ? '/' : next, link: link && req.session ? linkTag(req.session.id) : null });
     // Sets the state and verifier cookies; the URL carries the state and the S256 challenge.
     const authorizeUrl = await oauth.generateAuthorizationUri(req, reply);
     return reply.redirect(authorizeUrl, 303);
@@ -162,7 +148,7 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
       }
       const code = typeof req.query.code === 'string' ? req.query.code : '';
       if (!code) return sendError(ui, req, reply, 400, 'Bad request', 'The forge sent no authorization code.');
-      if (entry.linkSession !== null && req.session?.id !== entry.linkSession) {
+      if (entry.link !== null && (!req.session || linkTag(req.session.id) !== entry.link)) {
         return sendError(ui, req, reply, 400, 'Sign-in expired', 'The account link was started in another session. Sign in and start again from your profile.');
       }
       const oauth = pluginOf(integration.id);
@@ -185,7 +171,7 @@ export function oauthRoutes(app: FastifyInstance, ui: Ui): void {
         return sendError(ui, req, reply, 502, 'Sign-in failed', `${forgeLabel(integration)} did not complete the sign-in: ${e.message}`);
       }
 
-      if (entry.linkSession !== null) return finishLink(req, reply, integration, account);
+      if (entry.link !== null) return finishLink(req, reply, integration, account);
 
       const found = findByExternalId(ui.deps.db, integration.id, account.id);
       if (!found) {
