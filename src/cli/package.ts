@@ -4,13 +4,13 @@ import { eq } from 'drizzle-orm';
 import { credentials } from '../db/schema.js';
 import { listHostKeys } from '../services/host-keys.js';
 import { checkRepositoryUrl, sshHostOf } from '../vcs/url.js';
-import { requestSync } from '../jobs/sync-org.js';
 import { actor, fail, withDeps, type GlobalOptions } from './context.js';
-import { addForgePackage, addPackage, describePackage, getPackageByName, listPackages, removePackage, requestUpdate } from '../services/packages.js';
+import { addForgePackage, addPackage, describePackage, getPackageByName, listPackages, removePackage } from '../services/packages.js';
 import { runOrWait } from '../jobs/wait.js';
 import type { Deps } from '../compose.js';
 import type { JobRow } from '../jobs/queue.js';
 import { VCS_TYPES, type VcsType } from '../vcs/types.js';
+import { requestSync, requestUpdate } from '../jobs/requests.js';
 
 function describeOutcome(label: string, job: JobRow): { line: string; ok: boolean } {
   const r = (job.result ?? {}) as { changed?: boolean; added?: string[]; removed?: string[]; updated?: string[]; skipped?: number; name?: string | null };

@@ -6,10 +6,10 @@ import type { Deps } from '../compose.js';
 import { forgeRepos, organizations } from '../db/schema.js';
 import { sourceCovers } from '../domain/deliveries.js';
 import { orgSyncSettings } from '../domain/orgs.js';
-import { requestSync } from '../services/orgs.js';
 import type { JobHandler } from './runner.js';
 import type { JobQueue } from './queue.js';
 import { CHECK_REPO, PRIORITY } from './job-types.js';
+import { requestSync } from './requests.js';
 
 export { CHECK_REPO };
 

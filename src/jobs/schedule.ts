@@ -12,7 +12,7 @@ import { orgSyncSettings } from '../domain/orgs.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from './queue.js';
 import { HOUSEKEEPING, PRIORITY, SYNC_ORG } from './job-types.js';
-import { requestSync } from '../services/orgs.js';
+import { requestSync } from './requests.js';
 
 export interface ScheduledJob {
   name: string;

@@ -7,7 +7,6 @@ import type { JobQueue } from './queue.js';
 import { PRIORITY, SYNC_ORG, SYNC_PREVIEW } from './job-types.js';
 
 export { SYNC_ORG, SYNC_PREVIEW };
-export { requestSync } from '../services/orgs.js';
 
 export function createSyncOrgHandler(deps: Deps): JobHandler {
   return async ({ job, log }) => {

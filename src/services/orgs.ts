@@ -10,7 +10,7 @@ import { AppError } from '../domain/errors.js';
 import { validateOrgName } from '../domain/orgs.js';
 import type { OrganizationConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/queue.js';
-import { PRIORITY, SYNC_ORG } from '../jobs/job-types.js';
+import { requestSync } from '../jobs/requests.js';
 
 export type OrgRow = typeof organizations.$inferSelect;
 
@@ -78,14 +78,6 @@ export function createOrg(
     }
     return org;
   });
-}
-
-/**
- * Queues a reconciliation of a synced organization (deduplicated while one is queued); asked for
- * by a person or a webhook unless `priority` says background (the cron schedule).
- */
-export function requestSync(queue: JobQueue, orgName: string, trigger: string, opts: { priority?: number } = {}) {
-  return queue.enqueue({ type: SYNC_ORG, lockKey: `sync:${orgName}`, payload: { org: orgName }, trigger, maxAttempts: 1, priority: opts.priority ?? PRIORITY.asked });
 }
 
 export type SyncField = 'integration' | 'source' | 'schedule';

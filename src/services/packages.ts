@@ -1,7 +1,7 @@
 // Packages: add a repository (checked URL, optional credential), request updates through the
 // job queue, describe a package (versions, skipped refs, last update and error), and remove one.
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Tx } from '../db/client.js';
 import { dists, forgeRepos, organizations, packageRefs, packages, removedDists, versions } from '../db/schema.js';
 import { writeAudit } from '../db/repos/audit.js';
@@ -9,7 +9,8 @@ import { AppError } from '../domain/errors.js';
 import { checkRepositoryUrl, redactUrl } from '../vcs/url.js';
 import type { VcsType } from '../vcs/types.js';
 import type { JobQueue, JobRow } from '../jobs/queue.js';
-import { PRIORITY, UPDATE_PACKAGE } from '../jobs/job-types.js';
+import { requestUpdate } from '../jobs/requests.js';
+import { hashHookToken } from '../domain/hook-tokens.js';
 import { getOrg } from './orgs.js';
 import { attachCredential } from './credential-binding.js';
 
@@ -57,10 +58,6 @@ export interface UrlPolicy {
   vcsTypes: readonly VcsType[];
 }
 
-export function hashHookToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
 /**
  * The repository type a URL implies when none is given: svn for svn:// and svn+ssh:// (only svn
  * speaks them), else git. A conflicting explicit type is refused rather than left to fail later.
@@ -99,15 +96,6 @@ export function addPackage(db: Tx, queue: JobQueue, policy: UrlPolicy, input: Ad
   });
   const { job } = requestUpdate(queue, pkg.id, actor);
   return { pkg, job, hookToken };
-}
-
-/**
- * Queues an update of a package. `priority`: PRIORITY.asked (default) for what a person or a
- * webhook asked for (UI, CLI, API, hooks), PRIORITY.background for syncs and schedules.
- */
-export function requestUpdate(queue: JobQueue, packageId: number, trigger: string, opts: { force?: boolean; priority?: number } = {}): { job: JobRow; deduplicated: boolean } {
-  const priority = opts.priority ?? PRIORITY.asked;
-  return queue.enqueue({ type: UPDATE_PACKAGE, lockKey: `package:${packageId}`, payload: { packageId, force: opts.force ?? false }, trigger, priority });
 }
 
 export function getPackageByName(db: Tx, orgName: string, name: string): PackageRow & { orgName: string } {

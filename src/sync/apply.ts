@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { Tx } from '../db/client.js';
 import { writeAudit } from '../db/repos/audit.js';
 import { forgeRepos, identities, organizations, orgMembers, packageAccess, packages, teamMembers, teams, users } from '../db/schema.js';
-import { hashHookToken } from '../services/packages.js';
 import { composerCheckMark, type CurrentState, type Plan } from './plan.js';
+import { hashHookToken } from '../domain/hook-tokens.js';
 
 export function loadCurrentState(db: Tx, orgId: number, integration: string): CurrentState {
   const ids = db.select({ userId: identities.userId, externalId: identities.externalId, login: users.login })

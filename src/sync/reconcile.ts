@@ -9,11 +9,11 @@ import { organizations, syncRuns } from '../db/schema.js';
 import { AppError } from '../domain/errors.js';
 import { orgSyncSettings } from '../domain/orgs.js';
 import { isForgeError, type Collaborator, type ForgeRepository, type OrgSnapshot } from '../forges/types.js';
-import { requestUpdate } from '../services/packages.js';
 import { PRIORITY } from '../jobs/job-types.js';
 import { applyPlan, loadCurrentState } from './apply.js';
 import { hookSecretOutdated, recordHookSecret, webhookSecret } from './forges.js';
 import { composerCheckDue, computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
+import { requestUpdate } from '../jobs/requests.js';
 
 export interface SyncOutcome {
   runId: number;

@@ -4,9 +4,9 @@ import type { Deps } from '../../compose.js';
 import { can } from '../../domain/policy.js';
 import { shownError } from '../../domain/error-detail.js';
 import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
-import { requestUpdate } from '../../services/packages.js';
 import { authenticateRequest, rejectRequest, sendNotFound } from '../auth.js';
 import type { JobRow } from '../../jobs/queue.js';
+import { requestUpdate } from '../../jobs/requests.js';
 
 /**
  * A job as the API shows it. A connection error's detail only for package:diagnose (never a

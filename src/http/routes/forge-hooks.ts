@@ -11,10 +11,9 @@ import { sourceCovers, type DeliveryTargets } from '../../domain/deliveries.js';
 import { ORG_SYNC_DEFAULT_SETTINGS } from '../../domain/orgs.js';
 import type { HookEvent } from '../../forges/types.js';
 import { requestRepoCheck } from '../../jobs/check-repo.js';
-import { requestSync } from '../../jobs/sync-org.js';
-import { requestUpdate } from '../../services/packages.js';
 import { webhookSecret } from '../../sync/forges.js';
 import { sendNotFound } from '../auth.js';
+import { requestSync, requestUpdate } from '../../jobs/requests.js';
 
 // GitHub caps payloads at 25 MB.
 const HOOK_BODY_LIMIT = 26 * 1024 * 1024;

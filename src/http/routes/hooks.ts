@@ -2,8 +2,9 @@
 // scripts) names its package by a secret token; any body is accepted, nothing is parsed.
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../compose.js';
-import { hashHookToken, requestUpdate } from '../../services/packages.js';
 import { sendNotFound } from '../auth.js';
+import { requestUpdate } from '../../jobs/requests.js';
+import { hashHookToken } from '../../domain/hook-tokens.js';
 
 export function hookRoutes(app: FastifyInstance, deps: Deps): void {
   const deliveries = deps.metrics.webhookDeliveries;

@@ -9,8 +9,9 @@ import { startBlackhole } from '../../helpers/blackhole.js';
 import { createGitRepo, makeTempDir, removeDir } from '../../helpers/git-repo.js';
 import { waitFor } from '../../helpers/wait.js';
 import { createOrg } from '../../../src/services/orgs.js';
-import { addPackage, requestUpdate } from '../../../src/services/packages.js';
+import { addPackage } from '../../../src/services/packages.js';
 import { PRIORITY } from '../../../src/jobs/job-types.js';
+import { requestUpdate } from '../../../src/jobs/requests.js';
 
 t.test('a failing host holds neither slot: Update now of a healthy package finishes; background jobs back off', async (t) => {
   const work = await makeTempDir('pky-priority-');

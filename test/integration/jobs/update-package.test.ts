@@ -9,11 +9,12 @@ import { createGitDriver } from '../../../src/vcs/git.js';
 import type { Driver, DriverOptions, VcsType } from '../../../src/vcs/types.js';
 import type { DriverFactory } from '../../../src/vcs/registry.js';
 import { createOrg } from '../../../src/services/orgs.js';
-import { addPackage, describePackage, requestUpdate } from '../../../src/services/packages.js';
+import { addPackage, describePackage } from '../../../src/services/packages.js';
 import { runOrWait } from '../../../src/jobs/wait.js';
 import { createGitRepo, makeTempDir, removeDir } from '../../helpers/git-repo.js';
 import { writeFileSync } from 'node:fs';
 import { startPackyard } from '../../helpers/packyard.js';
+import { requestUpdate } from '../../../src/jobs/requests.js';
 
 interface Calls {
   listRemote: number;

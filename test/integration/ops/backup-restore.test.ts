@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPackyard } from '../../helpers/packyard.js';
 import { createGitRepo, makeTempDir, removeDir } from '../../helpers/git-repo.js';
-import { requestUpdate } from '../../../src/services/packages.js';
+import { requestUpdate } from '../../../src/jobs/requests.js';
 
 const json = (o: unknown) => `${JSON.stringify(o)}\n`;
 

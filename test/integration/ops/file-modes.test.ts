@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { runCli, startPackyard } from '../../helpers/packyard.js';
 import { createGitRepo, makeTempDir, removeDir } from '../../helpers/git-repo.js';
 import { runOrWait } from '../../../src/jobs/wait.js';
-import { requestUpdate } from '../../../src/services/packages.js';
+import { requestUpdate } from '../../../src/jobs/requests.js';
 
 const json = (o: unknown) => `${JSON.stringify(o)}\n`;
 

@@ -12,7 +12,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import { compose } from '../../../src/compose.js';
 import { createLogger } from '../../../src/log.js';
 import { runOrWait } from '../../../src/jobs/wait.js';
-import { requestUpdate } from '../../../src/services/packages.js';
+import { requestUpdate } from '../../../src/jobs/requests.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const json = (o: unknown) => `${JSON.stringify(o)}\n`;

@@ -4,11 +4,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Action } from '../../../domain/policy.js';
 import { deliveryConcerns, replayTargetOf, type ReplayTarget } from '../../../domain/deliveries.js';
 import { writeAudit } from '../../../db/repos/audit.js';
-import { requestUpdate } from '../../../services/packages.js';
 import type { DeliveryView, OrgAdminReads } from '../../../services/org-admin-reads.js';
-import { requestSync } from '../../../jobs/sync-org.js';
 import { activityPage, auditPage, auditRows, replayResult } from '../../../../views/org-activity.js';
 import { isHx, notFound, orgLinks, resolveOrgFor, sendError, sendHtml, uiActor, viewContext, type OrgScope, type Ui } from './support.js';
+import { requestSync, requestUpdate } from '../../../jobs/requests.js';
 
 type OrgParams = { org: string };
 

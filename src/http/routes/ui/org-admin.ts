@@ -12,7 +12,7 @@ import { checkRepositoryUrl } from '../../../vcs/url.js';
 import { findOrg, updateOrgSyncSettings } from '../../../services/orgs.js';
 import { newOrgForm } from './new-org.js';
 import type { OrgAdminReads } from '../../../services/org-admin-reads.js';
-import { requestSync, requestSyncPreview } from '../../../jobs/sync-org.js';
+import { requestSyncPreview } from '../../../jobs/sync-org.js';
 import type { JobRow } from '../../../jobs/queue.js';
 import { SYNC_PREVIEW, UPDATE_PACKAGE } from '../../../jobs/job-types.js';
 import { lastSyncRuns } from '../../../sync/reconcile.js';
@@ -40,6 +40,7 @@ import {
   type SyncJobView,
 } from '../../../../views/org-admin.js';
 import { isHx, notFound, orgLinks, resolveOrgFor, sendError, sendHtml, uiActor, viewContext, type OrgScope, type Ui } from './support.js';
+import { requestSync } from '../../../jobs/requests.js';
 
 type OrgParams = { org: string };
 

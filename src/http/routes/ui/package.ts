@@ -2,12 +2,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../../../domain/policy.js';
 import { shownError } from '../../../domain/error-detail.js';
-import { requestUpdate, rotateHookToken } from '../../../services/packages.js';
+import { rotateHookToken } from '../../../services/packages.js';
 import type { JobRow } from '../../../jobs/queue.js';
 import type { PackageDetail } from '../../../services/ui-reads.js';
 import { jobStatus, packagePage, type JobView } from '../../../../views/package.js';
 import { packageHref } from '../../../../views/orgs.js';
 import { notFound, orgLinks, resolveOrg, sendError, sendHtml, uiActor, viewContext, type OrgScope, type Ui } from './support.js';
+import { requestUpdate } from '../../../jobs/requests.js';
 
 type PkgParams = { org: string; vendor: string; name: string };
 
