@@ -3,7 +3,7 @@
 import { html, type Html } from './html.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
 import { packageHref } from './orgs.js';
-import { crumbs, orgNav, type OrgLinks } from './org-admin.js';
+import { crumbs, orgNav, type OrgLinks } from './org-nav.js';
 import type { AuditPart, NamedAuditRow } from '../src/services/audit-names.js';
 
 export interface ActivityJobView {

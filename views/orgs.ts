@@ -2,7 +2,7 @@
 // type (the rows are the htmx fragment) and the composer set-up commands for this host.
 import { html, type Html } from './html.js';
 import { formatTime, layout, type ViewContext } from './layout.js';
-import { orgNav, type OrgLinks } from './org-admin.js';
+import { orgNav, type OrgLinks } from './org-nav.js';
 
 export interface OrgListItem {
   name: string;

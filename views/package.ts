@@ -6,7 +6,7 @@ import { removePackageCard } from './confirm.js';
 import { html, type Html } from './html.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
 import { packageHref } from './orgs.js';
-import { orgNav, type OrgLinks } from './org-admin.js';
+import { orgNav, type OrgLinks } from './org-nav.js';
 
 export interface VersionView {
   version: string;

@@ -2,7 +2,7 @@
 // revoke (after a confirmation page), last used; owners also see every token reaching the organization.
 import { html, type Html } from './html.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
-import { orgNav, type OrgLinks } from './org-admin.js';
+import { orgNav, type OrgLinks } from './org-nav.js';
 
 export interface TokenView {
   id: number;

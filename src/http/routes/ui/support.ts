@@ -9,7 +9,7 @@ import type { OrgLookup } from '../../../services/composer-reader.js';
 import type { SessionInfo } from '../../../services/sessions.js';
 import type { Html } from '../../../../views/html.js';
 import type { ViewContext } from '../../../../views/layout.js';
-import type { OrgLinks } from '../../../../views/org-admin.js';
+import type { OrgLinks } from '../../../../views/org-nav.js';
 import { errorPage } from '../../../../views/errors.js';
 
 export const SESSION_COOKIE = 'packyard_session';
