@@ -195,7 +195,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
     try {
       objects = parseCatFileBatchCheck(check.toString('utf8'), asked.length);
     } catch (e) {
-      throw new AppError('VCS_ERROR', `could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`, { url: displayUrl });
+      throw new AppError('VCS_ERROR', sentence(`Could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`), { url: displayUrl });
     }
     const wanted: Array<{ key: string; oid: string }> = [];
     asked.forEach((key, i) => {
@@ -215,7 +215,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
     try {
       answers = parseCatFileBatch(out, wanted.length);
     } catch (e) {
-      throw new AppError('VCS_ERROR', `could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`, { url: displayUrl });
+      throw new AppError('VCS_ERROR', sentence(`Could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`), { url: displayUrl });
     }
     wanted.forEach((w, i) => result.set(w.key, answers[i] ?? null));
   }

@@ -64,7 +64,7 @@ export class NetworkGuard {
         addresses = await this.resolveWithin(host);
       } catch (e) {
         if (opts.unresolved === 'allow') return { host, port, addresses: [] };
-        throw new AppError('VCS_ERROR', `could not resolve the host ${host} of ${redactUrl(url)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the host name and DNS`, { url: redactUrl(url), host });
+        throw new AppError('VCS_ERROR', `Could not resolve the host ${host} of ${redactUrl(url)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the host name and DNS.`, { url: redactUrl(url), host });
       }
     }
     for (const address of addresses) {

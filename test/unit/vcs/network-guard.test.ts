@@ -61,7 +61,7 @@ t.test('an unresolvable host: refused before a fetch, allowed when a package is 
   const g = guard();
   const r = await refusal(g.check('https://nowhere.example/x.git'));
   t.equal(r.code, 'VCS_ERROR');
-  t.match(r.message, 'could not resolve the host nowhere.example of https://nowhere.example/x.git (ENOTFOUND)');
+  t.match(r.message, 'Could not resolve the host nowhere.example of https://nowhere.example/x.git (ENOTFOUND)');
   t.same(await g.check('https://nowhere.example/x.git', { unresolved: 'allow' }), { host: 'nowhere.example', port: 443, addresses: [] });
 });
 
@@ -121,6 +121,6 @@ t.test('reach gives up at once when its job is given up; a resolver that never a
   const silent = guard({ deniedNetworks: [], connectTimeoutMs: 200, resolve: () => new Promise<string[]>(() => undefined) });
   const dns = await refusal(silent.check('https://slow-dns.example/x.git'));
   t.equal(dns.code, 'VCS_ERROR');
-  t.match(dns.message, 'could not resolve the host slow-dns.example of https://slow-dns.example/x.git (ETIMEOUT)');
+  t.match(dns.message, 'Could not resolve the host slow-dns.example of https://slow-dns.example/x.git (ETIMEOUT)');
   t.same(await silent.check('https://slow-dns.example/x.git', { unresolved: 'allow' }), { host: 'slow-dns.example', port: 443, addresses: [] }, 'adding a package does not wait on DNS');
 });
