@@ -1,7 +1,7 @@
 // Where a credential may go: attaching one to a package (an owner's action) binds a credential
 // that has no hosts yet to the package URL's host and refuses a URL on any other host; at
 // start-up, credentials stored before hosts existed are bound once to their packages' hosts.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { credentials, packages } from '../db/schema.js';
 import { writeAudit } from '../db/repos/audit.js';
@@ -39,8 +39,22 @@ export function attachCredential(tx: Tx, org: { id: number; name: string }, cred
  * Audited per credential. Returns how many credentials were bound.
  */
 export function bindUnboundCredentials(db: Tx, actor = UPGRADE_ACTOR): number {
+  // Every CLI command and server start passes here: a read decides, so that the write lock is
+  // taken only on the one start that has something to bind.
+  const pending = db
+    .select({ id: credentials.id })
+    .from(credentials)
+    .innerJoin(packages, eq(packages.credentialId, credentials.id))
+    .where(sql`${credentials.hosts} = '[]'`)
+    .limit(1)
+    .get();
+  if (pending === undefined) return 0;
   return db.transaction((tx) => {
-    const unbound = tx.select().from(credentials).all().filter((c) => c.hosts.length === 0);
+    const unbound = tx
+      .select({ id: credentials.id, orgId: credentials.orgId, name: credentials.name, hosts: credentials.hosts })
+      .from(credentials)
+      .all()
+      .filter((c) => c.hosts.length === 0);
     let bound = 0;
     for (const c of unbound) {
       const urls = tx.select({ url: packages.url }).from(packages).where(eq(packages.credentialId, c.id)).all();

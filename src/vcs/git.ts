@@ -36,6 +36,11 @@ function transportOf(url: string): GitTransport {
   return checked.protocol === 'ssh' ? 'ssh' : 'git';
 }
 
+/** A `cat-file` answer that could not be parsed: the mirror, not the remote, is at fault. */
+function unreadableMirror(displayUrl: string, e: unknown): AppError {
+  return new AppError('VCS_ERROR', sentence(`Could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`), { url: displayUrl });
+}
+
 function assertCommit(commit: string): void {
   // Only full ids: anything else is revision syntax git would interpret (HEAD@{..}, :/text).
   if (!OBJECT_ID.test(commit)) throw new AppError('VCS_ERROR', `The revision "${commit.slice(0, 80)}" is not a full commit id.`);
@@ -195,7 +200,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
     try {
       objects = parseCatFileBatchCheck(check.toString('utf8'), asked.length);
     } catch (e) {
-      throw new AppError('VCS_ERROR', sentence(`Could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`), { url: displayUrl });
+      throw unreadableMirror(displayUrl, e);
     }
     const wanted: Array<{ key: string; oid: string }> = [];
     asked.forEach((key, i) => {
@@ -215,7 +220,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
     try {
       answers = parseCatFileBatch(out, wanted.length);
     } catch (e) {
-      throw new AppError('VCS_ERROR', sentence(`Could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`), { url: displayUrl });
+      throw unreadableMirror(displayUrl, e);
     }
     wanted.forEach((w, i) => result.set(w.key, answers[i] ?? null));
   }
@@ -290,9 +295,7 @@ export function createGitDriver(opts: DriverOptions): Driver {
       try {
         answers = parseCatFileBatch(out, asked.length);
       } catch (e) {
-        throw new AppError('VCS_ERROR', sentence(`Could not read files from the mirror of ${displayUrl}: ${(e as Error).message}`), {
-          url: displayUrl,
-        });
+        throw unreadableMirror(displayUrl, e);
       }
       asked.forEach((key, i) => result.set(key, answers[i] ?? null));
       return result;
