@@ -77,11 +77,11 @@ export function planLines(plan: Plan, names: ReturnType<OrgAdminReads['names']>)
   for (const m of plan.teamMembersToChange) lines.push({ kind: 'changes', text: `${user(m.userExt)} in ${team(m.teamExt)} becomes ${m.role}` });
   for (const m of plan.teamMembersToRemove) lines.push({ kind: 'loses', text: `${user(m.userExt)} loses ${team(m.teamExt)}` });
   for (const g of plan.grantsToAdd) {
-    lines.push({ kind: 'gains', text: `${g.subject === 'team' ? team(g.subjectExt) : user(g.subjectExt)} gains read of ${repo(g.repoExt)} (${g.roleName})` });
+    lines.push({ kind: 'gains', text: `${g.subject === 'team' ? team(g.subjectExt) : user(g.subjectExt)} gains read of ${repo(g.repoExt)} (${g.label})` });
   }
   for (const g of plan.grantsToChange) {
     const a = names.access.get(g.accessId);
-    lines.push({ kind: 'changes', text: `${a ? `${a.team ? `team ${a.team}` : a.user ?? '?'} on ${a.name ?? a.url}` : g.key}: role becomes ${g.roleName}` });
+    lines.push({ kind: 'changes', text: `${a ? `${a.team ? `team ${a.team}` : a.user ?? '?'} on ${a.name ?? a.url}` : g.key}: reads as ${g.label}` });
   }
   for (const g of plan.grantsToRemove) {
     const a = names.access.get(g.accessId);
