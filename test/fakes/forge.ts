@@ -45,6 +45,11 @@ export interface WorldGrant {
 export interface World {
   org: { id: string; login: string };
   users: WorldUser[];
+  /**
+   * How a team's effective members are counted: `nested` (GitHub: a parent team lists its child
+   * teams' members) or `inherited` (GitLab: a subgroup lists its ancestors' members). Default nested.
+   */
+  teamMembership?: 'nested' | 'inherited';
   /** Members of the source; `owners` are members too. */
   members?: string[];
   owners?: string[];
@@ -117,9 +122,13 @@ export class FakeForge implements Forge {
     };
   }
 
-  /** A team's effective members: its own and its descendants' (one entry per user, maintainer wins). */
+  /**
+   * A team's effective members: its own and its descendants' (nested) or ancestors' (inherited),
+   * one entry per user; the team's own role for a user wins, then the first one met.
+   */
   private effectiveMembers(teamId: string, active: Map<string, ForgeUser>): ForgeTeamMember[] {
     const teams = this.world.teams ?? [];
+    const inherited = this.world.teamMembership === 'inherited';
     const out = new Map<string, ForgeTeamMember>();
     const queue = [teamId];
     const seen = new Set<string>();
@@ -132,9 +141,14 @@ export class FakeForge implements Forge {
         const member = typeof m === 'string' ? { userId: m, role: 'member' as const } : m;
         if (!active.has(member.userId)) continue;
         const had = out.get(member.userId);
-        if (!had || (had.role === 'member' && member.role === 'maintainer' && id === teamId)) out.set(member.userId, { ...member });
+        if (!had) out.set(member.userId, { ...member });
       }
-      for (const child of teams) if (child.parentId === id) queue.push(child.id);
+      if (inherited) {
+        const parent = team?.parentId;
+        if (parent) queue.push(parent);
+      } else {
+        for (const child of teams) if (child.parentId === id) queue.push(child.id);
+      }
     }
     return [...out.values()];
   }

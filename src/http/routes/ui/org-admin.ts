@@ -1,5 +1,5 @@
 // An organization's admin screens: add a package (by URL, or one of the synced forge's
-// repositories), teams and members (org:read), and for owners and admins (org:manage): settings
+// repositories), teams and members (org:members: members, owners, admins), and for owners and admins (org:manage): settings
 // with "Sync now" and "Preview sync" (activity and the audit log: org-activity.ts).
 // Whatever the user may not use answers 404, like a missing page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -207,7 +207,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
   // ------------------------------------------------------------ teams
 
   app.get<{ Params: OrgParams }>('/:org/-/teams', (req, reply) => {
-    const r = scoped(req, reply, 'org:read');
+    const r = scoped(req, reply, 'org:members');
     if (!r) return reply;
     const teams = reads.teams(r.org.id).map((t) => ({
       ...t,
