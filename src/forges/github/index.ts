@@ -91,7 +91,7 @@ export function createGitHubForge(config: IntegrationConfig, deps: GitHubForgeDe
   return {
     type: 'github',
     integrationId: config.id,
-    displayName: 'GitHub',
+    displayName: /^https:\/\/(www\.)?github\.com\/?$/.test(config.url) ? 'GitHub' : 'GitHub Enterprise',
     apiUrl,
     client,
     close: () => client.close(),
