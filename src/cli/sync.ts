@@ -21,9 +21,9 @@ function planLines(plan: Plan): string[] {
   for (const r of plan.packagesToAdd) add('+', `package from ${r.fullName} (${r.cloneUrl})`);
   for (const p of plan.packagesToMark) add('~', `package ${p.fullName}: ${p.status}`);
   for (const p of plan.packagesToMove) add('~', `package moved to ${p.fullName} (${p.url})`);
-  for (const g of plan.grantsToAdd) add('+', `read access: ${g.subject} ${g.subjectExt} -> repository ${g.repoExt} (${g.roleName})`);
-  for (const g of plan.grantsToChange) add('~', `read access ${g.key.replace('\t', ' -> repository ')} (${g.roleName})`);
-  for (const g of plan.grantsToRemove) add('-', `read access ${g.key.replace('\t', ' -> repository ')}`);
+  for (const g of plan.grantsToAdd) add('+', `${g.subject} ${g.subjectExt} gains read of repository ${g.repoExt} (${g.label})`);
+  for (const g of plan.grantsToChange) add('~', `${g.key.replace('\t', ' reads repository ')} (now: ${g.label})`);
+  for (const g of plan.grantsToRemove) add('-', `${g.key.replace('\t', ' loses read of repository ')}`);
   return lines;
 }
 

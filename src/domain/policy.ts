@@ -3,6 +3,7 @@
 
 export const ACTIONS = [
   'org:read', // see the organization and the packages one may read
+  'org:members', // see its members and teams: members, owners and admins, not readers of a package who are no members
   'org:manage', // settings, members, credentials, audit log
   'package:read',
   'package:update', // trigger an update
@@ -74,6 +75,9 @@ export function can(p: Principal, action: Action, r: Resource): boolean {
   switch (action) {
     case 'org:read':
       return isMember || org.grantedPackageIds.size > 0;
+    case 'org:members':
+      if (p.kind === 'token') return false;
+      return p.isAdmin || org.role !== null;
     case 'package:read':
       return readsPackage;
     case 'package:update':
@@ -92,8 +96,10 @@ export function can(p: Principal, action: Action, r: Resource): boolean {
       if (p.kind === 'token') return false;
       return p.isAdmin || org.role === 'owner';
     case 'token:create':
+      // A reader of a synced org's package who is no member (a collaborator, a project member) may
+      // hold a token narrowed to the org: it reads what they read (their grants), nothing else.
       if (p.kind === 'token') return false;
-      return p.isAdmin || org.role !== null;
+      return p.isAdmin || org.role !== null || (org.synced && org.grantedPackageIds.size > 0);
     case 'token:manage':
     case 'package:remove':
       if (p.kind === 'token') return false;

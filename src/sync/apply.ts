@@ -61,7 +61,7 @@ export function loadCurrentState(db: Tx, orgId: number, integration: string): Cu
       const repoExt = repoExtByPackage.get(a.packageId);
       if (repoExt === undefined) continue;
       const subject = a.teamId !== null ? `team:${teamExtById.get(a.teamId) ?? ''}` : `user:${a.userId !== null ? (byUserId.get(a.userId) ?? '') : ''}`;
-      state.grants.set(`${subject}\t${repoExt}`, { accessId: a.id, roleName: a.permission });
+      state.grants.set(`${subject}\t${repoExt}`, { accessId: a.id, label: a.permission });
     }
   }
   return state;
@@ -223,11 +223,11 @@ export function applyPlan(tx: Tx, org: { id: number; name: string }, integration
     const packageId = packageIdByRepo.get(g.repoExt);
     if (packageId === undefined) continue;
     const subject = g.subject === 'team' ? { teamId: tid(g.subjectExt), userId: null } : { teamId: null, userId: uid(g.subjectExt) };
-    tx.insert(packageAccess).values({ packageId, ...subject, permission: g.roleName, source: 'sync', createdAt: now }).onConflictDoNothing().run();
-    audit('access.grant', `${g.subject}:${g.subject === 'team' ? g.subjectExt : (loginByExt.get(g.subjectExt) ?? g.subjectExt)} repo:${g.repoExt}`, { packageId, permission: g.roleName });
+    tx.insert(packageAccess).values({ packageId, ...subject, permission: g.label, source: 'sync', createdAt: now }).onConflictDoNothing().run();
+    audit('access.grant', `${g.subject}:${g.subject === 'team' ? g.subjectExt : (loginByExt.get(g.subjectExt) ?? g.subjectExt)} repo:${g.repoExt}`, { packageId, permission: g.label });
   }
   for (const g of plan.grantsToChange) {
-    tx.update(packageAccess).set({ permission: g.roleName }).where(eq(packageAccess.id, g.accessId)).run();
+    tx.update(packageAccess).set({ permission: g.label }).where(eq(packageAccess.id, g.accessId)).run();
   }
 
   // Access may have changed: move the ACL clocks (per-token Last-Modified of packages.json).

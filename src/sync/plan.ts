@@ -1,12 +1,13 @@
 // Reconciliation, the pure part: from a complete forge snapshot (plus composer.json checks and
-// direct collaborators of package repositories) and what Packyard holds for the organization,
-// compute the plan that makes Packyard match the forge. Only rows that sync created are ever
-// changed or removed (source 'sync'); local members and grants are left alone. Users, teams and
-// repositories are keyed by the forge's ids, so renames keep access.
-import type { Collaborator, ForgeRepository, ForgeUser, OrgSnapshot, RepoPermission } from '../forges/types.js';
+// direct readers of package repositories) and what Packyard holds for the organization, compute
+// the plan that makes Packyard match the forge. Only rows that sync created are ever changed or
+// removed (source 'sync'); local members and grants are left alone. Users, teams and repositories
+// are keyed by the forge's ids, so renames keep access. The plan speaks of reading only: a grant
+// carries the forge's label (see src/forges/types.ts), stored and shown, never interpreted.
+import type { DirectReader, ForgeRepository, ForgeUser, OrgSnapshot } from '../forges/types.js';
 
-/** The synthetic team holding every org member: grants from the org's default repository
- * permission and from internal (and public) visibility go to it. Its slug is reserved: no forge
+/** The synthetic team holding every org member: the snapshot's `members` grants (a forge's
+ * default repository permission, internal and public visibility) go to it. Its slug is reserved: no forge
  * produces a slug starting with `~` (it was `all-members` before; the next sync renames it). */
 export const ALL_MEMBERS_TEAM = { externalId: 'org-members', slug: '~all-members', name: 'All organization members' };
 
@@ -25,8 +26,6 @@ function uniqueSlugs(forgeTeams: OrgSnapshot['teams']): Map<string, string> {
   return out;
 }
 
-const READ_LEVELS: ReadonlyArray<RepoPermission | 'read' | 'write'> = ['pull', 'triage', 'push', 'maintain', 'admin', 'read', 'write'];
-
 export interface CurrentState {
   /** Users known by this integration: forge id -> Packyard user. */
   users: Map<string, { userId: number; login: string }>;
@@ -42,8 +41,8 @@ export interface CurrentState {
   teamMembers: Map<string, 'maintainer' | 'member'>;
   /** Forge repositories known for this org: repo id -> row. */
   repos: Map<string, { fullName: string; packageId: number | null; archived: boolean; deleted: boolean; cloneUrl: string; defaultBranch: string; composer: 'yes' | 'no' | 'unknown' | 'ignored'; composerCheckedAt: string | null }>;
-  /** Synced grants: `team:${teamExt}\t${repoExt}` or `user:${userExt}\t${repoExt}` -> { accessId, roleName }. */
-  grants: Map<string, { accessId: number; roleName: string }>;
+  /** Synced grants: `team:${teamExt}\t${repoExt}` or `user:${userExt}\t${repoExt}` -> { accessId, label }. */
+  grants: Map<string, { accessId: number; label: string }>;
   /** Packages of this org by clone URL (a repository added by hand before sync knew it). */
   packagesByUrl: Map<string, number>;
 }
@@ -72,8 +71,8 @@ export function composerCheckDue(known: { composer: string; composerCheckedAt: s
 export interface DesiredExtras {
   /** composer.json presence for repositories checked in this run (repo id -> has composer.json). */
   composer: Map<string, boolean>;
-  /** Direct collaborators of package repositories (repo id -> list). */
-  collaborators: Map<string, Collaborator[]>;
+  /** Direct readers of package repositories (repo id -> list). */
+  directReaders: Map<string, DirectReader[]>;
   /** Add repositories with a composer.json as packages by themselves. */
   autoAddPackages: boolean;
 }
@@ -90,8 +89,8 @@ export interface Plan {
   teamMembersToAdd: Array<{ teamExt: string; userExt: string; role: 'maintainer' | 'member' }>;
   teamMembersToChange: Array<{ teamExt: string; userExt: string; role: 'maintainer' | 'member' }>;
   teamMembersToRemove: Array<{ teamExt: string; userExt: string }>;
-  grantsToAdd: Array<{ subject: 'team' | 'user'; subjectExt: string; repoExt: string; roleName: string }>;
-  grantsToChange: Array<{ accessId: number; roleName: string; key: string }>;
+  grantsToAdd: Array<{ subject: 'team' | 'user'; subjectExt: string; repoExt: string; label: string }>;
+  grantsToChange: Array<{ accessId: number; label: string; key: string }>;
   grantsToRemove: Array<{ accessId: number; key: string }>;
   reposToUpsert: ForgeRepository[];
   /** composer.json findings of this run for the upserted repositories (repo id -> has one). */
@@ -124,10 +123,6 @@ export function planIsEmpty(plan: Plan): boolean {
   return Object.values(planSummary(plan)).every((n) => n === 0);
 }
 
-function readsWithDefault(permission: OrgSnapshot['org']['defaultRepositoryPermission']): boolean {
-  return permission !== null && permission !== 'none' && READ_LEVELS.includes(permission);
-}
-
 /** A free Packyard login for a forge login (suffixed with the integration when taken locally). */
 function freeLogin(login: string, integration: string, taken: Set<string>): string {
   const base = login.toLowerCase();
@@ -154,11 +149,12 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
   const plan = emptyPlan();
   const taken = new Set(current.takenLogins);
 
-  // Users: every org member and every direct collaborator of a package repository.
+  // Users: every user of the snapshot and every direct reader of a package repository. A user the
+  // snapshot does not list (blocked, deactivated) is no member, team member or grant subject.
   const forgeUsers = new Map<string, ForgeUser>();
-  for (const m of snapshot.members) forgeUsers.set(m.id, m);
-  for (const list of extras.collaborators.values()) {
-    for (const c of list) if (!forgeUsers.has(c.userId)) forgeUsers.set(c.userId, { id: c.userId, login: c.login });
+  for (const u of snapshot.users) if (!forgeUsers.has(u.id)) forgeUsers.set(u.id, u);
+  for (const list of extras.directReaders.values()) {
+    for (const d of list) if (!forgeUsers.has(d.user.id)) forgeUsers.set(d.user.id, d.user);
   }
   for (const u of forgeUsers.values()) {
     const known = current.users.get(u.id);
@@ -172,8 +168,9 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
     }
   }
 
-  // Org membership.
-  const wantMembers = new Map(snapshot.members.map((m) => [m.id, m.role] as const));
+  // Org membership: what the forge says belongs to the source, never inferred from a grant.
+  const wantMembers = new Map<string, 'owner' | 'member'>();
+  for (const m of snapshot.members) if (forgeUsers.has(m.userId) && !wantMembers.has(m.userId)) wantMembers.set(m.userId, m.role);
   for (const [ext, role] of wantMembers) {
     const have = current.members.get(ext);
     const userId = current.users.get(ext)?.userId;
@@ -202,10 +199,15 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
     if (!wantTeams.has(ext)) plan.teamsToDelete.push({ externalId: ext, teamId: have.teamId, slug: have.slug });
   }
 
-  // Team memberships (team listings include child teams' members).
+  // Team memberships (effective members, as the forge counts them), also of users who are not org
+  // members (a shared-in group's members read through the team, nothing else of the org).
   const wantTeamMembers = new Map<string, 'maintainer' | 'member'>();
   for (const [teamExt, list] of snapshot.teamMembers) {
-    for (const m of list) if (wantMembers.has(m.userId)) wantTeamMembers.set(`${teamExt}\t${m.userId}`, m.role);
+    if (!wantTeams.has(teamExt) || teamExt === ALL_MEMBERS_TEAM.externalId) continue;
+    for (const m of list) {
+      const key = `${teamExt}\t${m.userId}`;
+      if (forgeUsers.has(m.userId) && !wantTeamMembers.has(key)) wantTeamMembers.set(key, m.role);
+    }
   }
   for (const ext of wantMembers.keys()) wantTeamMembers.set(`${ALL_MEMBERS_TEAM.externalId}\t${ext}`, 'member');
   for (const [key, role] of wantTeamMembers) {
@@ -249,30 +251,36 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
 
   plan.reposToUpsertComposer = extras.composer;
 
-  // Grants on package repositories: team grants (read = pull or more), the all-members team for the
-  // org's default permission and internal/public visibility, and direct collaborators.
+  // Reading grants on package repositories: team grants, `members` grants (to the all-members
+  // team), user grants, and direct readers. The first reading grant of a subject on a repository
+  // gives the label; direct readers come after the snapshot's grants.
   const packageRepos = packageRepoIds(snapshot, current, plan.packagesToAdd);
   const wantGrants = new Map<string, string>();
-  for (const [teamExt, grants] of snapshot.teamGrants) {
-    for (const g of grants) if (g.read && packageRepos.has(g.repoId)) wantGrants.set(`team:${teamExt}\t${g.repoId}`, g.roleName);
+  const want = (key: string, label: string) => {
+    if (!wantGrants.has(key)) wantGrants.set(key, label);
+  };
+  for (const g of snapshot.grants) {
+    if (!g.read || !packageRepos.has(g.repoId)) continue;
+    const s = g.subject;
+    if (s.kind === 'team') {
+      if (wantTeams.has(s.teamId) && s.teamId !== ALL_MEMBERS_TEAM.externalId) want(`team:${s.teamId}\t${g.repoId}`, g.label);
+    } else if (s.kind === 'user') {
+      if (forgeUsers.has(s.userId)) want(`user:${s.userId}\t${g.repoId}`, g.label);
+    } else {
+      want(`team:${ALL_MEMBERS_TEAM.externalId}\t${g.repoId}`, g.label);
+    }
   }
-  const defaultRead = readsWithDefault(snapshot.org.defaultRepositoryPermission);
-  for (const r of snapshot.repositories) {
-    if (!packageRepos.has(r.id)) continue;
-    if (r.visibility === 'internal' || r.visibility === 'public') wantGrants.set(`team:${ALL_MEMBERS_TEAM.externalId}\t${r.id}`, r.visibility);
-    else if (defaultRead) wantGrants.set(`team:${ALL_MEMBERS_TEAM.externalId}\t${r.id}`, `org default (${snapshot.org.defaultRepositoryPermission})`);
-  }
-  for (const [repoExt, list] of extras.collaborators) {
+  for (const [repoExt, list] of extras.directReaders) {
     if (!packageRepos.has(repoExt)) continue;
-    for (const c of list) if (c.read) wantGrants.set(`user:${c.userId}\t${repoExt}`, c.roleName);
+    for (const d of list) if (d.read) want(`user:${d.user.id}\t${repoExt}`, d.label);
   }
-  for (const [key, roleName] of wantGrants) {
+  for (const [key, label] of wantGrants) {
     const have = current.grants.get(key);
     if (!have) {
       const [subjectPart = '', repoExt = ''] = key.split('\t');
       const [subject, subjectExt = ''] = subjectPart.split(':') as ['team' | 'user', string];
-      plan.grantsToAdd.push({ subject, subjectExt, repoExt, roleName });
-    } else if (have.roleName !== roleName) plan.grantsToChange.push({ accessId: have.accessId, roleName, key });
+      plan.grantsToAdd.push({ subject, subjectExt, repoExt, label });
+    } else if (have.label !== label) plan.grantsToChange.push({ accessId: have.accessId, label, key });
   }
   for (const [key, have] of current.grants) {
     const repoExt = key.split('\t')[1] ?? '';

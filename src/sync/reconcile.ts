@@ -4,16 +4,32 @@
 // new packages, and install or repair the org webhook (also when its secret changed). Idempotent:
 // a second run plans nothing.
 import { desc, eq } from 'drizzle-orm';
-import type { Deps } from '../compose.js';
+import type { Config } from '../config/schema.js';
+import type { Db } from '../db/client.js';
 import { organizations, syncRuns } from '../db/schema.js';
 import { AppError } from '../domain/errors.js';
 import { orgSyncSettings } from '../domain/orgs.js';
-import { isForgeError, type Collaborator, type ForgeRepository, type OrgSnapshot } from '../forges/types.js';
+import { isForgeError, type DirectReader, type ForgeRepository, type OrgSnapshot } from '../forges/types.js';
 import { PRIORITY } from '../jobs/job-types.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { SecretBox } from '../services/secrets.js';
 import { applyPlan, loadCurrentState } from './apply.js';
-import { hookSecretOutdated, recordHookSecret, webhookSecret } from './forges.js';
+import { hookSecretOutdated, recordHookSecret, webhookSecret, type ForgeProvider } from './forges.js';
 import { composerCheckDue, computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
 import { requestUpdate } from '../jobs/requests.js';
+
+/** What a sync run uses (compose.ts's Deps satisfies it). */
+export interface SyncDeps {
+  db: Db;
+  log: Logger;
+  metrics: Pick<Metrics, 'syncRuns'>;
+  forges: Pick<ForgeProvider, 'get' | 'config'>;
+  queue: JobQueue;
+  box: SecretBox;
+  config: { server: Pick<Config['server'], 'public_url'> };
+}
 
 export interface SyncOutcome {
   runId: number;
@@ -45,7 +61,7 @@ function describeError(e: unknown): string {
 }
 
 /** Runs one reconciliation of `orgName`. Never throws for forge failures: they are the outcome. */
-export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: boolean; trigger?: string } = {}): Promise<SyncOutcome> {
+export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: boolean; trigger?: string } = {}): Promise<SyncOutcome> {
   const started = Date.now();
   const org = deps.db.select().from(organizations).where(eq(organizations.name, orgName)).get();
   if (!org) throw new AppError('ORG_NOT_FOUND', `organization "${orgName}" does not exist`, { org: orgName });
@@ -64,7 +80,7 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
 
   let snapshot: OrgSnapshot;
   const composer = new Map<string, boolean>();
-  const collaborators = new Map<string, Collaborator[]>();
+  const directReaders = new Map<string, DirectReader[]>();
   const forge = deps.forges.get(integration);
   try {
     snapshot = await forge.snapshot(source);
@@ -83,14 +99,14 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
       : [];
     const found = await mapLimit(toCheck, 8, async (r) => (await forge.composerJson(r)) !== null);
     toCheck.forEach((r, i) => composer.set(r.id, found[i] ?? false));
-    // Direct collaborators of every package repository (existing, linked or about to be added).
+    // Direct readers of every package repository (existing, linked or about to be added).
     const packageRepos = snapshot.repositories.filter((r) => {
       const known = current.repos.get(r.id);
       return known?.packageId != null || current.packagesByUrl.has(r.cloneUrl) || composer.get(r.id) === true
         || (settings.autoAddPackages && known?.composer === 'yes');
     });
-    const collab = await mapLimit<ForgeRepository, Collaborator[]>(packageRepos, 8, (r) => forge.collaborators(r));
-    packageRepos.forEach((r, i) => collaborators.set(r.id, collab[i] ?? []));
+    const readers = await mapLimit<ForgeRepository, DirectReader[]>(packageRepos, 8, (r) => forge.directReaders(source, r));
+    packageRepos.forEach((r, i) => directReaders.set(r.id, readers[i] ?? []));
   } catch (e) {
     const error = `sync of ${orgName} from ${integration} (${source}) failed, nothing was changed: ${describeError(e)}`;
     deps.log.warn({ org: orgName, integration, err: describeError(e) }, 'sync failed; nothing changed (fail closed)');
@@ -105,7 +121,7 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
     deps.db.transaction((tx) => {
       // Computed inside the write transaction, so a concurrent change cannot slip in between.
       const current = loadCurrentState(tx, org.id, integration);
-      plan = computePlan(integration, snapshot, current, { composer, collaborators, autoAddPackages: settings.autoAddPackages });
+      plan = computePlan(integration, snapshot, current, { composer, directReaders, autoAddPackages: settings.autoAddPackages });
       if (opts.dryRun || planIsEmpty(plan)) return;
       const applied = applyPlan(tx, { id: org.id, name: org.name }, integration, plan, current, `sync:${integration}`);
       newPackageIds = applied.newPackageIds;
@@ -143,6 +159,6 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
 }
 
 /** The organization's last sync runs, newest first (for `org show` and the UI). */
-export function lastSyncRuns(deps: Pick<Deps, 'db'>, orgId: number, limit = 5) {
+export function lastSyncRuns(deps: { db: Db }, orgId: number, limit = 5) {
   return deps.db.select().from(syncRuns).where(eq(syncRuns.orgId, orgId)).orderBy(desc(syncRuns.id)).limit(limit).all();
 }

@@ -8,7 +8,7 @@ import { ForgeError, type CodeCredential, type Forge, type ForgeRepository, type
 import { githubApiUrl } from './api-url.js';
 import { AppAuth } from './app-auth.js';
 import { verifyGitHubHook } from './hooks.js';
-import { githubCollaborators, githubRepository, githubSnapshot, repoPath } from './snapshot.js';
+import { githubDirectReaders, githubRepository, githubSnapshot, repoPath } from './snapshot.js';
 import { ensureGitHubWebhook, type EnsureWebhookOptions } from './webhook.js';
 import { OrgSchema, firstProblem } from './schemas.js';
 
@@ -91,6 +91,7 @@ export function createGitHubForge(config: IntegrationConfig, deps: GitHubForgeDe
   return {
     type: 'github',
     integrationId: config.id,
+    displayName: /^https:\/\/(www\.)?github\.com\/?$/.test(config.url) ? 'GitHub' : 'GitHub Enterprise',
     apiUrl,
     client,
     close: () => client.close(),
@@ -114,9 +115,9 @@ export function createGitHubForge(config: IntegrationConfig, deps: GitHubForgeDe
       return githubSnapshot(client, source, tokenFor(source), webUrl);
     },
 
-    async collaborators(repo) {
+    async directReaders(_source, repo) {
       needCredential();
-      return githubCollaborators(client, repo, tokenFor(ownerOf(repo)));
+      return githubDirectReaders(client, repo, tokenFor(ownerOf(repo)));
     },
 
     async composerJson(repo) {

@@ -1,6 +1,18 @@
 // GitHub's repository permission vocabulary: pull < triage < push < maintain < admin, plus custom
-// repository roles, which grant reading when their `permissions.pull` boolean is true.
-import type { ForgeGrant, RepoPermission } from '../types.js';
+// repository roles, which grant reading when their `permissions.pull` boolean is true. These words
+// stay inside src/forges/github: the contract carries them only as a grant's `label`.
+
+/** GitHub's built-in repository permissions, weakest first. */
+export type RepoPermission = 'pull' | 'triage' | 'push' | 'maintain' | 'admin';
+
+/** A permission on a repository as GitHub reports it (role name kept for custom roles). */
+export interface GitHubGrant {
+  repoId: string;
+  /** Whether the grant allows reading the code (`permissions.pull`). */
+  read: boolean;
+  /** pull, triage, push, maintain, admin or a custom role's name. */
+  roleName: string;
+}
 
 export const REPO_PERMISSIONS = ['pull', 'triage', 'push', 'maintain', 'admin'] as const satisfies readonly RepoPermission[];
 
@@ -36,7 +48,7 @@ export function normalizeRoleName(roleName: string): string {
 }
 
 /** A grant as GitHub reports it: read = `permissions.pull`; role name = `role_name` or the highest flag. */
-export function grantOf(repoId: string, flags: PermissionFlags | undefined | null, roleName?: string | null): ForgeGrant {
+export function grantOf(repoId: string, flags: PermissionFlags | undefined | null, roleName?: string | null): GitHubGrant {
   return {
     repoId,
     read: flags?.pull === true,
@@ -59,4 +71,9 @@ export function basePermission(value: string | null | undefined): RepoPermission
     default:
       return permissionRank(value) >= 0 ? (value as RepoPermission) : null;
   }
+}
+
+/** Whether the org's base permission lets every member read its repositories. */
+export function baseReads(permission: RepoPermission | 'none' | null): permission is RepoPermission {
+  return permission !== null && permission !== 'none';
 }

@@ -1,8 +1,12 @@
 // Reads one GitHub organization completely (org, members, teams, team members and repositories,
 // org repositories) with independent listings in parallel; any failure throws, nothing partial.
+// GitHub's words become the contract's: team repository permissions are team grants labelled
+// with the role (pull … admin or a custom role), the org's base permission and internal or
+// public visibility are `members` grants, direct collaborators are direct readers. GitHub lists
+// no blocked users in an organization, so no one is left out here.
 import type { ForgeHttpClient, RequestOptions } from '../http.js';
-import type { ForgeGrant, ForgeMember, ForgeRepository, ForgeTeam, ForgeTeamMember, OrgSnapshot, Collaborator } from '../types.js';
-import { basePermission, grantOf } from './permissions.js';
+import type { DirectReader, ForgeGrant, ForgeMember, ForgeRepository, ForgeTeam, ForgeTeamMember, ForgeUser, OrgSnapshot } from '../types.js';
+import { baseReads, basePermission, grantOf } from './permissions.js';
 import { CollaboratorSchema, OrgSchema, RepoSchema, TeamSchema, UserSchema, firstProblem, type GhRepo, type GhTeam, type GhUser } from './schemas.js';
 import type { TSchema } from 'typebox';
 
@@ -50,8 +54,8 @@ export function toRepository(r: GhRepo, webUrl: string): ForgeRepository {
   };
 }
 
-function toUser(u: GhUser): { id: string; login: string; name?: string | null; email?: string | null } {
-  const out: { id: string; login: string; name?: string | null; email?: string | null } = { id: String(u.id), login: u.login };
+function toUser(u: GhUser): ForgeUser {
+  const out: ForgeUser = { id: String(u.id), login: u.login };
   if (u.name !== undefined) out.name = u.name;
   if (u.email !== undefined) out.email = u.email;
   return out;
@@ -83,15 +87,20 @@ async function snapshotWith(client: ForgeHttpClient, org: string, token: Token, 
   const ghOrg = checked<{ id: number; login: string; default_repository_permission?: string | null }>(client, OrgSchema, orgBody, o);
 
   const ownerIds = new Set(owners.map((u) => String(u.id)));
+  const users = new Map<string, ForgeUser>();
   const members = new Map<string, ForgeMember>();
   for (const u of [...everyone, ...owners]) {
     const id = String(u.id);
-    if (!members.has(id)) members.set(id, { ...toUser(u), role: ownerIds.has(id) ? 'owner' : 'member' });
+    if (!members.has(id)) {
+      users.set(id, toUser(u));
+      members.set(id, { userId: id, role: ownerIds.has(id) ? 'owner' : 'member' });
+    }
   }
 
   const teams: ForgeTeam[] = teamsRaw.map((t) => ({ id: String(t.id), slug: t.slug, name: t.name, parentId: t.parent ? String(t.parent.id) : null }));
   const teamMembers = new Map<string, ForgeTeamMember[]>();
   const teamGrants = new Map<string, ForgeGrant[]>();
+  const teamUsers = new Map<string, ForgeUser>();
   await Promise.all(
     teamsRaw.map(async (t) => {
       const base = `${o}/teams/${enc(t.slug)}`;
@@ -106,10 +115,14 @@ async function snapshotWith(client: ForgeHttpClient, org: string, token: Token, 
       for (const u of [...all, ...maintainers]) {
         const id = String(u.id);
         if (!seen.has(id)) seen.set(id, { userId: id, role: maintainerIds.has(id) ? 'maintainer' : 'member' });
+        if (!teamUsers.has(id)) teamUsers.set(id, toUser(u));
       }
       teamMembers.set(String(t.id), [...seen.values()]);
       const grants = new Map<string, ForgeGrant>();
-      for (const r of repos) grants.set(String(r.id), grantOf(String(r.id), r.permissions, r.role_name));
+      for (const r of repos) {
+        const g = grantOf(String(r.id), r.permissions, r.role_name);
+        grants.set(g.repoId, { repoId: g.repoId, subject: { kind: 'team', teamId: String(t.id) }, read: g.read, label: g.roleName });
+      }
       teamGrants.set(String(t.id), [...grants.values()]);
     }),
   );
@@ -117,17 +130,33 @@ async function snapshotWith(client: ForgeHttpClient, org: string, token: Token, 
   const repositories = new Map<string, ForgeRepository>();
   for (const r of reposRaw) repositories.set(String(r.id), toRepository(r, webUrl));
 
+  // Team members are org members on GitHub; any other listed user is still a user of the snapshot.
+  for (const [id, u] of teamUsers) if (!users.has(id)) users.set(id, u);
+
+  // Grants, team by team in listing order, on the org's repositories only.
+  const grants: ForgeGrant[] = [];
+  for (const t of teams) for (const g of teamGrants.get(t.id) ?? []) if (repositories.has(g.repoId)) grants.push(g);
+  // Every member reads internal and public repositories, and every repository when the org's
+  // base permission reads.
+  const base = basePermission(ghOrg.default_repository_permission);
+  for (const r of repositories.values()) {
+    if (r.visibility === 'internal' || r.visibility === 'public') grants.push({ repoId: r.id, subject: { kind: 'members' }, read: true, label: r.visibility });
+    else if (baseReads(base)) grants.push({ repoId: r.id, subject: { kind: 'members' }, read: true, label: `org default (${base})` });
+  }
+
   return {
-    org: { id: String(ghOrg.id), login: ghOrg.login, defaultRepositoryPermission: basePermission(ghOrg.default_repository_permission) },
+    org: { id: String(ghOrg.id), login: ghOrg.login },
+    users: [...users.values()],
     members: [...members.values()],
     teams,
     teamMembers,
-    teamGrants,
     repositories: [...repositories.values()],
+    grants,
   };
 }
 
-export async function githubCollaborators(client: ForgeHttpClient, repo: ForgeRepository, token: Token): Promise<Collaborator[]> {
+/** Direct collaborators (members or outside collaborators) of one repository, as direct readers. */
+export async function githubDirectReaders(client: ForgeHttpClient, repo: ForgeRepository, token: Token): Promise<DirectReader[]> {
   const users = await list<{ id: number; login: string; permissions?: Record<string, boolean>; role_name?: string | null }>(
     client,
     CollaboratorSchema,
@@ -137,7 +166,7 @@ export async function githubCollaborators(client: ForgeHttpClient, repo: ForgeRe
   );
   return users.map((u) => {
     const g = grantOf(repo.id, u.permissions, u.role_name);
-    return { userId: String(u.id), login: u.login, read: g.read, roleName: g.roleName };
+    return { user: { id: String(u.id), login: u.login }, read: g.read, label: g.roleName };
   });
 }
 

@@ -81,13 +81,15 @@ t.test('snapshot: org, owners, members over several pages, nested teams, grants,
   const teamId = (slug: string) => String(s.team('acme', slug).id);
   const repoId = (name: string) => String(s.repo('acme', name).id);
 
-  t.same(snap.org, { id: String(s.org('acme').id), login: 'acme', defaultRepositoryPermission: 'pull' });
+  t.same(snap.org, { id: String(s.org('acme').id), login: 'acme' });
+  const loginOf = new Map(snap.users.map((u) => [u.id, u.login]));
   t.equal(snap.members.length, 26, 'every member once (3 pages of 10)');
   t.same(
-    snap.members.filter((m) => m.role === 'owner').map((m) => m.login),
+    snap.members.filter((m) => m.role === 'owner').map((m) => loginOf.get(m.userId)),
     ['owner1'],
   );
-  t.equal(new Set(snap.members.map((m) => m.id)).size, 26);
+  t.equal(new Set(snap.members.map((m) => m.userId)).size, 26);
+  t.ok(snap.members.every((m) => loginOf.has(m.userId)), 'every member is a user of the snapshot');
   t.ok(gh.requests.some((r) => r.path === '/api/v3/orgs/acme/members' && /page=3/.test(r.query)), 'the third page was read');
 
   t.same(
@@ -110,9 +112,20 @@ t.test('snapshot: org, owners, members over several pages, nested teams, grants,
   ]);
   t.equal(members('docs').length, 13, 'team members over two pages');
 
-  t.same(snap.teamGrants.get(teamId('platform')), [{ repoId: repoId('lib'), read: true, roleName: 'push' }]);
-  t.same(snap.teamGrants.get(teamId('platform-php')), [{ repoId: repoId('internal-lib'), read: true, roleName: 'php-reader' }], 'custom role kept by name');
-  t.same(snap.teamGrants.get(teamId('docs')), [{ repoId: repoId('site'), read: true, roleName: 'triage' }]);
+  const teamGrants = (team: string) =>
+    snap.grants.filter((g) => g.subject.kind === 'team' && g.subject.teamId === team).map((g) => ({ repoId: g.repoId, read: g.read, label: g.label }));
+  t.same(teamGrants(teamId('platform')), [{ repoId: repoId('lib'), read: true, label: 'push' }]);
+  t.same(teamGrants(teamId('platform-php')), [{ repoId: repoId('internal-lib'), read: true, label: 'php-reader' }], 'custom role kept by name');
+  t.same(teamGrants(teamId('docs')), [{ repoId: repoId('site'), read: true, label: 'triage' }]);
+  // The org's base permission (read: pull) and internal/public visibility are grants to every member.
+  const membersGrants = Object.fromEntries(snap.grants.filter((g) => g.subject.kind === 'members').map((g) => [g.repoId, [g.read, g.label]]));
+  t.same(membersGrants, {
+    [repoId('lib')]: [true, 'org default (pull)'],
+    [repoId('old')]: [true, 'org default (pull)'],
+    [repoId('internal-lib')]: [true, 'internal'],
+    [repoId('site')]: [true, 'public'],
+  });
+  t.equal(snap.grants.filter((g) => g.subject.kind === 'user').length, 0, 'no user grants in a GitHub snapshot');
 
   const repos = new Map(snap.repositories.map((r) => [r.name, r]));
   t.same([...repos.keys()].sort(), ['internal-lib', 'lib', 'old', 'site']);
@@ -131,9 +144,9 @@ t.test('collaborators, composerJson (raw and missing), repository by id', async 
   const forge = forgeFor(t, gh);
   const snap = await forge.snapshot('acme');
   const byName = (n: string) => snap.repositories.find((r) => r.name === n) as ForgeRepository;
-  const collabs = await forge.collaborators(byName('lib'));
+  const collabs = await forge.directReaders('acme', byName('lib'));
   t.same(
-    collabs.map((c) => [c.login, c.read, c.roleName]).sort(),
+    collabs.map((c) => [c.user.login, c.read, c.label]).sort(),
     [
       ['dev5', true, 'push'],
       ['dev6', true, 'pull'],

@@ -10,30 +10,24 @@ import { PASSWORD, uiFixture } from '../../helpers/ui-fixture.js';
 import { waitFor } from '../../helpers/wait.js';
 import { verifyGitHubHook, signBody } from '../../../src/forges/github/hooks.js';
 import { REJECTED_KEPT } from '../../../src/http/routes/forge-hooks.js';
-import { ForgeError, type Forge, type ForgeRepository } from '../../../src/forges/types.js';
+import { ForgeError } from '../../../src/forges/types.js';
 import type { ForgeFactory } from '../../../src/sync/forges.js';
+import { FakeForge } from '../../fakes/forge.js';
 
 const SECRET = 'hook-secret-for-tests';
 const BODY_MARK = 'body-must-not-be-logged';
 
-const repo = (id: string, fullName: string): ForgeRepository => ({
-  id, fullName, name: fullName.split('/')[1] as string, defaultBranch: 'main', visibility: 'private', archived: false,
-  cloneUrl: `https://git.example/${fullName}.git`, sshUrl: null, pushedAt: '2026-01-01T00:00:00Z',
-});
-
 /** The forge knows two repositories of corp; corp/newlib has a composer.json. Syncs fail closed. */
-const REPOS = new Map([['3', repo('3', 'corp/newlib')], ['4', repo('4', 'corp/plain')]]);
-const stubForge: ForgeFactory = (integration) => ({
-  type: 'github',
-  integrationId: integration.id,
-  snapshot: async () => { throw new ForgeError('unavailable', 'the test forge is closed'); },
-  collaborators: async () => [],
-  composerJson: async (r: ForgeRepository) => (r.fullName === 'corp/newlib' ? Buffer.from('{"name":"corp/newlib"}') : null),
-  repository: async (_source: string, id: string) => REPOS.get(id) ?? null,
-  codeCredential: async () => { throw new ForgeError('unavailable', 'the test forge is closed'); },
-  verifyHook: (req: Parameters<Forge['verifyHook']>[0], secret: string) => verifyGitHubHook(req, secret, 'https://github.example'),
-  ensureWebhook: async () => { throw new ForgeError('unavailable', 'not used'); },
-}) as unknown as Forge;
+const pushedAt = '2026-01-01T00:00:00Z';
+const fake = new FakeForge({
+  org: { id: 'o1', login: 'corp' },
+  users: [],
+  repositories: [{ id: '3', fullName: 'corp/newlib', pushedAt, composer: '{"name":"corp/newlib"}' }, { id: '4', fullName: 'corp/plain', pushedAt }],
+}, { integrationId: 'ghe' });
+const closed = new ForgeError('unavailable', 'the test forge is closed');
+fake.fail = { snapshot: closed, codeCredential: closed, ensureWebhook: new ForgeError('unavailable', 'not used') };
+fake.hook = (req, secret) => verifyGitHubHook(req, secret, 'https://github.example');
+const stubForge: ForgeFactory = () => fake;
 
 t.test('forge webhook deliveries', async (t) => {
   const yaml = ['integrations:', '  - id: ghe', '    type: github', '    url: "https://github.example"', '    token: "test-token"', `    webhook_secret: "${SECRET}"`].join('\n');

@@ -9,7 +9,7 @@ import { makeTempDir, removeDir } from '../../helpers/git-repo.js';
 import { startPackyard } from '../../helpers/packyard.js';
 import { buildPackageFixture } from '../vcs/fixtures/package-repo.js';
 import { updatePackage } from '../../../src/jobs/update-package.js';
-import type { Forge } from '../../../src/forges/types.js';
+import { FakeForge } from '../../fakes/forge.js';
 import type { ForgeFactory } from '../../../src/sync/forges.js';
 
 const PASSWORD = 'bound-SECRET-pw';
@@ -117,11 +117,9 @@ t.test("an integration's token goes only to the integration's own hosts", async 
   await buildPackageFixture(root, 'widget.git');
   const elsewhere = await startGitHttpServer({ root: join(root, 'served'), username: 'x-access-token', password: 'forge-TOKEN-1' });
   t.teardown(() => elsewhere.close());
-  const stubForge: ForgeFactory = (integration) => ({
-    type: 'github',
-    integrationId: integration.id,
-    codeCredential: async () => ({ username: 'x-access-token', password: 'forge-TOKEN-1' }),
-  }) as unknown as Forge;
+  const fake = new FakeForge({ org: { id: 'o1', login: 'acme' }, users: [] }, { integrationId: 'ghe' });
+  fake.credential = { username: 'x-access-token', password: 'forge-TOKEN-1' };
+  const stubForge: ForgeFactory = () => fake;
   const yaml = ['integrations:', '  - id: ghe', '    type: github', '    url: "https://github.example"', '    token: "unused"'].join('\n');
   const pky = await startPackyard(t, { listen: false, yaml, forgeFactory: stubForge });
   t.equal((await pky.cli(['org', 'create', 'acme'])).code, 0);

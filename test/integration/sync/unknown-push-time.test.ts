@@ -2,42 +2,43 @@
 // composer.json again: after COMPOSER_RECHECK_UNKNOWN_PUSH_MS since the last check, and at the
 // sync a push webhook for the repository queues. One that gains a composer.json becomes a package.
 import t from 'tap';
-import { ForgeError, type Forge, type ForgeRepository, type HookVerification, type OrgSnapshot } from '../../../src/forges/types.js';
+import { ForgeError, type HookVerification } from '../../../src/forges/types.js';
+import { FakeForge } from '../../fakes/forge.js';
 import { buildApp } from '../../../src/app.js';
 import type { ForgeFactory } from '../../../src/sync/forges.js';
 import { COMPOSER_RECHECK_UNKNOWN_PUSH_MS } from '../../../src/sync/plan.js';
 import { syncOrg } from '../../../src/sync/reconcile.js';
 import { ghesSyncYaml, startPackyard } from '../../helpers/packyard.js';
 
-const repo = (id: string, name: string): ForgeRepository => ({
-  id, fullName: `acme/${name}`, name, defaultBranch: 'main', visibility: 'private', archived: false,
-  cloneUrl: `https://github.example/acme/${name}.git`, sshUrl: null, pushedAt: null,
-});
-const forge = { withComposer: new Set<string>(), checks: [] as string[], hook: null as HookVerification | null };
-const snapshot = (): OrgSnapshot => ({
-  org: { id: 'o1', login: 'acme', defaultRepositoryPermission: null },
-  members: [{ id: '101', login: 'owner', role: 'owner' }],
-  teams: [],
-  teamMembers: new Map(),
-  teamGrants: new Map(),
-  repositories: [repo('r-lib', 'lib'), repo('r-tool', 'tool')],
-});
-const stubForge: ForgeFactory = (integration) => ({
-  type: 'github',
-  integrationId: integration.id,
-  snapshot: async () => snapshot(),
-  collaborators: async () => [],
-  composerJson: async (r: ForgeRepository) => {
-    forge.checks.push(r.name);
-    return forge.withComposer.has(r.name) ? Buffer.from(`{"name":"acme/${r.name}"}`) : null;
+const fake = new FakeForge({
+  org: { id: 'o1', login: 'acme' },
+  users: [{ id: '101', login: 'owner' }],
+  owners: ['101'],
+  // No push times (pushedAt null).
+  repositories: [{ id: 'r-lib', fullName: 'acme/lib' }, { id: 'r-tool', fullName: 'acme/tool' }],
+}, { integrationId: 'ghe', webUrl: 'https://github.example' });
+fake.fail.ensureWebhook = new ForgeError('unavailable', 'not used');
+let checksFrom = 0;
+/** The composer.json checks since `checks` was last reset; `withComposer` gives a repository one. */
+const forge = {
+  withComposer: {
+    add(name: string) {
+      const r = fake.world.repositories?.find((x) => x.fullName === `acme/${name}`);
+      if (r) r.composer = `{"name":"acme/${name}"}`;
+      return forge.withComposer;
+    },
   },
-  repository: async () => null,
-  codeCredential: async () => {
-    throw new ForgeError('unavailable', 'the test forge has no code');
+  get checks(): string[] {
+    return fake.calls.slice(checksFrom).filter((c) => c.call === 'composerJson').map((c) => c.arg.split('/')[1] as string);
   },
-  verifyHook: () => forge.hook ?? { ok: false, status: 401, reason: 'no delivery expected' },
-  ensureWebhook: async () => { throw new ForgeError('unavailable', 'not used'); },
-}) as unknown as Forge;
+  set checks(_reset: string[]) {
+    checksFrom = fake.calls.length;
+  },
+  set hook(hook: HookVerification) {
+    fake.hook = hook;
+  },
+};
+const stubForge: ForgeFactory = () => fake;
 
 t.test('a repository without a push time that gains a composer.json becomes a package later', async (t) => {
   const yaml = ghesSyncYaml({ url: 'https://github.example', apiUrl: 'https://github.example/api/v3' }, { token: 'test-token', autoAddPackages: true, installWebhooks: false });

@@ -8,43 +8,33 @@ import { join } from 'node:path';
 import { browser, signIn, type Browser } from '../../helpers/ui.js';
 import { PASSWORD, uiFixture, XSS } from '../../helpers/ui-fixture.js';
 import { createGitRepo, makeTempDir, removeDir } from '../../helpers/git-repo.js';
-import { ForgeError, type Forge, type ForgeRepository, type OrgSnapshot } from '../../../src/forges/types.js';
+import { ForgeError } from '../../../src/forges/types.js';
 import type { ForgeFactory } from '../../../src/sync/forges.js';
+import { FakeForge } from '../../fakes/forge.js';
 
 const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
 
 
-const repo = (id: string, fullName: string): ForgeRepository => ({
-  id, fullName, name: fullName.split('/')[1] as string, defaultBranch: 'main', visibility: 'private', archived: false,
-  cloneUrl: `https://git.example/${fullName}.git`, sshUrl: null, pushedAt: '2026-01-01T00:00:00Z',
-});
-
+const pushedAt = '2026-01-01T00:00:00Z';
+const fake = new FakeForge({
+  org: { id: 'o1', login: 'corp' },
+  users: [{ id: '101', login: 'frank' }, { id: '201', login: 'newbie' }],
+  owners: ['101'],
+  members: ['201'],
+  teams: [{ id: 't-core', slug: 'core', name: 'Core', members: ['201'] }],
+  repositories: [{ id: 'r1', fullName: 'corp/tool', pushedAt }, { id: 'r2', fullName: 'corp/misc', pushedAt }],
+}, { integrationId: 'ghe' });
+const closed = new ForgeError('unavailable', 'the test forge is closed');
 /** The forge answers only while a preview runs: the queued sync jobs fail closed and change nothing. */
-const forge = { open: false };
-const SNAPSHOT: OrgSnapshot = {
-  org: { id: 'o1', login: 'corp', defaultRepositoryPermission: null },
-  members: [{ id: '101', login: 'frank', role: 'owner' }, { id: '201', login: 'newbie', role: 'member' }],
-  teams: [{ id: 't-core', slug: 'core', name: 'Core', parentId: null }],
-  teamMembers: new Map([['t-core', [{ userId: '201', role: 'member' as const }]]]),
-  teamGrants: new Map(),
-  repositories: [repo('r1', 'corp/tool'), repo('r2', 'corp/misc')],
+const forge = {
+  set open(open: boolean) {
+    fake.fail.snapshot = open ? null : closed;
+  },
 };
-const stubForge: ForgeFactory = (integration) => ({
-  type: 'github',
-  integrationId: integration.id,
-  snapshot: async () => {
-    if (!forge.open) throw new ForgeError('unavailable', 'the test forge is closed');
-    return SNAPSHOT;
-  },
-  collaborators: async () => [],
-  composerJson: async () => null,
-  repository: async () => null,
-  codeCredential: async () => {
-    throw new ForgeError('unavailable', 'the test forge is closed');
-  },
-  verifyHook: () => { throw new Error('not used'); },
-  ensureWebhook: async () => { throw new ForgeError('unavailable', 'not used'); },
-}) as unknown as Forge;
+forge.open = false;
+fake.fail.codeCredential = closed;
+fake.fail.ensureWebhook = new ForgeError('unavailable', 'not used');
+const stubForge: ForgeFactory = () => fake;
 
 t.test('organization admin pages', async (t) => {
   const yaml = ['integrations:', '  - id: ghe', '    type: github', '    url: "https://github.example"', '    token: "test-token"'].join('\n');

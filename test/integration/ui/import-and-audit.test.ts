@@ -8,41 +8,31 @@ import { join } from 'node:path';
 import { signIn, type Browser } from '../../helpers/ui.js';
 import { PASSWORD, uiFixture, XSS } from '../../helpers/ui-fixture.js';
 import { createGitRepo, makeTempDir, removeDir } from '../../helpers/git-repo.js';
-import { ForgeError, type Forge, type ForgeRepository, type OrgSnapshot } from '../../../src/forges/types.js';
+import { ForgeError } from '../../../src/forges/types.js';
+import { FakeForge } from '../../fakes/forge.js';
 import type { ForgeFactory } from '../../../src/sync/forges.js';
 import { syncOrg } from '../../../src/sync/reconcile.js';
 
 const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
 
 
-const repo = (id: string, fullName: string): ForgeRepository => ({
-  id, fullName, name: fullName.split('/')[1] as string, defaultBranch: 'main', visibility: 'private', archived: false,
-  cloneUrl: `https://git.example/${fullName}.git`, sshUrl: null, pushedAt: '2026-01-01T00:00:00Z',
-});
-
 /** corp on the forge: a team with a hostile name that reads corp/shared; `withTeam` off removes it. */
-const forgeState = { withTeam: true };
-const snapshot = (): OrgSnapshot => ({
-  org: { id: 'o1', login: 'corp', defaultRepositoryPermission: null },
-  members: [{ id: '101', login: 'frank', role: 'owner' }, { id: '102', login: 'carol', role: 'member' }],
-  teams: forgeState.withTeam ? [{ id: 't-core', slug: 'core', name: `Core ${XSS}`, parentId: null }] : [],
-  teamMembers: new Map(forgeState.withTeam ? [['t-core', [{ userId: '102', role: 'member' as const }]]] : []),
-  teamGrants: new Map(forgeState.withTeam ? [['t-core', [{ repoId: 'r-shared', read: true, roleName: 'pull' }]]] : []),
-  repositories: [repo('r-shared', 'corp/shared')],
-});
-const stubForge: ForgeFactory = (integration) => ({
-  type: 'github',
-  integrationId: integration.id,
-  snapshot: async () => snapshot(),
-  collaborators: async () => [],
-  composerJson: async () => null,
-  repository: async () => null,
-  codeCredential: async () => {
-    throw new ForgeError('unavailable', 'the test forge has no code');
+const fake = new FakeForge({
+  org: { id: 'o1', login: 'corp' },
+  users: [{ id: '101', login: 'frank' }, { id: '102', login: 'carol' }],
+  owners: ['101'],
+  members: ['102'],
+  repositories: [{ id: 'r-shared', fullName: 'corp/shared', pushedAt: '2026-01-01T00:00:00Z' }],
+}, { integrationId: 'ghe' });
+fake.fail.ensureWebhook = new ForgeError('unavailable', 'not used');
+const forgeState = {
+  set withTeam(on: boolean) {
+    fake.world.teams = on ? [{ id: 't-core', slug: 'core', name: `Core ${XSS}`, members: ['102'] }] : [];
+    fake.world.grants = on ? [{ repoId: 'r-shared', subject: { kind: 'team', teamId: 't-core' }, label: 'pull' }] : [];
   },
-  verifyHook: () => { throw new Error('not used'); },
-  ensureWebhook: async () => { throw new ForgeError('unavailable', 'not used'); },
-}) as unknown as Forge;
+};
+forgeState.withTeam = true;
+const stubForge: ForgeFactory = () => fake;
 
 t.test('add follows the import; the audit log names things', async (t) => {
   const yaml = ['integrations:', '  - id: ghe', '    type: github', '    url: "https://github.example"', '    token: "test-token"'].join('\n');

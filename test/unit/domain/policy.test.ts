@@ -81,3 +81,33 @@ t.test('members of an unsynced org add packages, but only owners and admins atta
   t.notOk(can(user(), 'package:credential', { org: org() }));
   t.notOk(can(userToken({ isAdmin: true, scope: 'update' }), 'package:credential', { org: org({ role: 'owner' }) }), 'never a token');
 });
+
+t.test('a reader of a synced org who is no member: their packages and a token, nothing else', async (t) => {
+  const user: Principal = { kind: 'user', userId: 9, isAdmin: false };
+  const reader = org({ synced: true, role: null, grantedPackageIds: new Set([5]) });
+  t.ok(can(user, 'org:read', { org: reader }), 'sees the organization (their packages only)');
+  t.ok(can(user, 'package:read', { org: reader, packageId: 5 }));
+  t.notOk(can(user, 'package:read', { org: reader, packageId: 6 }), 'no other package');
+  t.ok(can(user, 'token:create', { org: reader }), 'may create a token for it');
+  for (const action of ['org:members', 'org:manage', 'token:manage', 'package:manage', 'package:remove', 'package:diagnose', 'member:remove'] as const) {
+    t.notOk(can(user, action, { org: reader }), `no ${action}`);
+  }
+  // Their token narrowed to the org reads what they read.
+  const token = userToken({ userId: 9, orgId: 1 });
+  t.ok(can(token, 'package:read', { org: reader, packageId: 5 }));
+  t.notOk(can(token, 'package:read', { org: reader, packageId: 6 }));
+  t.notOk(can(token, 'token:create', { org: reader }), 'a token creates no token');
+  t.notOk(can(userToken({ userId: 9, orgId: 2 }), 'package:read', { org: reader, packageId: 5 }), 'a token narrowed to another org reads nothing here');
+
+  t.notOk(can(user, 'token:create', { org: org({ synced: true }) }), 'reading nothing: no token');
+  t.notOk(can(user, 'token:create', { org: org({ synced: false, grantedPackageIds: new Set([5]) }) }), 'an unsynced org has no such readers');
+});
+
+t.test('members and teams: members, owners and admins signed in', async (t) => {
+  const user = (isAdmin = false): Principal => ({ kind: 'user', userId: 3, isAdmin });
+  t.ok(can(user(), 'org:members', { org: org({ synced: true, role: 'member' }) }));
+  t.ok(can(user(), 'org:members', { org: org({ synced: true, role: 'owner' }) }));
+  t.ok(can(user(true), 'org:members', { org: org({ synced: true }) }));
+  t.notOk(can(user(), 'org:members', { org: org({ synced: true }) }));
+  t.notOk(can(userToken({ tokenKind: 'org', orgId: 1 }), 'org:members', { org: org({ synced: true }) }), 'never a token');
+});

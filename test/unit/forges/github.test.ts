@@ -192,3 +192,12 @@ t.test('registry: github, and a clear error for types not supported yet', async 
   });
   t.type(new ForgeError('invalid', 'x'), Error);
 });
+
+t.test('the forge names itself for people: GitHub, or GitHub Enterprise for a server', async (t) => {
+  t.equal(forge.displayName, 'GitHub Enterprise');
+  const dotcom = createGitHubForge({ id: 'gh', type: 'github', url: 'https://github.com', token: 't' } as IntegrationConfig);
+  t.teardown(() => dotcom.close());
+  t.equal(dotcom.displayName, 'GitHub');
+  t.equal(dotcom.oauth, undefined, 'no sign-in capability here (another branch adds it)');
+  t.equal(dotcom.webhooks, undefined);
+});

@@ -24,12 +24,13 @@ function openOrg(t: { teardown(fn: () => unknown): void }): { db: Db; org: { id:
 }
 
 const snapshot = (teams: ForgeTeam[]): OrgSnapshot => ({
-  org: { id: 'o1', login: 'acme', defaultRepositoryPermission: null },
-  members: [{ id: 'u1', login: 'alice', role: 'member' }],
+  org: { id: 'o1', login: 'acme' },
+  users: [{ id: 'u1', login: 'alice' }],
+  members: [{ userId: 'u1', role: 'member' }],
   teams,
   teamMembers: new Map(teams.map((tm) => [tm.id, [{ userId: 'u1', role: 'member' as const }]])),
-  teamGrants: new Map(),
   repositories: [],
+  grants: [],
 });
 const team = (id: string, slug: string): ForgeTeam => ({ id, slug, name: slug, parentId: null });
 
@@ -37,7 +38,7 @@ const team = (id: string, slug: string): ForgeTeam => ({ id, slug, name: slug, p
 function sync(db: Db, org: { id: number; name: string }, snap: OrgSnapshot) {
   return db.transaction((tx) => {
     const current = loadCurrentState(tx, org.id, 'ghe');
-    const plan = computePlan('ghe', snap, current, { composer: new Map(), collaborators: new Map(), autoAddPackages: false });
+    const plan = computePlan('ghe', snap, current, { composer: new Map(), directReaders: new Map(), autoAddPackages: false });
     if (!planIsEmpty(plan)) applyPlan(tx, org, 'ghe', plan, current, 'sync:ghe');
     return plan;
   });

@@ -1,5 +1,5 @@
 // An organization's admin screens: add a package (by URL, or one of the synced forge's
-// repositories), teams and members (org:read), and for owners and admins (org:manage): settings
+// repositories), teams and members (org:members: members, owners, admins), and for owners and admins (org:manage): settings
 // with "Sync now" and "Preview sync" (activity and the audit log: org-activity.ts).
 // Whatever the user may not use answers 404, like a missing page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -77,11 +77,11 @@ export function planLines(plan: Plan, names: ReturnType<OrgAdminReads['names']>)
   for (const m of plan.teamMembersToChange) lines.push({ kind: 'changes', text: `${user(m.userExt)} in ${team(m.teamExt)} becomes ${m.role}` });
   for (const m of plan.teamMembersToRemove) lines.push({ kind: 'loses', text: `${user(m.userExt)} loses ${team(m.teamExt)}` });
   for (const g of plan.grantsToAdd) {
-    lines.push({ kind: 'gains', text: `${g.subject === 'team' ? team(g.subjectExt) : user(g.subjectExt)} gains read of ${repo(g.repoExt)} (${g.roleName})` });
+    lines.push({ kind: 'gains', text: `${g.subject === 'team' ? team(g.subjectExt) : user(g.subjectExt)} gains read of ${repo(g.repoExt)} (${g.label})` });
   }
   for (const g of plan.grantsToChange) {
     const a = names.access.get(g.accessId);
-    lines.push({ kind: 'changes', text: `${a ? `${a.team ? `team ${a.team}` : a.user ?? '?'} on ${a.name ?? a.url}` : g.key}: role becomes ${g.roleName}` });
+    lines.push({ kind: 'changes', text: `${a ? `${a.team ? `team ${a.team}` : a.user ?? '?'} on ${a.name ?? a.url}` : g.key}: reads as ${g.label}` });
   }
   for (const g of plan.grantsToRemove) {
     const a = names.access.get(g.accessId);
@@ -207,7 +207,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
   // ------------------------------------------------------------ teams
 
   app.get<{ Params: OrgParams }>('/:org/-/teams', (req, reply) => {
-    const r = scoped(req, reply, 'org:read');
+    const r = scoped(req, reply, 'org:members');
     if (!r) return reply;
     const teams = reads.teams(r.org.id).map((t) => ({
       ...t,

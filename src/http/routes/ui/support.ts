@@ -132,7 +132,7 @@ export function resolveOrgFor(ui: Ui, req: FastifyRequest, reply: FastifyReply, 
 export function orgLinks(r: OrgScope): OrgLinks {
   return {
     addPackage: can(r.principal, 'package:manage', { org: r.facts }),
-    teams: can(r.principal, 'org:read', { org: r.facts }),
+    teams: can(r.principal, 'org:members', { org: r.facts }),
     manage: can(r.principal, 'org:manage', { org: r.facts }),
     tokens: can(r.principal, 'token:create', { org: r.facts }),
   };
