@@ -1,8 +1,32 @@
-// The forge layer's contract: plain data that every forge (GitHub and GitHub Enterprise now;
-// GitLab, Bitbucket, CodeCommit and Azure DevOps later) turns its API into, and the interface
-// reconciliation and webhooks use. Nothing outside src/forges/<forge>/ knows a forge's API.
+// The forge layer's contract: plain data that every forge (GitHub and GitHub Enterprise, GitLab,
+// Bitbucket Data Center, Bitbucket Cloud) turns its API into, and the interface reconciliation,
+// sign-in and webhooks use. Nothing outside src/forges/<forge>/ knows a forge's API or words.
+//
+// Semantics (the same for every forge):
+// - Users are keyed by the forge's stable id (numeric id, account uuid), never by login: a renamed
+//   login keeps its access. A user the forge reports as blocked, deactivated or deleted is left
+//   out of the snapshot entirely, so the plan takes everything they had away.
+// - Reading is the only right Packyard gives. A grant says whether its subject reads a
+//   repository (`read`) and carries the forge's own word for why (`label`: "push", "Reporter",
+//   "REPO_READ", "shared with acme/qa (Developer)"), which is shown, never interpreted.
+// - Who reads a repository: the subjects of its grants. A team grant reaches every member of the
+//   team (the forge lists a team's effective members: nested teams' and subgroups' members
+//   included, as the forge counts them); a user grant reaches one user; a `members` grant reaches
+//   every member of the organization (GitHub's default repository permission, internal
+//   visibility). Direct readers of one repository (collaborators, project members, repository
+//   users) come from `directReaders`, asked only for repositories that are packages.
+// - Organization membership is derived from what the forge says belongs to the source (GitHub:
+//   the org's members; GitLab: members of the source group's tree; Bitbucket: holders of a
+//   permission on a source project), never assumed from a grant. A user who reads a repository
+//   only through a user grant or through a team of a group outside the source (a GitLab project
+//   member, a shared-in group's member, a Bitbucket repository user) is created and reads that
+//   package, may sign in and create a token, and is not a member: the organization's other
+//   pages and packages stay closed to them. Owners are the users the forge makes administrators
+//   of the source (GitHub org owners, GitLab Owners of the source group, Bitbucket PROJECT_ADMIN).
+// - Fail closed: every listing is complete or the call throws ForgeError; a partial snapshot is
+//   never returned, so nothing is ever removed on a forge failure.
 
-/** A forge user; `id` is the forge's stable numeric id (a renamed login keeps its access). */
+/** A forge user; `id` is the forge's stable id. */
 export interface ForgeUser {
   id: string;
   login: string;
@@ -10,29 +34,32 @@ export interface ForgeUser {
   email?: string | null;
 }
 
-export interface ForgeMember extends ForgeUser {
-  /** owner: administers the forge organization (GitHub org owner -> Packyard org owner). */
+/** A user who belongs to the organization's source on the forge, with the role Packyard gives them. */
+export interface ForgeMember {
+  userId: string;
+  /** owner: administers the source on the forge (becomes an owner of the Packyard organization). */
   role: 'owner' | 'member';
 }
 
 export interface ForgeTeam {
+  /** The forge's stable id of the team, group or project the team stands for. */
   id: string;
+  /** Unique within the snapshot; shown in the UI (GitLab: the group's full path). */
   slug: string;
   name: string;
-  /** The parent team's id, or null for a top-level team. */
+  /** The parent team's id (nested team, subgroup), or null at the top. */
   parentId: string | null;
 }
 
 export interface ForgeTeamMember {
   userId: string;
+  /** maintainer: manages the team on the forge (shown only; it reads like any member). */
   role: 'maintainer' | 'member';
 }
 
-export type RepoPermission = 'pull' | 'triage' | 'push' | 'maintain' | 'admin';
-
 export interface ForgeRepository {
   id: string;
-  /** owner/name */
+  /** The forge's full path of the repository (owner/name, group/sub/project, PROJECT/slug). */
   fullName: string;
   name: string;
   defaultBranch: string;
@@ -41,37 +68,51 @@ export interface ForgeRepository {
   /** Clone URL over https (credentials are given separately, never in the URL). */
   cloneUrl: string;
   sshUrl: string | null;
-  /** Last push (ISO 8601), used to skip re-checking composer.json of unchanged repositories. */
+  /**
+   * Last push (ISO 8601), used to skip re-checking composer.json of unchanged repositories; null
+   * when the forge does not say (then a push webhook or the time since the last check decides).
+   */
   pushedAt: string | null;
 }
 
-/** A permission on a repository, as the forge grants it (role name kept for custom roles). */
+/** Who a grant reaches. */
+export type GrantSubject =
+  | { kind: 'team'; teamId: string }
+  | { kind: 'user'; userId: string }
+  /** Every member of the organization (derived membership, see above). */
+  | { kind: 'members' };
+
+/** One reason a subject may read a repository, in the forge's own words. */
 export interface ForgeGrant {
   repoId: string;
-  /** Whether the grant allows reading the code (pull or more). */
+  subject: GrantSubject;
+  /** Whether the grant lets its subject read the code; only reading grants give access. */
   read: boolean;
-  /** pull, triage, push, maintain, admin or a custom role's name. */
-  roleName: string;
+  /** The forge's word for the grant (role, level, permission), shown in plans and the UI. */
+  label: string;
 }
 
-/** Everything reconciliation needs about one forge organization, fetched completely or not at all. */
+/** A user who reads one repository directly (not through a team): collaborator, project member. */
+export interface DirectReader {
+  user: ForgeUser;
+  read: boolean;
+  label: string;
+}
+
+/** Everything reconciliation needs about one sync source, fetched completely or not at all. */
 export interface OrgSnapshot {
-  org: { id: string; login: string; defaultRepositoryPermission: RepoPermission | 'none' | null };
+  /** The source as the forge names it (`login`: org login, group full path, project keys). */
+  org: { id: string; login: string };
+  /** Every user the snapshot mentions (members, team members, grant subjects); no blocked ones. */
+  users: ForgeUser[];
+  /** Users who belong to the source, with their role (see "Organization membership" above). */
   members: ForgeMember[];
   teams: ForgeTeam[];
-  /** Members of each team by team id; a parent team's listing includes its child teams' members. */
+  /** Effective members of each team by team id (may include users who are not members). */
   teamMembers: Map<string, ForgeTeamMember[]>;
-  /** Repositories each team can access directly, by team id. */
-  teamGrants: Map<string, ForgeGrant[]>;
   repositories: ForgeRepository[];
-}
-
-/** Direct collaborators of one repository (users with access outside teams), with their grants. */
-export interface Collaborator {
-  userId: string;
-  login: string;
-  read: boolean;
-  roleName: string;
+  /** Grants on the listed repositories (team, user and members subjects). */
+  grants: ForgeGrant[];
 }
 
 /** A webhook delivery after verification, reduced to what Packyard acts on. */
@@ -112,15 +153,63 @@ export interface SourceInfo {
   repositories: number | null;
 }
 
+/** Optional capability: signing in with the forge (OAuth 2 authorization code, PKCE where offered). */
+export interface ForgeOAuth {
+  authorizeUrl: string;
+  tokenUrl: string;
+  scopes: string[];
+  /** Whether the forge takes PKCE (S256). */
+  pkce: boolean;
+  /** The signed-in forge account, from the access token the exchange returned. */
+  currentUser(accessToken: string): Promise<ForgeUser>;
+}
+
+/** Where a forge's webhooks are installed: once for the source, or once per package repository. */
+export type HookScope = 'source' | 'repository';
+
+/** The state of one installed (or wanted) hook after ensureWebhooks. */
+export interface HookState {
+  scope: HookScope;
+  /** The source, or the repository's id. */
+  target: string;
+  hookId: string | null;
+  outcome: 'ok' | 'created' | 'repaired' | 'failed';
+  /** Why it failed, or what was repaired (shown on the settings page). */
+  detail?: string;
+}
+
+/** Optional capability: installing and repairing webhooks in the background. */
+export interface ForgeWebhooks {
+  /**
+   * Installs or repairs the hooks of `source` pointing at `url` with `secret`: one for the source
+   * where the forge and the credential allow it (detected, never assumed), else one per repository
+   * in `repositories` (the source's package repositories). Forges never return a hook's secret:
+   * `secretChanged` says it may differ, so every hook gets it again. Never throws for one hook's
+   * failure: it is reported in its HookState.
+   */
+  ensureWebhooks(
+    source: string,
+    repositories: ForgeRepository[],
+    url: string,
+    secret: string,
+    opts?: { secretChanged?: boolean },
+  ): Promise<{ scope: HookScope; hooks: HookState[] }>;
+}
+
 export interface Forge {
   readonly type: string;
   readonly integrationId: string;
+  /** The forge's name for people: the sign-in button's and the settings' label ("GitHub", "GitLab"). */
+  readonly displayName: string;
+  /** Optional capabilities: absent when the forge or the configuration does not offer them. */
+  readonly oauth?: ForgeOAuth;
+  readonly webhooks?: ForgeWebhooks;
   /** Checks that `source` exists and the credential reaches it; null when it does not exist. */
   describeSource(source: string): Promise<SourceInfo | null>;
-  /** Lists everything about `source` (GitHub: the org login). Throws ForgeError when incomplete. */
+  /** Lists everything about `source`. Throws ForgeError when anything is incomplete. */
   snapshot(source: string): Promise<OrgSnapshot>;
-  /** Direct collaborators of one repository (GitHub: affiliation=direct). */
-  collaborators(repo: ForgeRepository): Promise<Collaborator[]>;
+  /** Users who read `repo` directly, outside teams (asked for package repositories only). */
+  directReaders(source: string, repo: ForgeRepository): Promise<DirectReader[]>;
   /** composer.json at the default branch, or null when the repository has none. */
   composerJson(repo: ForgeRepository): Promise<Buffer | null>;
   /** One repository by id (webhooks name repositories; null when it is gone). */
@@ -129,18 +218,7 @@ export interface Forge {
   codeCredential(source: string): Promise<CodeCredential>;
   /** Verifies a webhook delivery with `secret` (constant time) and reduces it to a HookEvent. */
   verifyHook(req: HookRequest, secret: string): HookVerification;
-  /**
-   * Installs or repairs the org webhook pointing at `url`; returns its id. Forges never return
-   * a hook's secret: pass `secretChanged` when it may differ, so the hook gets it again.
-   */
-  ensureWebhook(
-    source: string,
-    url: string,
-    secret: string,
-    opts?: { secretChanged?: boolean },
-  ): Promise<{ id: string; created: boolean; repaired: boolean }>;
 }
-
 /** Why a forge call failed: reconciliation refuses to remove anything after any of these. */
 export type ForgeErrorKind =
   | 'unavailable' // network error, timeout, 5xx after retries: "forge unavailable"
