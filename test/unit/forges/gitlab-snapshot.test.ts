@@ -238,3 +238,15 @@ t.test('api_url, the registry, OAuth with PKCE under the relative root', async (
   t.equal(reg.type, 'gitlab');
   t.equal((reg as unknown as { apiUrl: string }).apiUrl, 'https://git.example/gitlab/api/v4');
 });
+
+t.test('ca_file: read once at creation, an unreadable one is a ForgeError naming it', async (t) => {
+  const read: string[] = [];
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const ok = createGitLabForge({ id: 'gl', type: 'gitlab', url: 'https://git.example', token: 't', ca_file: '/etc/ca.pem' }, { readFile: (p) => (read.push(p), pem) });
+  t.teardown(() => ok.close());
+  t.same(read, ['/etc/ca.pem']);
+  t.throws(
+    () => createGitLabForge({ id: 'gl', type: 'gitlab', url: 'https://git.example', ca_file: '/nope.pem' }, { readFile: () => { throw new Error('ENOENT'); } }),
+    /cannot read ca_file \/nope\.pem/,
+  );
+});
