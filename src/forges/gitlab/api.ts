@@ -13,7 +13,10 @@ import { firstProblem } from './schemas.js';
 export interface GitLabForgeDeps {
   log?: Logger;
   metrics?: ForgeMetricsHook;
-  /** ETag cache (default none: GitLab's paging headers are not kept by a 304). */
+  /**
+   * Accepted for the registry's common deps and not used: a 304 answered from the cache keeps
+   * only the Link header, not x-next-page, and GitLab's REST API sends few ETags anyway.
+   */
   etagStore?: EtagStore | null;
   /** Reads ca_file (injectable for tests). */
   readFile?: (path: string) => string;
@@ -51,7 +54,7 @@ export function createGitLabClient(config: GitLabIntegrationConfig, deps: GitLab
     integration: config.id,
     baseUrl: gitlabApiUrl(config.url, config.api_url),
     headers: { accept: 'application/json' },
-    etagStore: deps.etagStore ?? null,
+    etagStore: null,
     ...(token ? { token: () => token } : {}),
     ...(ca !== undefined ? { ca } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
