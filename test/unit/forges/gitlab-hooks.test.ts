@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import { createGitLabForge } from '../../../src/forges/gitlab/index.js';
 import { tokenMatches, verifyGitLabHook } from '../../../src/forges/gitlab/hooks.js';
 import type { ForgeRepository, HookRequest } from '../../../src/forges/types.js';
-import { gitlabStub, group, type Stub } from './gitlab-stub.js';
+import { gitlabStub, group, type Stub } from '../../helpers/gitlab-stub.js';
 
 const SECRET = 'hook-secret-123';
 

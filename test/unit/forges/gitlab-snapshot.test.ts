@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import { createGitLabForge } from '../../../src/forges/gitlab/index.js';
 import { createForge } from '../../../src/forges/registry.js';
 import { ForgeError, type ForgeGrant } from '../../../src/forges/types.js';
-import { gitlabStub, group, member, project, type Stub } from './gitlab-stub.js';
+import { gitlabStub, group, member, project, type Stub } from '../../helpers/gitlab-stub.js';
 
 const TOKEN = 'glpat-SECRET';
 
