@@ -6,7 +6,8 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { Value } from 'typebox/value';
 import { Settings } from 'typebox/system';
 import cron from 'node-cron';
-import { Config, DEFAULTS, ORG_SYNC_DEFAULTS } from './schema.js';
+import { Config, DEFAULTS, INTEGRATION_SCHEMAS, INTEGRATION_TYPES, ORG_SYNC_DEFAULTS, PLANNED_INTEGRATION_TYPES } from './schema.js';
+import type { TSchema } from 'typebox';
 import { AppError } from '../domain/errors.js';
 import { validateOrgName } from '../domain/orgs.js';
 import { parseCidr } from '../domain/cidr.js';
@@ -131,7 +132,8 @@ function lineOf(doc: Document | undefined, counter: LineCounter | undefined, pat
   return undefined;
 }
 
-function schemaProblems(value: unknown): { path: Path; message: string }[] {
+/** Every schema error of `value` against `schema`, as paths below `base` and short messages. */
+function errorsAgainst(schema: TSchema, value: unknown, base: Path, skip?: (path: Path) => boolean): { path: Path; message: string }[] {
   const out: { path: Path; message: string }[] = [];
   // TypeBox buffers 8 errors by default (a guard for untrusted input); the config file is the
   // admin's own and every problem should be listed at once.
@@ -139,12 +141,14 @@ function schemaProblems(value: unknown): { path: Path; message: string }[] {
   Settings.Set({ maxErrors: 1000 });
   let errors;
   try {
-    errors = Value.Errors(Config, value);
+    errors = Value.Errors(schema, value);
   } finally {
     Settings.Set({ maxErrors: previous });
   }
   for (const err of errors) {
-    const path = pointerToPath(err.instancePath);
+    const rel = pointerToPath(err.instancePath);
+    if (skip?.(rel)) continue;
+    const path = [...base, ...rel];
     if (err.keyword === 'boolean') continue; // reported once more as additionalProperties
     if (err.keyword === 'additionalProperties') {
       const extra = (err.params as { additionalProperties?: string[] }).additionalProperties ?? [];
@@ -157,12 +161,55 @@ function schemaProblems(value: unknown): { path: Path; message: string }[] {
       continue;
     }
     if (err.keyword === 'anyOf' || err.keyword === 'const') {
-      const allowed = anyOfLiterals(path);
+      const allowed = anyOfLiterals(schema, rel);
       out.push({ path, message: allowed ? `must be one of: ${allowed.join(', ')}` : err.message });
       continue;
     }
     out.push({ path, message: err.message });
   }
+  return out;
+}
+
+/**
+ * Each integration against the schema of its own `type` (a union's errors would name every
+ * branch): a type that is not supported yet, or a key its type does not use, names its path.
+ */
+function integrationProblems(value: unknown): { path: Path; message: string }[] {
+  if (!Array.isArray(value)) return [];
+  const out: { path: Path; message: string }[] = [];
+  const supported: readonly string[] = INTEGRATION_TYPES;
+  const planned: readonly string[] = PLANNED_INTEGRATION_TYPES;
+  value.forEach((integ: unknown, i) => {
+    const at: Path = ['integrations', i];
+    if (!isPlainObject(integ)) {
+      out.push({ path: at, message: 'must be a mapping (id, type, url, …)' });
+      return;
+    }
+    const type = integ.type;
+    if (type === undefined) {
+      out.push({ path: [...at, 'type'], message: 'required key is missing' });
+      return;
+    }
+    if (typeof type === 'string' && planned.includes(type)) {
+      out.push({ path: [...at, 'type'], message: `"${type}" is not supported yet (supported: ${supported.join(', ')})` });
+      return;
+    }
+    const schema = typeof type === 'string' ? INTEGRATION_SCHEMAS[type] : undefined;
+    if (!schema) {
+      out.push({ path: [...at, 'type'], message: `must be one of: ${supported.join(', ')}` });
+      return;
+    }
+    for (const p of errorsAgainst(schema, integ, at)) {
+      out.push(p.message === 'unknown key' && p.path.length === at.length + 1 ? { ...p, message: `not a key of type ${type}` } : p);
+    }
+  });
+  return out;
+}
+
+function schemaProblems(value: unknown): { path: Path; message: string }[] {
+  // Items of `integrations` are checked by integrationProblems, against their type's schema.
+  const out = errorsAgainst(Config, value, [], (rel) => rel[0] === 'integrations' && rel.length > 1);
+  out.push(...integrationProblems(isPlainObject(value) ? value.integrations : undefined));
   // The union's branches also report "must be equal to constant": keep one message per path.
   const seen = new Set<string>();
   return out.filter((p) => {
@@ -173,8 +220,8 @@ function schemaProblems(value: unknown): { path: Path; message: string }[] {
   });
 }
 
-function anyOfLiterals(path: Path): string[] | undefined {
-  let schema: unknown = Config;
+function anyOfLiterals(root: TSchema, path: Path): string[] | undefined {
+  let schema: unknown = root;
   for (const seg of path) {
     const s = schema as { properties?: Record<string, unknown>; items?: unknown };
     schema = typeof seg === 'number' ? s.items : s.properties?.[seg];
@@ -236,7 +283,7 @@ function semanticProblems(cfg: Record<string, unknown>): { path: Path; message: 
       const at = integrations.findIndex((x: unknown) => isPlainObject(x) && x.id === sync.integration);
       out.push({
         path: ['integrations', at, 'token'],
-        message: `integration "${sync.integration}" needs token or app: organization "${String(org.name)}" syncs from it (organizations[${i}].sync.integration)`,
+        message: `integration "${sync.integration}" needs a credential (token, or app where its type takes one): organization "${String(org.name)}" syncs from it (organizations[${i}].sync.integration)`,
       });
     }
     if (typeof sync.schedule === 'string' && !cron.validate(sync.schedule)) {

@@ -1,10 +1,14 @@
 // The one configuration schema (TypeBox): every key of packyard.yaml, its type and default.
 // config.example.yaml documents the same keys in the same order; a test keeps them in step.
 import { Type, type Static } from 'typebox';
+// Each integration type's keys are the forge layer's (a union on `type`); load.ts checks each
+// integration against its own type's schema.
+import { IntegrationConfig, INTEGRATION_SCHEMAS, INTEGRATION_TYPES, PLANNED_INTEGRATION_TYPES } from '../forges/config.js';
+
+export { IntegrationConfig, INTEGRATION_SCHEMAS, INTEGRATION_TYPES, PLANNED_INTEGRATION_TYPES };
 
 const Strict = { additionalProperties: false } as const;
 
-export const INTEGRATION_TYPES = ['github', 'gitlab', 'bitbucket-server', 'bitbucket-cloud'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const VCS_PROTOCOLS = ['https', 'http', 'ssh', 'git', 'svn'] as const;
 /** Loopback, link-local (cloud metadata at 169.254.169.254 and fd00:ec2::254 included), unspecified. */
@@ -63,33 +67,6 @@ export const HousekeepingConfig = Type.Object(
   Strict,
 );
 
-export const IntegrationConfig = Type.Object(
-  {
-    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,38}$' }),
-    type: literalUnion(INTEGRATION_TYPES),
-    url: Type.String({ pattern: '^https?://' }),
-    api_url: Type.Optional(Type.String({ pattern: '^https?://' })),
-    token: Type.Optional(Type.String({ minLength: 1 })),
-    app: Type.Optional(
-      Type.Object(
-        {
-          app_id: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+$' })], { description: 'GitHub App id' }),
-          private_key: Type.String({ minLength: 1, description: 'the App private key (PEM)' }),
-          installation_id: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+$' })])),
-        },
-        Strict,
-      ),
-    ),
-    oauth: Type.Optional(
-      Type.Object({ client_id: Type.String({ minLength: 1 }), client_secret: Type.String({ minLength: 1 }) }, Strict),
-    ),
-    webhook_secret: Type.Optional(Type.String({ minLength: 1 })),
-    ca_file: Type.Optional(Type.String({ minLength: 1 })),
-    api_concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'forge API requests in flight at once (default 8)' })),
-  },
-  Strict,
-);
-
 export const OrganizationConfig = Type.Object(
   {
     name: Type.String({ minLength: 1, description: 'checked by validateOrgName' }),
@@ -126,7 +103,6 @@ export const Config = Type.Object(
 );
 
 export type Config = Static<typeof Config>;
-export type IntegrationConfig = Static<typeof IntegrationConfig>;
 export type OrganizationConfig = Static<typeof OrganizationConfig>;
 
 /** The embedded defaults (DESIGN.md section 3): a config file only overrides what it names. */

@@ -1,5 +1,6 @@
 // One HTTP attempt of the forge client (http.ts): the request with its connect and whole-request
-// timeouts and a cap on the answer's size. Retries, rate limits and caching are the client's.
+// timeouts and a cap on the answer's size, and the rate-limit headers of an answer. Retries,
+// waiting and caching are the client's.
 import http from 'node:http';
 import https from 'node:https';
 
@@ -69,4 +70,31 @@ export function sendOnce(r: { method: string; url: URL; headers: Record<string, 
     });
     req.end(payload);
   });
+}
+
+function headerOf(h: http.IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The wait (ms) a 429 or 403 asks for through its headers, or undefined when they ask none:
+ * Retry-After (seconds or an HTTP date), else an exhausted budget with its reset in epoch
+ * seconds, GitHub's X-RateLimit-Remaining/Reset or GitLab's (IETF draft) RateLimit-Remaining/Reset.
+ */
+export function rateLimitWaitMs(res: Pick<ForgeResponse, 'status' | 'headers'>, now: number): number | undefined {
+  if (res.status !== 429 && res.status !== 403) return undefined;
+  const retryAfter = headerOf(res.headers, 'retry-after')?.trim();
+  if (retryAfter !== undefined && retryAfter !== '') {
+    const ms = /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : Date.parse(retryAfter) - now;
+    if (Number.isFinite(ms)) return Math.max(0, ms);
+  }
+  for (const prefix of ['x-ratelimit-', 'ratelimit-']) {
+    const remaining = headerOf(res.headers, `${prefix}remaining`)?.trim();
+    const reset = headerOf(res.headers, `${prefix}reset`)?.trim();
+    if (remaining === '0' && reset !== undefined && /^\d+$/.test(reset)) {
+      return Math.max(0, Number(reset) * 1000 - now) + 1000; // reset is whole seconds: one more for skew
+    }
+  }
+  return undefined;
 }

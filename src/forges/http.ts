@@ -5,11 +5,13 @@ import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { Logger } from '../log.js';
 import { ForgeError, type ForgeErrorKind } from './types.js';
-import { Semaphore, createMemoryEtagStore, lower, messageOf, parseLink, safeUrl, type EtagStore, type ForgeMetricsHook } from './http-support.js';
+import { Semaphore, createMemoryEtagStore, lower, messageOf, safeUrl, type EtagStore, type ForgeMetricsHook } from './http-support.js';
 
-import { sendOnce, type Attempt, type ForgeResponse } from './http-send.js';
+import { sendOnce, rateLimitWaitMs, type Attempt, type ForgeResponse } from './http-send.js';
+import { pageSizeParam, resolvePage, type PagingStyle } from './paging.js';
 
 export type { ForgeResponse } from './http-send.js';
+export type { PagingStyle } from './paging.js';
 export { createMemoryEtagStore, forgeMetricsHook, parseLink, safeUrl, type EtagEntry, type EtagStore, type ForgeMetricsHook } from './http-support.js';
 
 export interface ForgeHttpOptions {
@@ -38,6 +40,8 @@ export interface ForgeHttpOptions {
   /** Pagination cap (default 1 000 pages). */
   maxPages?: number;
   perPage?: number; // default 100
+  /** How listings find their next page (default Link rel="next"); paginate() may override it. */
+  paging?: PagingStyle;
   /** Largest body accepted (default 64 MiB). */
   maxBodyBytes?: number;
   /** ETag cache; null disables conditional requests (default: in-memory LRU of 2 000 entries). */
@@ -96,9 +100,10 @@ function header(h: http.IncomingHttpHeaders, name: string): string | undefined {
 export class ForgeHttpClient {
   readonly integration: string;
   readonly baseUrl: URL;
-  private readonly o: Required<Omit<ForgeHttpOptions, 'token' | 'ca' | 'metrics' | 'log' | 'etagStore' | 'headers' | 'authScheme'>>;
+  private readonly o: Required<Omit<ForgeHttpOptions, 'token' | 'ca' | 'metrics' | 'log' | 'etagStore' | 'headers' | 'authScheme' | 'paging'>>;
   private readonly token: (() => string | Promise<string>) | undefined;
   private readonly authScheme: string;
+  private readonly paging: PagingStyle;
   private readonly headers: Record<string, string>;
   private readonly etags: EtagStore | null;
   private readonly metrics: ForgeMetricsHook | undefined;
@@ -127,6 +132,7 @@ export class ForgeHttpClient {
     };
     this.token = opts.token;
     this.authScheme = opts.authScheme ?? 'Bearer';
+    this.paging = opts.paging ?? 'link';
     this.headers = { ...(opts.headers ?? {}) };
     this.etags = opts.etagStore === undefined ? createMemoryEtagStore() : opts.etagStore;
     this.metrics = opts.metrics;
@@ -190,35 +196,29 @@ export class ForgeHttpClient {
     }
   }
 
-  /** Every page of a listing (Link rel="next"), complete or a thrown ForgeError: never a partial list. */
-  async paginate<T = unknown>(path: string, opts: Omit<RequestOptions, 'method' | 'body' | 'nullOn404'> = {}): Promise<T[]> {
+  /**
+   * Every page of a listing, complete or a thrown ForgeError: never a partial list. `paging`
+   * (default: the client's, else Link rel="next") says how the next page is found (paging.ts).
+   */
+  async paginate<T = unknown>(path: string, opts: Omit<RequestOptions, 'method' | 'body' | 'nullOn404'> & { paging?: PagingStyle } = {}): Promise<T[]> {
+    const style = opts.paging ?? this.paging;
     const first = this.url(path, opts.query);
-    if (!first.searchParams.has('per_page')) first.searchParams.set('per_page', String(this.o.perPage));
+    const sizeParam = pageSizeParam(style);
+    if (!first.searchParams.has(sizeParam)) first.searchParams.set(sizeParam, String(this.o.perPage));
     const out: T[] = [];
     const seen = new Set<string>();
-    let next: string | undefined = first.toString();
+    let next: string | null = first.toString();
     let pages = 0;
-    while (next) {
+    while (next !== null) {
       if (pages >= this.o.maxPages) throw this.error('incomplete', `more than ${this.o.maxPages} pages`, first);
       if (seen.has(next)) throw this.error('incomplete', 'the next link repeats a page already read', next);
       seen.add(next);
       const res = (await this.request(next, { ...opts, query: undefined })) as ForgeResponse;
       pages++;
-      const page = this.parse<unknown>(res);
-      if (!Array.isArray(page)) throw this.error('incomplete', `page ${pages} is not a list`, res.url, res.status);
-      out.push(...(page as T[]));
-      const link: string | undefined = parseLink(header(res.headers, 'link')).next;
-      if (link === undefined) break;
-      let nextUrl: URL;
-      try {
-        nextUrl = new URL(link, res.url);
-      } catch {
-        throw this.error('incomplete', 'the next link is not a URL', res.url);
-      }
-      if (nextUrl.origin !== this.baseUrl.origin) {
-        throw this.error('incomplete', `the next link points to another origin (${nextUrl.origin})`, res.url);
-      }
-      next = nextUrl.toString();
+      const page = resolvePage(style, { url: res.url, headers: res.headers, body: this.parse<unknown>(res), origin: this.baseUrl.origin });
+      if (!page.ok) throw this.error('incomplete', `page ${pages}: ${page.reason}`, res.url, res.status);
+      out.push(...(page.items as T[]));
+      next = page.next;
     }
     return out;
   }
@@ -273,7 +273,7 @@ export class ForgeHttpClient {
       }
       const res = result.res as ForgeResponse;
       this.metrics?.request(this.integration, String(res.status));
-      const remaining = header(res.headers, 'x-ratelimit-remaining');
+      const remaining = header(res.headers, 'x-ratelimit-remaining') ?? header(res.headers, 'ratelimit-remaining');
       if (remaining !== undefined && /^\d+$/.test(remaining)) this.metrics?.rateLimitRemaining(this.integration, Number(remaining));
       this.log?.debug({ integration: this.integration, method, url: safeUrl(url), status: res.status, attempt }, 'forge request');
 
@@ -324,21 +324,13 @@ export class ForgeHttpClient {
 
   /**
    * How long a rate-limited answer asks us to wait (ms), or null when the answer is not a rate
-   * limit. 429 and 403 with Retry-After, X-RateLimit-Remaining 0 or the secondary-limit message.
+   * limit: 429 and 403 with Retry-After, an exhausted X-RateLimit-* or RateLimit-* budget, or
+   * GitHub's secondary-limit message (http-send.ts reads the headers).
    */
   private rateLimitWait(res: ForgeResponse): number | null {
-    if (res.status !== 429 && res.status !== 403) return null;
-    const retryAfter = header(res.headers, 'retry-after');
-    if (retryAfter !== undefined) {
-      const secs = /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) * 1000 : Date.parse(retryAfter) - this.o.now();
-      if (Number.isFinite(secs)) return Math.max(0, secs);
-    }
-    const remaining = header(res.headers, 'x-ratelimit-remaining');
-    const reset = header(res.headers, 'x-ratelimit-reset');
-    if (remaining === '0' && reset !== undefined && /^\d+$/.test(reset)) {
-      return Math.max(0, Number(reset) * 1000 - this.o.now()) + 1000; // reset is whole seconds: one more for skew
-    }
-    if (res.status === 429 || /secondary rate limit|abuse detection/i.test(res.body.toString('utf8', 0, 2000))) {
+    const fromHeaders = rateLimitWaitMs(res, this.o.now());
+    if (fromHeaders !== undefined) return fromHeaders;
+    if (res.status === 429 || (res.status === 403 && /secondary rate limit|abuse detection/i.test(res.body.toString('utf8', 0, 2000)))) {
       return this.backoffDelay(0);
     }
     return null;

@@ -1,15 +1,23 @@
 // The forge registry: builds the Forge of an integration from its `type`. The only place that
 // knows which forges exist; everything else talks to the Forge interface.
-import type { IntegrationConfig } from '../config/schema.js';
+import type { IntegrationConfig } from './config.js';
 import { createGitHubForge, type GitHubForgeDeps } from './github/index.js';
+import { createGitLabForge, type GitLabForgeDeps } from './gitlab/index.js';
 import { ForgeError, type Forge } from './types.js';
 
-export type ForgeDeps = GitHubForgeDeps;
+export type ForgeDeps = GitHubForgeDeps & GitLabForgeDeps;
 
 type Factory = (config: IntegrationConfig, deps: ForgeDeps) => Forge & { close?: () => void };
 
 const FACTORIES: Record<string, Factory | undefined> = {
-  github: createGitHubForge,
+  github: (config, deps) => {
+    if (config.type !== 'github') throw new ForgeError('invalid', `integration ${config.id} is not of type github`, { integration: config.id });
+    return createGitHubForge(config, deps);
+  },
+  gitlab: (config, deps) => {
+    if (config.type !== 'gitlab') throw new ForgeError('invalid', `integration ${config.id} is not of type gitlab`, { integration: config.id });
+    return createGitLabForge(config, deps);
+  },
 };
 
 export function createForge(config: IntegrationConfig, deps: ForgeDeps = {}): Forge & { close?: () => void } {

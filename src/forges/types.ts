@@ -219,7 +219,7 @@ export interface Forge {
   /** Verifies a webhook delivery with `secret` (constant time) and reduces it to a HookEvent. */
   verifyHook(req: HookRequest, secret: string): HookVerification;
   /** TEMPORARY (removed when the webhooks capability lands; another branch replaces it). */
-  ensureWebhook(
+  ensureWebhook?(
     source: string,
     url: string,
     secret: string,

@@ -140,7 +140,7 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
   for (const id of [...newPackageIds, ...movedPackageIds]) requestUpdate(deps.queue, id, `sync:${integration}`, { priority: PRIORITY.background });
 
   let webhook: string | null = null;
-  if (!opts.dryRun && settings.installWebhooks) {
+  if (!opts.dryRun && settings.installWebhooks && forge.ensureWebhook) {
     try {
       const cfg = deps.forges.config(integration);
       const url = `${deps.config.server.public_url}/hooks/${integration}`;

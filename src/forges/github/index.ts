@@ -1,7 +1,7 @@
 // The GitHub and GitHub Enterprise Server forge: a token or a GitHub App, the REST API through
 // the one forge HTTP client, webhooks verified with X-Hub-Signature-256.
 import { readFileSync } from 'node:fs';
-import type { IntegrationConfig } from '../../config/schema.js';
+import type { GitHubIntegrationConfig } from './config.js';
 import type { Logger } from '../../log.js';
 import { ForgeHttpClient, type EtagStore, type ForgeHttpOptions, type ForgeMetricsHook, type RequestOptions } from '../http.js';
 import { ForgeError, type CodeCredential, type Forge, type ForgeRepository, type HookRequest } from '../types.js';
@@ -36,11 +36,12 @@ export interface GitHubForge extends Forge {
   readonly client: ForgeHttpClient;
   /** Releases keep-alive sockets. */
   close(): void;
+  ensureWebhook(source: string, url: string, secret: string, opts?: { secretChanged?: boolean }): Promise<{ id: string; created: boolean; repaired: boolean }>;
 }
 
 const RAW = 'application/vnd.github.raw+json';
 
-export function createGitHubForge(config: IntegrationConfig, deps: GitHubForgeDeps = {}): GitHubForge {
+export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubForgeDeps = {}): GitHubForge {
   const apiUrl = githubApiUrl(config.url, config.api_url);
   const webUrl = config.url.replace(/\/+$/, '').replace(/\/api\/v3$/, '');
   let ca: string | undefined;

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { startFakeGhes, secondaryRateLimit, ZERO_SHA, type FakeGhes } from '../../fakes/ghes/index.js';
 import { createGitHubForge, HOOK_EVENTS, type GitHubForge, type GitHubForgeDeps } from '../../../src/forges/github/index.js';
 import { ForgeError, type ForgeRepository, type HookRequest } from '../../../src/forges/types.js';
-import type { IntegrationConfig } from '../../../src/config/schema.js';
+import type { GitHubIntegrationConfig, IntegrationConfig } from '../../../src/forges/config.js';
 
 const TOKEN = 'tok-owner-0123456789';
 
@@ -19,8 +19,8 @@ async function fake(t: Test): Promise<FakeGhes> {
   return gh;
 }
 
-function forgeFor(t: Test, gh: FakeGhes, extra: Partial<IntegrationConfig> = {}, deps: GitHubForgeDeps = {}): GitHubForge {
-  const f = createGitHubForge({ id: 'ghe', type: 'github', url: gh.url, token: TOKEN, ...extra } as IntegrationConfig, {
+function forgeFor(t: Test, gh: FakeGhes, extra: Partial<GitHubIntegrationConfig> = {}, deps: GitHubForgeDeps = {}): GitHubForge {
+  const f = createGitHubForge({ id: 'ghe', type: 'github', url: gh.url, token: TOKEN, ...extra } as GitHubIntegrationConfig, {
     ...deps,
     http: { perPage: 10, backoffBaseMs: 1, backoffMaxMs: 5, retries: 2, maxRateLimitWaitMs: 5000, sleep: async () => undefined, ...deps.http },
   });
@@ -217,7 +217,7 @@ t.test('GitHub App: JWT -> installation -> installation token, cached, refreshed
   const installationId = gh.state.installApp(4242, 'acme');
   const lines: string[] = [];
   const log = createLogger('trace', new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
-  const forge = forgeFor(t, gh, { token: undefined, app: { app_id: '4242', private_key: privateKeyPem } } as Partial<IntegrationConfig>, { log });
+  const forge = forgeFor(t, gh, { token: undefined, app: { app_id: '4242', private_key: privateKeyPem } } as Partial<GitHubIntegrationConfig>, { log });
 
   const snap = await forge.snapshot('acme');
   t.equal(snap.members.length, 26);
@@ -236,7 +236,7 @@ t.test('GitHub App: JWT -> installation -> installation token, cached, refreshed
 
   // A configured installation id skips the lookup; tokens living less than the 5-minute
   // margin are renewed on every use, long-lived ones are reused.
-  const fixed = forgeFor(t, gh, { token: undefined, app: { app_id: 4242, private_key: privateKeyPem, installation_id: installationId } } as Partial<IntegrationConfig>);
+  const fixed = forgeFor(t, gh, { token: undefined, app: { app_id: 4242, private_key: privateKeyPem, installation_id: installationId } } as Partial<GitHubIntegrationConfig>);
   const lookups = gh.requests.filter((r) => r.path.endsWith('/installation')).length;
   const issued = () => gh.requests.filter((r) => r.path.endsWith('/access_tokens')).length;
   gh.state.installationTokenTtlSeconds = 200;

@@ -39,22 +39,24 @@ t.test('no file: the embedded defaults', async (t) => {
 t.test('config.example.yaml documents every key and loads', async (t) => {
   const c = loadConfig({
     file: resolve('config.example.yaml'),
-    env: { PACKYARD_SECRET_KEY: 'x'.repeat(32), GHE_TOKEN: 't', GHE_OAUTH_SECRET: 's', GHE_WEBHOOK_SECRET: 'w', GITHUB_APP_PRIVATE_KEY: 'pem' },
+    env: { PACKYARD_SECRET_KEY: 'x'.repeat(32), GHE_TOKEN: 't', GHE_OAUTH_SECRET: 's', GHE_WEBHOOK_SECRET: 'w', GITHUB_APP_PRIVATE_KEY: 'pem', GITLAB_TOKEN: 'glpat' },
   });
   t.equal(c.organizations[0]?.sync?.schedule, '*/15 * * * *');
   t.equal(c.integrations[0]?.token, 't');
-  t.equal(c.integrations[1]?.app?.private_key, 'pem');
+  const app = c.integrations[1];
+  t.equal(app?.type === 'github' ? app.app?.private_key : undefined, 'pem');
   // Every key of the schema appears in the example (so the example cannot fall behind).
   const text = (await import('node:fs')).readFileSync('config.example.yaml', 'utf8');
   const { Config } = await import('../../../src/config/schema.js');
   const keys = new Set<string>();
   const walk = (s: unknown) => {
-    const o = s as { properties?: Record<string, unknown>; items?: unknown };
+    const o = s as { properties?: Record<string, unknown>; items?: unknown; anyOf?: unknown[] };
     for (const [k, v] of Object.entries(o.properties ?? {})) {
       keys.add(k);
       walk(v);
     }
     if (o.items) walk(o.items);
+    for (const branch of o.anyOf ?? []) walk(branch); // the integrations' union on type
   };
   walk(Config);
   for (const k of keys) t.match(text, new RegExp(`^\\s*(- )?${k}:`, 'm'), `example documents ${k}`);
@@ -97,7 +99,7 @@ t.test('every unknown key, wrong type and missing value is listed with its path'
   );
   const got = problems(() => loadConfig({ file, env: {} }));
   t.same(got.sort(), [
-    'integrations[0].token: integration "ghe" needs token or app: organization "Acme" syncs from it (organizations[0].sync.integration)',
+    'integrations[0].token: integration "ghe" needs a credential (token, or app where its type takes one): organization "Acme" syncs from it (organizations[0].sync.integration)',
     'integrations[0].type: required key is missing',
     'log_level: must be one of: fatal, error, warn, info, debug, trace, silent',
     'organizations[0].name: organization name "Acme" must be 1 to 39 lowercase letters, digits or dashes, starting with a letter or digit',
@@ -175,7 +177,7 @@ t.test('a synced organization needs an integration with token or app; app keys a
   );
   const got = problems(() => loadConfig({ file, env: { KEY: 'pem' } }));
   t.same(got.sort(), [
-    'integrations[0].token: integration "bare" needs token or app: organization "a" syncs from it (organizations[0].sync.integration)',
+    'integrations[0].token: integration "bare" needs a credential (token, or app where its type takes one): organization "a" syncs from it (organizations[0].sync.integration)',
     'integrations[1].app: set either token or app, not both',
     'integrations[2].app.app_id: must be integer',
   ].sort());
@@ -183,5 +185,64 @@ t.test('a synced organization needs an integration with token or app; app keys a
     ['integrations:', '  - id: app', '    type: github', '    url: "https://github.com"', '    app: { app_id: "12", private_key: "${KEY}" }', 'organizations:', '  - { name: b, sync: { integration: app, source: b } }'].join('\n'),
   );
   const c = loadConfig({ file: ok, env: { KEY: 'pem' } });
-  t.equal(c.integrations[0]?.app?.app_id, '12');
+  const i0 = c.integrations[0];
+  t.equal(i0?.type === 'github' ? i0.app?.app_id : undefined, '12');
+});
+
+t.test('integrations are checked per type: unsupported types and keys a type does not use name their path', async (t) => {
+  const file = write(
+    [
+      'integrations:',
+      '  - { id: gl, type: gitlab, url: "https://git.example/gitlab", token: t, app: { app_id: 1, private_key: pem } }',
+      '  - { id: bbs, type: bitbucket-server, url: "https://bb.example" }',
+      '  - { id: bbc, type: bitbucket-cloud, url: "https://bitbucket.org" }',
+      '  - { id: x, type: gitea, url: "https://gitea.example" }',
+      '  - { id: y, url: "https://y.example" }',
+      '  - { id: gl2, type: gitlab, url: "ftp://nope", api_concurrency: 0, ca_file: "" }',
+      '  - { id: gh, type: github, url: "https://ghe.example", nope: 1 }',
+    ].join('\n'),
+  );
+  const got = problems(() => loadConfig({ file, env: {} }));
+  t.same(got.sort(), [
+    'integrations[0].app: not a key of type gitlab',
+    'integrations[1].type: "bitbucket-server" is not supported yet (supported: github, gitlab)',
+    'integrations[2].type: "bitbucket-cloud" is not supported yet (supported: github, gitlab)',
+    'integrations[3].type: must be one of: github, gitlab',
+    'integrations[4].type: required key is missing',
+    'integrations[5].api_concurrency: must be >= 1',
+    'integrations[5].ca_file: must not have fewer than 1 characters',
+    'integrations[5].url: must match pattern "^https?://"',
+    'integrations[6].nope: not a key of type github',
+  ].sort());
+  const e = (() => {
+    try {
+      loadConfig({ file, env: {} });
+    } catch (err) {
+      return err as Error;
+    }
+    return null;
+  })();
+  t.match(e?.message, /integrations\[0\]\.app \(line 2\): not a key of type gitlab/, 'the message names the path and the line');
+});
+
+t.test('a gitlab integration loads with its keys', async (t) => {
+  const file = write(
+    [
+      'integrations:',
+      '  - id: gl',
+      '    type: gitlab',
+      '    url: "https://git.example/gitlab"',
+      '    token: "${GL_TOKEN}"',
+      '    oauth: { client_id: c, client_secret: s }',
+      '    webhook_secret: w',
+      '    api_concurrency: 4',
+      'organizations:',
+      '  - { name: acme, sync: { integration: gl, source: acme/platform } }',
+    ].join('\n'),
+  );
+  const c = loadConfig({ file, env: { GL_TOKEN: 'glpat-x' } });
+  const gl = c.integrations[0];
+  t.equal(gl?.type, 'gitlab');
+  t.equal(gl?.token, 'glpat-x');
+  t.equal(gl?.url, 'https://git.example/gitlab');
 });

@@ -5,7 +5,7 @@ import { generateKeyPairSync, verify } from 'node:crypto';
 import { appJwt, atLeast, basePermission, grantOf, githubApiUrl, highestPermission, signBody, createGitHubForge } from '../../../src/forges/github/index.js';
 import { createForge } from '../../../src/forges/registry.js';
 import { ForgeError, type HookRequest } from '../../../src/forges/types.js';
-import type { IntegrationConfig } from '../../../src/config/schema.js';
+import type { GitHubIntegrationConfig, IntegrationConfig } from '../../../src/forges/config.js';
 
 const SECRET = 'whsec-0123456789';
 
@@ -18,7 +18,7 @@ function delivery(event: string | undefined, payload: unknown, opts: { secret?: 
   return { headers, body };
 }
 
-const forge = createGitHubForge({ id: 'ghe', type: 'github', url: 'https://ghe.example', token: 't' } as IntegrationConfig);
+const forge = createGitHubForge({ id: 'ghe', type: 'github', url: 'https://ghe.example', token: 't' } as GitHubIntegrationConfig);
 t.teardown(() => forge.close());
 
 const repo = {
@@ -77,14 +77,14 @@ t.test('an App private key with literal \\n escapes (from an environment variabl
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString().trim().replace(/\n/g, '\\n');
   t.notOk(pem.includes('\n'));
-  const f = createGitHubForge({ id: 'app', type: 'github', url: 'https://github.com', app: { app_id: 1, private_key: pem } } as IntegrationConfig);
+  const f = createGitHubForge({ id: 'app', type: 'github', url: 'https://github.com', app: { app_id: 1, private_key: pem } } as GitHubIntegrationConfig);
   t.equal(f.apiUrl, 'https://api.github.com');
   f.close();
 });
 
 t.test('a bad App private key is a clear error', async (t) => {
   t.throws(
-    () => createGitHubForge({ id: 'app', type: 'github', url: 'https://github.com', app: { app_id: 1, private_key: 'not a pem' } } as IntegrationConfig),
+    () => createGitHubForge({ id: 'app', type: 'github', url: 'https://github.com', app: { app_id: 1, private_key: 'not a pem' } } as GitHubIntegrationConfig),
     { name: 'ForgeError', message: /app\.private_key/ },
   );
 });
@@ -184,18 +184,18 @@ t.test('verifyHook: every event maps to a HookEvent', async (t) => {
 });
 
 t.test('registry: github, and a clear error for types not supported yet', async (t) => {
-  const f = createForge({ id: 'ghe', type: 'github', url: 'https://ghe.example', token: 't' } as IntegrationConfig);
+  const f = createForge({ id: 'ghe', type: 'github', url: 'https://ghe.example', token: 't' } as GitHubIntegrationConfig);
   t.equal(f.type, 'github');
   f.close?.();
-  t.throws(() => createForge({ id: 'gl', type: 'gitlab', url: 'https://gl.example', token: 't' } as IntegrationConfig), {
-    message: /forge type "gitlab" \(integration gl\) is not supported yet/,
+  t.throws(() => createForge({ id: 'bbs', type: 'bitbucket-server', url: 'https://bb.example', token: 't' } as unknown as IntegrationConfig), {
+    message: /forge type "bitbucket-server" \(integration bbs\) is not supported yet/,
   });
   t.type(new ForgeError('invalid', 'x'), Error);
 });
 
 t.test('the forge names itself for people: GitHub, or GitHub Enterprise for a server', async (t) => {
   t.equal(forge.displayName, 'GitHub Enterprise');
-  const dotcom = createGitHubForge({ id: 'gh', type: 'github', url: 'https://github.com', token: 't' } as IntegrationConfig);
+  const dotcom = createGitHubForge({ id: 'gh', type: 'github', url: 'https://github.com', token: 't' } as GitHubIntegrationConfig);
   t.teardown(() => dotcom.close());
   t.equal(dotcom.displayName, 'GitHub');
   t.equal(dotcom.oauth, undefined, 'no sign-in capability here (another branch adds it)');
