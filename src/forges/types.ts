@@ -112,9 +112,64 @@ export interface SourceInfo {
   repositories: number | null;
 }
 
+/** Optional capability: signing in with the forge (OAuth 2 authorization code, PKCE where offered). */
+export interface ForgeOAuth {
+  authorizeUrl: string;
+  tokenUrl: string;
+  scopes: string[];
+  /** Whether the forge takes PKCE (S256). */
+  pkce: boolean;
+  /** The OAuth application's client (the integration's `oauth`): sent in the token request's form body. */
+  clientId: string;
+  clientSecret: string;
+  /** Extra parameters of the authorize URL (GitHub: allow_signup=false). */
+  authorizeParams?: Record<string, string>;
+  /** Extra PEM the token request trusts besides the public CAs (the integration's ca_file). */
+  ca?: string;
+  /** The signed-in forge account, from the access token the exchange returned. */
+  currentUser(accessToken: string): Promise<ForgeUser>;
+}
+
+/** Where a forge's webhooks are installed: once for the source, or once per package repository. */
+export type HookScope = 'source' | 'repository';
+
+/** The state of one installed (or wanted) hook after ensureWebhooks. */
+export interface HookState {
+  scope: HookScope;
+  /** The source, or the repository's id. */
+  target: string;
+  hookId: string | null;
+  outcome: 'ok' | 'created' | 'repaired' | 'failed';
+  /** Why it failed, or what was repaired (shown on the settings page). */
+  detail?: string;
+}
+
+/** Optional capability: installing and repairing webhooks in the background. */
+export interface ForgeWebhooks {
+  /**
+   * Installs or repairs the hooks of `source` pointing at `url` with `secret`: one for the source
+   * where the forge and the credential allow it (detected, never assumed), else one per repository
+   * in `repositories` (the source's package repositories). Forges never return a hook's secret:
+   * `secretChanged` says it may differ, so every hook gets it again. Never throws for one hook's
+   * failure: it is reported in its HookState.
+   */
+  ensureWebhooks(
+    source: string,
+    repositories: ForgeRepository[],
+    url: string,
+    secret: string,
+    opts?: { secretChanged?: boolean },
+  ): Promise<{ scope: HookScope; hooks: HookState[] }>;
+}
+
 export interface Forge {
   readonly type: string;
   readonly integrationId: string;
+  /** The forge's name for people: the sign-in button's and the settings' label ("GitHub", "GitLab"). */
+  readonly displayName: string;
+  /** Optional capabilities: absent when the forge or the configuration does not offer them. */
+  readonly oauth?: ForgeOAuth;
+  readonly webhooks?: ForgeWebhooks;
   /** Checks that `source` exists and the credential reaches it; null when it does not exist. */
   describeSource(source: string): Promise<SourceInfo | null>;
   /** Lists everything about `source` (GitHub: the org login). Throws ForgeError when incomplete. */
@@ -129,16 +184,6 @@ export interface Forge {
   codeCredential(source: string): Promise<CodeCredential>;
   /** Verifies a webhook delivery with `secret` (constant time) and reduces it to a HookEvent. */
   verifyHook(req: HookRequest, secret: string): HookVerification;
-  /**
-   * Installs or repairs the org webhook pointing at `url`; returns its id. Forges never return
-   * a hook's secret: pass `secretChanged` when it may differ, so the hook gets it again.
-   */
-  ensureWebhook(
-    source: string,
-    url: string,
-    secret: string,
-    opts?: { secretChanged?: boolean },
-  ): Promise<{ id: string; created: boolean; repaired: boolean }>;
 }
 
 /** Why a forge call failed: reconciliation refuses to remove anything after any of these. */

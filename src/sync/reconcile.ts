@@ -1,8 +1,8 @@
 // Reconciliation of one synced organization with its forge: fetch everything (fail closed: any
 // incomplete or failed listing applies nothing and keeps the last good state), compute the plan,
 // apply it in one transaction (or print it, --dry-run), record the run, queue the first import of
-// new packages, and install or repair the org webhook (also when its secret changed). Idempotent:
-// a second run plans nothing.
+// new packages, and install or repair the forge's webhooks (hooks.ts: also when the secret
+// changed; each hook's state recorded). Idempotent: a second run plans nothing.
 import { desc, eq } from 'drizzle-orm';
 import type { Deps } from '../compose.js';
 import { organizations, syncRuns } from '../db/schema.js';
@@ -11,7 +11,7 @@ import { orgSyncSettings } from '../domain/orgs.js';
 import { isForgeError, type Collaborator, type ForgeRepository, type OrgSnapshot } from '../forges/types.js';
 import { PRIORITY } from '../jobs/job-types.js';
 import { applyPlan, loadCurrentState } from './apply.js';
-import { hookSecretOutdated, recordHookSecret, webhookSecret } from './forges.js';
+import { ensureSourceHooks } from './hooks.js';
 import { composerCheckDue, computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
 import { requestUpdate } from '../jobs/requests.js';
 
@@ -125,19 +125,7 @@ export async function syncOrg(deps: Deps, orgName: string, opts: { dryRun?: bool
 
   let webhook: string | null = null;
   if (!opts.dryRun && settings.installWebhooks) {
-    try {
-      const cfg = deps.forges.config(integration);
-      const url = `${deps.config.server.public_url}/hooks/${integration}`;
-      const secret = webhookSecret(deps.db, deps.box, cfg, { report: true });
-      // A configured secret may have changed since the hook was set (a generated one is new).
-      const secretChanged = secret.generated || hookSecretOutdated(deps.db, deps.box, integration, source, url, secret.value);
-      const r = await forge.ensureWebhook(source, url, secret.value, { secretChanged });
-      recordHookSecret(deps.db, deps.box, integration, source, url, secret.value);
-      webhook = r.created ? `installed (hook ${r.id})` : r.repaired ? `repaired (hook ${r.id})` : `ok (hook ${r.id})`;
-    } catch (e) {
-      webhook = `not installed: ${describeError(e)}`;
-      deps.log.warn({ org: orgName, integration, err: describeError(e) }, 'webhook installation failed; the scheduled sync still runs');
-    }
+    webhook = await ensureSourceHooks(deps, forge, { id: org.id, name: org.name }, integration, source, snapshot.repositories);
   }
   return { runId: run.id, status, plan, summary, webhook, durationMs: Date.now() - started };
 }
