@@ -67,6 +67,12 @@ export class ForgeProvider {
     return found;
   }
 
+  /** Releases the built forges' connections (forges with a close(), e.g. keep-alive sockets). */
+  close(): void {
+    for (const forge of this.built.values()) (forge as Forge & { close?: () => void }).close?.();
+    this.built.clear();
+  }
+
   get(id: string): Forge {
     let forge = this.built.get(id);
     if (!forge) {

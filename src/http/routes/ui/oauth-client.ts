@@ -45,7 +45,7 @@ export function signInIntegrations(forges: SignInForges, log: Logger): SignInSet
       forge = forges.get(id);
     } catch (e) {
       const reason = isForgeError(e) || e instanceof Error ? e.message : String(e);
-      log.error({ integration: id, err: reason }, 'forge sign-in misconfigured');
+      log.error({ integration: id, err: reason }, 'forge misconfigured: its sign-in is unavailable');
       broken.set(id, reason);
       continue;
     }

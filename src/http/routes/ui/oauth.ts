@@ -1,15 +1,16 @@
 // Sign-in with the forge (OAuth 2 authorization code, any forge whose Forge has the `oauth`
 // capability) and linking a forge account to the signed-in user, on @fastify/oauth2: one plugin
-// instance per such integration (PKCE S256 where the forge takes it, the state and the verifier in HttpOnly SameSite=Lax cookies
-// set through @fastify/cookie). GET /login/ID starts: our generateStateFunction makes a signed
-// state (oauth-state.ts) carrying what the plugin does not (the integration, `next`, a tag of the
-// "link another account" session; 10 minutes), so an unauthenticated start keeps nothing
-// server-side. GET /login/ID/callback checks the state (query = cookie, signed, fresh, this
-// integration, not used before) before anything else, then lets the plugin exchange the code (its
-// checkStateFunction only accepts a request that passed that check), reads GET /user and finds
-// the Packyard user by the identity (integration, the forge's stable id; ForgeOAuth.currentUser).
-// Unknown forge accounts are refused, never created: users come from sync. The forge token is
-// used for currentUser only.
+// instance per such integration (PKCE S256 where the forge takes it; the state and the verifier
+// in HttpOnly SameSite=Lax cookies set through @fastify/cookie). GET /login/ID starts: our
+// generateStateFunction makes a signed state (oauth-state.ts) carrying what the plugin does not
+// (the integration, `next`, a tag of the "link another account" session; 10 minutes), so an
+// unauthenticated start keeps nothing server-side. GET /login/ID/callback checks the state
+// (query = cookie, signed, fresh, this integration, not used before) before anything else, then
+// lets the plugin exchange the code (its checkStateFunction only accepts a request that passed
+// that check), asks the forge for the account (ForgeOAuth.currentUser) and finds the Packyard
+// user by the identity (integration, the forge's stable id). Unknown forge accounts are refused,
+// never created: users come from sync. The forge token is used for currentUser only. Which
+// integrations offer sign-in and how they are labelled: oauth-client.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import fastifyOAuth2, { type FastifyOAuth2Options, type OAuth2Namespace } from '@fastify/oauth2';
