@@ -190,6 +190,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     serverLease,
     close() {
       deps.failedAuth.stop();
+      deps.forges.close();
       serverLease?.release();
       sqlite.close();
       scratch.remove();

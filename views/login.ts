@@ -20,7 +20,7 @@ export function loginPage(ctx: ViewContext, v: LoginView): Html {
 <h1>Sign in</h1>
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 ${(v.forges ?? []).length > 0
-  ? html`<ul class="forge-login">${(v.forges ?? []).map((f) => html`<li><a class="button" href="${ctx.base}/login/${f.id}${v.next !== '/' ? `?next=${encodeURIComponent(v.next)}` : ''}">Log in with ${f.label}</a></li>`)}</ul>`
+  ? html`<ul class="forge-login">${(v.forges ?? []).map((f) => html`<li><a class="button" href="${ctx.base}/login/${f.id}${v.next !== '/' ? `?next=${encodeURIComponent(v.next)}` : ''}">Sign in with ${f.label}</a></li>`)}</ul>`
   : ''}
 <form method="post" action="${ctx.base}/login">
   <input type="hidden" name="_csrf" value="${v.loginCsrf}">

@@ -1,12 +1,13 @@
 // An organization's admin pages and their htmx fragments: add a package (by URL, or from the
 // synced forge's repositories), teams and members, settings (sync runs, "Sync now", "Preview
-// sync"). Activity and the audit log are in org-activity.ts.
+// sync", the webhooks: org-hooks.ts). Activity and the audit log are in org-activity.ts.
 import { dangerLink, deleteOrgCard } from './confirm.js';
 import { html, type Html } from './html.js';
 import { syncSettingsFields } from './new-org.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
 import { packageHref } from './orgs.js';
 import { crumbs, orgNav, type OrgLinks } from './org-nav.js';
+import { webhooksCard, type WebhooksView } from './org-hooks.js';
 
 // ---------------------------------------------------------------- add package
 
@@ -223,6 +224,8 @@ export interface SettingsPageView {
   activeSyncJob: SyncJobView | null;
   /** Instance admins: "Delete organization" (refused for config-file organizations). */
   deletable?: { fromConfig: boolean } | null;
+  /** A synced organization's webhooks: the mode and each hook's state. */
+  webhooks?: WebhooksView | null;
 }
 
 export interface SyncJobView {
@@ -320,6 +323,7 @@ ${v.runs.map(
 </tbody></table>`
     : html`<p class="empty">No sync has run yet.</p>`}`
   : ''}
+${v.sync && v.webhooks ? webhooksCard(v.webhooks) : ''}
 ${v.deletable ? deleteOrgCard(ctx, v.org, v.deletable.fromConfig) : ''}`,
     crumbs(ctx, v.org, href, 'settings'),
   );

@@ -160,6 +160,13 @@ export interface ForgeOAuth {
   scopes: string[];
   /** Whether the forge takes PKCE (S256). */
   pkce: boolean;
+  /** The OAuth application's client (the integration's `oauth`): sent in the token request's form body. */
+  clientId: string;
+  clientSecret: string;
+  /** Extra parameters of the authorize URL (GitHub: allow_signup=false). */
+  authorizeParams?: Record<string, string>;
+  /** Extra PEM the token request trusts besides the public CAs (the integration's ca_file). */
+  ca?: string;
   /** The signed-in forge account, from the access token the exchange returned. */
   currentUser(accessToken: string): Promise<ForgeUser>;
 }
@@ -218,13 +225,6 @@ export interface Forge {
   codeCredential(source: string): Promise<CodeCredential>;
   /** Verifies a webhook delivery with `secret` (constant time) and reduces it to a HookEvent. */
   verifyHook(req: HookRequest, secret: string): HookVerification;
-  /** TEMPORARY (removed when the webhooks capability lands; another branch replaces it). */
-  ensureWebhook?(
-    source: string,
-    url: string,
-    secret: string,
-    opts?: { secretChanged?: boolean },
-  ): Promise<{ id: string; created: boolean; repaired: boolean }>;
 }
 /** Why a forge call failed: reconciliation refuses to remove anything after any of these. */
 export type ForgeErrorKind =

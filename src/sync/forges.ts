@@ -1,11 +1,11 @@
 // One Forge per configured integration, built on first use and kept for the process; and the
-// webhook secret of each integration (the configured one, or one generated and stored sealed),
-// and a fingerprint of the secret each installed hook was last set with.
+// webhook secret of each integration (the configured one, or one generated and stored sealed).
+// The installed hooks' state (and the secret each was last set with): hooks.ts.
 import { and, eq } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import type { IntegrationConfig } from '../config/schema.js';
 import type { Db } from '../db/client.js';
-import { forgeHttpCache, integrationState, settings } from '../db/schema.js';
+import { forgeHttpCache, integrationState } from '../db/schema.js';
 import { forgeMetricsHook, type EtagStore } from '../forges/http-support.js';
 import { createForge } from '../forges/registry.js';
 import { AppError } from '../domain/errors.js';
@@ -56,10 +56,21 @@ export class ForgeProvider {
     private readonly ctx: ForgeContext,
   ) {}
 
+  /** Every configured integration's id, in configuration order. */
+  ids(): string[] {
+    return this.integrations.map((i) => i.id);
+  }
+
   config(id: string): IntegrationConfig {
     const found = this.integrations.find((i) => i.id === id);
     if (!found) throw new AppError('NOT_FOUND', `no integration with id "${id}" is configured`, { integration: id });
     return found;
+  }
+
+  /** Releases the built forges' connections (forges with a close(), e.g. keep-alive sockets). */
+  close(): void {
+    for (const forge of this.built.values()) (forge as Forge & { close?: () => void }).close?.();
+    this.built.clear();
   }
 
   get(id: string): Forge {
@@ -90,28 +101,4 @@ export function webhookSecret(db: Db, box: SecretBox, integration: IntegrationCo
   // Another process may have won the race: use whatever is stored now.
   const stored = db.select().from(integrationState).where(eq(integrationState.integration, integration.id)).get();
   return out(stored?.webhookSecret ? box.open(stored.webhookSecret, purpose) : secret, true);
-}
-
-/** The `settings` key remembering which secret the hook of `source` at `url` was last set with. */
-function hookSecretKey(integration: string, source: string, url: string): string {
-  return `webhook-secret-hmac:${integration}:${source}:${url}`;
-}
-
-// Keyed (SecretBox.fingerprint): a weak configured secret cannot be guessed offline from the row.
-const FINGERPRINT_PURPOSE = 'webhook secret';
-
-/**
- * Whether the hook of `source` at `url` may hold another secret than `secret`: forges never
- * return a hook's secret, so the one it was last set with is remembered (unknown counts as different).
- */
-export function hookSecretOutdated(db: Db, box: SecretBox, integration: string, source: string, url: string, secret: string): boolean {
-  const row = db.select().from(settings).where(eq(settings.key, hookSecretKey(integration, source, url))).get();
-  return row?.value !== box.fingerprint(secret, FINGERPRINT_PURPOSE);
-}
-
-/** Remembers that the hook of `source` at `url` now holds `secret` (its fingerprint only). */
-export function recordHookSecret(db: Db, box: SecretBox, integration: string, source: string, url: string, secret: string): void {
-  const key = hookSecretKey(integration, source, url);
-  const value = box.fingerprint(secret, FINGERPRINT_PURPOSE);
-  db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
 }

@@ -1,8 +1,8 @@
 // Reconciliation of one synced organization with its forge: fetch everything (fail closed: any
 // incomplete or failed listing applies nothing and keeps the last good state), compute the plan,
 // apply it in one transaction (or print it, --dry-run), record the run, queue the first import of
-// new packages, and install or repair the org webhook (also when its secret changed). Idempotent:
-// a second run plans nothing.
+// new packages, and install or repair the forge's webhooks (hooks.ts: also when the secret
+// changed; each hook's state recorded). Idempotent: a second run plans nothing.
 import { desc, eq } from 'drizzle-orm';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../db/client.js';
@@ -16,7 +16,8 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { SecretBox } from '../services/secrets.js';
 import { applyPlan, loadCurrentState } from './apply.js';
-import { hookSecretOutdated, recordHookSecret, webhookSecret, type ForgeProvider } from './forges.js';
+import type { ForgeProvider } from './forges.js';
+import { ensureSourceHooks } from './hooks.js';
 import { composerCheckDue, computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
 import { requestUpdate } from '../jobs/requests.js';
 
@@ -140,20 +141,8 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
   for (const id of [...newPackageIds, ...movedPackageIds]) requestUpdate(deps.queue, id, `sync:${integration}`, { priority: PRIORITY.background });
 
   let webhook: string | null = null;
-  if (!opts.dryRun && settings.installWebhooks && forge.ensureWebhook) {
-    try {
-      const cfg = deps.forges.config(integration);
-      const url = `${deps.config.server.public_url}/hooks/${integration}`;
-      const secret = webhookSecret(deps.db, deps.box, cfg, { report: true });
-      // A configured secret may have changed since the hook was set (a generated one is new).
-      const secretChanged = secret.generated || hookSecretOutdated(deps.db, deps.box, integration, source, url, secret.value);
-      const r = await forge.ensureWebhook(source, url, secret.value, { secretChanged });
-      recordHookSecret(deps.db, deps.box, integration, source, url, secret.value);
-      webhook = r.created ? `installed (hook ${r.id})` : r.repaired ? `repaired (hook ${r.id})` : `ok (hook ${r.id})`;
-    } catch (e) {
-      webhook = `not installed: ${describeError(e)}`;
-      deps.log.warn({ org: orgName, integration, err: describeError(e) }, 'webhook installation failed; the scheduled sync still runs');
-    }
+  if (!opts.dryRun && settings.installWebhooks) {
+    webhook = await ensureSourceHooks(deps, forge, { id: org.id, name: org.name }, integration, source, snapshot.repositories);
   }
   return { runId: run.id, status, plan, summary, webhook, durationMs: Date.now() - started };
 }

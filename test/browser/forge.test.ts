@@ -88,7 +88,7 @@ t.test('the UI of a synced organization in chromium', { skip: browserSkip() }, a
     s.oauthAs('alice');
     await page.goto(url('/'));
     await page.waitForURL(/\/login\?next=/);
-    const button = page.getByRole('link', { name: 'Log in with ghe (GitHub Enterprise)' });
+    const button = page.getByRole('link', { name: 'Sign in with GitHub Enterprise' });
     await button.waitFor();
     await shot(page, 'sign-in', { doc: true });
     await button.click();

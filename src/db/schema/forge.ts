@@ -1,4 +1,5 @@
-// What sync and webhooks keep: the forge listing, sync runs, webhook deliveries, per-integration state and the API cache.
+// What sync and webhooks keep: the forge listing, sync runs, webhook deliveries, per-integration state,
+// the installed forge hooks and the API cache.
 // Part of the schema (src/db/schema.ts re-exports every table; migrations are generated from it).
 import type { DeliveryTargets } from '../../domain/deliveries.js';
 import { sqliteTable, integer, text, blob, uniqueIndex, index, primaryKey } from 'drizzle-orm/sqlite-core';
@@ -80,6 +81,36 @@ export const integrationState = sqliteTable('integration_state', {
   hooks: text('hooks', { mode: 'json' }).$type<Record<string, string>>(),
   updatedAt: ms('updated_at').notNull(),
 });
+
+/**
+ * The webhooks Packyard installed on a forge for one sync source, as the last sync left them:
+ * one row per hook (scope 'source': one for the whole source, target = the source; 'repository':
+ * one per package repository, target = its forge id). Rewritten by every sync that installs hooks.
+ */
+export const forgeHooks = sqliteTable(
+  'forge_hooks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    integration: text('integration').notNull(),
+    source: text('source').notNull(),
+    scope: text('scope', { enum: ['source', 'repository'] }).notNull(),
+    target: text('target').notNull(),
+    /** The hook URL (public_url/hooks/INTEGRATION). */
+    url: text('url').notNull(),
+    hookId: text('hook_id'),
+    /**
+     * Keyed fingerprint (SecretBox.fingerprint) of the secret the hook was last set with; forges
+     * never return a hook's secret, so this tells whether it must be sent again. Null: unknown.
+     */
+    secretFingerprint: text('secret_fingerprint'),
+    /** unknown: carried over from before this table (migration 0008), not checked since. */
+    outcome: text('outcome', { enum: ['ok', 'created', 'repaired', 'failed', 'unknown'] }).notNull(),
+    /** Why it failed, or what was repaired. */
+    detail: text('detail'),
+    checkedAt: ms('checked_at').notNull(),
+  },
+  (t) => [uniqueIndex('forge_hooks_target').on(t.integration, t.source, t.scope, t.target, t.url)],
+);
 
 /** Conditional-request cache for forge APIs (ETag and body by URL), shared by the CLI and the server. */
 export const forgeHttpCache = sqliteTable(

@@ -4,18 +4,20 @@ import { readFileSync } from 'node:fs';
 import type { GitHubIntegrationConfig } from './config.js';
 import type { Logger } from '../../log.js';
 import { ForgeHttpClient, type EtagStore, type ForgeHttpOptions, type ForgeMetricsHook, type RequestOptions } from '../http.js';
-import { ForgeError, type CodeCredential, type Forge, type ForgeRepository, type HookRequest } from '../types.js';
+import { ForgeError, type CodeCredential, type Forge, type ForgeRepository, type ForgeWebhooks, type HookRequest } from '../types.js';
 import { githubApiUrl } from './api-url.js';
 import { AppAuth } from './app-auth.js';
 import { verifyGitHubHook } from './hooks.js';
 import { githubDirectReaders, githubRepository, githubSnapshot, repoPath } from './snapshot.js';
-import { ensureGitHubWebhook, type EnsureWebhookOptions } from './webhook.js';
+import { ensureGitHubWebhooks } from './webhook.js';
+import { createGitHubOAuth, type GitHubOAuth } from './oauth.js';
 import { OrgSchema, firstProblem } from './schemas.js';
 
 export { githubApiUrl } from './api-url.js';
 export { appJwt } from './app-auth.js';
 export { signBody } from './hooks.js';
 export { HOOK_EVENTS } from './webhook.js';
+export { OAUTH_SCOPES } from './oauth.js';
 export * from './permissions.js';
 
 export interface GitHubForgeDeps {
@@ -34,12 +36,26 @@ export interface GitHubForge extends Forge {
   readonly type: 'github';
   readonly apiUrl: string;
   readonly client: ForgeHttpClient;
+  readonly webhooks: ForgeWebhooks;
   /** Releases keep-alive sockets. */
   close(): void;
-  ensureWebhook(source: string, url: string, secret: string, opts?: { secretChanged?: boolean }): Promise<{ id: string; created: boolean; repaired: boolean }>;
 }
 
 const RAW = 'application/vnd.github.raw+json';
+
+/** "GitHub" for github.com, else "GitHub Enterprise" (the sign-in button's label). */
+export function githubDisplayName(url: string): string {
+  return /^https:\/\/(www\.)?github\.com\/?$/.test(url) ? 'GitHub' : 'GitHub Enterprise';
+}
+
+function pickOAuthHttp(h: NonNullable<GitHubForgeDeps['http']>) {
+  const out: { connectTimeoutMs?: number; requestTimeoutMs?: number; backoffBaseMs?: number; sleep?: (ms: number) => Promise<void> } = {};
+  if (h.connectTimeoutMs !== undefined) out.connectTimeoutMs = h.connectTimeoutMs;
+  if (h.requestTimeoutMs !== undefined) out.requestTimeoutMs = h.requestTimeoutMs;
+  if (h.backoffBaseMs !== undefined) out.backoffBaseMs = h.backoffBaseMs;
+  if (h.sleep !== undefined) out.sleep = h.sleep;
+  return out;
+}
 
 export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubForgeDeps = {}): GitHubForge {
   const apiUrl = githubApiUrl(config.url, config.api_url);
@@ -84,6 +100,18 @@ export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubF
     if (staticToken) return staticToken;
     return null;
   };
+  // Sign-in: only with an OAuth app configured.
+  const oauth: GitHubOAuth | undefined = config.oauth
+    ? createGitHubOAuth({
+        integration: config.id,
+        webUrl,
+        apiUrl,
+        clientId: config.oauth.client_id,
+        clientSecret: config.oauth.client_secret,
+        ca,
+        ...(deps.http ? { http: pickOAuthHttp(deps.http) } : {}),
+      })
+    : undefined;
   const ownerOf = (repo: ForgeRepository) => repo.fullName.split('/')[0] ?? repo.fullName;
   const needCredential = () => {
     if (!app && !staticToken) throw new ForgeError('unauthorized', `forge ${config.id}: no token or app is configured`, { integration: config.id });
@@ -92,10 +120,24 @@ export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubF
   return {
     type: 'github',
     integrationId: config.id,
-    displayName: /^https:\/\/(www\.)?github\.com\/?$/.test(config.url) ? 'GitHub' : 'GitHub Enterprise',
+    displayName: githubDisplayName(config.url),
+    ...(oauth ? { oauth } : {}),
     apiUrl,
     client,
-    close: () => client.close(),
+    close: () => {
+      client.close();
+      oauth?.close();
+    },
+
+    webhooks: {
+      async ensureWebhooks(source, _repositories, url, secret, opts) {
+        // GitHub: one org hook, whatever the package repositories are.
+        return ensureGitHubWebhooks(client, source, url, secret, () => {
+          needCredential();
+          return tokenFor(source);
+        }, opts);
+      },
+    },
 
     async describeSource(source) {
       needCredential();
@@ -144,11 +186,6 @@ export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubF
 
     verifyHook(req: HookRequest, secret: string) {
       return verifyGitHubHook(req, secret, webUrl);
-    },
-
-    async ensureWebhook(source, url, secret, opts?: EnsureWebhookOptions) {
-      needCredential();
-      return ensureGitHubWebhook(client, source, url, secret, tokenFor(source), opts);
     },
   };
 }

@@ -1,6 +1,9 @@
 // Installs or repairs the organization webhook that points at Packyard: one hook per org URL,
-// with the events Packyard acts on, JSON content and TLS verification on.
+// with the events Packyard acts on, JSON content and TLS verification on. As the forge's
+// ForgeWebhooks capability, GitHub always uses the org hook (scope 'source'); a failure (an
+// unreachable forge, a token that may not manage org hooks) is the hook's state, never thrown.
 import type { ForgeHttpClient, RequestOptions } from '../http.js';
+import { isForgeError, type HookScope, type HookState } from '../types.js';
 import { HookSchema, firstProblem, type GhHook } from './schemas.js';
 
 export const HOOK_EVENTS = ['push', 'create', 'delete', 'release', 'repository', 'team', 'team_add', 'membership', 'member', 'organization'] as const;
@@ -49,4 +52,28 @@ export async function ensureGitHubWebhook(
   // A PATCH of config without the secret would remove it: always send it.
   await client.json<unknown>(`${base}/${existing.id}`, { method: 'PATCH', token, body: { active: true, events: [...HOOK_EVENTS], config } });
   return { id: String(existing.id), created: false, repaired: true };
+}
+
+function failureDetail(e: unknown): string {
+  if (isForgeError(e)) return `${e.message} (${e.kind})`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** ForgeWebhooks.ensureWebhooks for GitHub: the org hook of `org`, reported as one HookState. */
+export async function ensureGitHubWebhooks(
+  client: ForgeHttpClient,
+  org: string,
+  url: string,
+  secret: string,
+  token: () => RequestOptions['token'],
+  opts: EnsureWebhookOptions = {},
+): Promise<{ scope: HookScope; hooks: HookState[] }> {
+  const state = (s: Omit<HookState, 'scope' | 'target'>): { scope: HookScope; hooks: HookState[] } => ({ scope: 'source', hooks: [{ scope: 'source', target: org, ...s }] });
+  try {
+    const r = await ensureGitHubWebhook(client, org, url, secret, token(), opts);
+    const outcome = r.created ? 'created' : r.repaired ? 'repaired' : 'ok';
+    return state({ hookId: r.id, outcome });
+  } catch (e) {
+    return state({ hookId: null, outcome: 'failed', detail: failureDetail(e) });
+  }
 }

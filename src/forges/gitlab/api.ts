@@ -36,15 +36,17 @@ export function gitlabApiUrl(url: string, apiUrl?: string | null): string {
   return `${gitlabWebUrl(url)}/api/v4`;
 }
 
-export function createGitLabClient(config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}): ForgeHttpClient {
-  let ca: string | undefined;
-  if (config.ca_file) {
-    try {
-      ca = (deps.readFile ?? ((p) => readFileSync(p, 'utf8')))(config.ca_file);
-    } catch (e) {
-      throw new ForgeError('invalid', `forge ${config.id}: cannot read ca_file ${config.ca_file}: ${(e as Error).message}`, { integration: config.id });
-    }
+/** The PEM of the integration's ca_file (read once, when the forge is built), or undefined. */
+export function readGitLabCa(config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}): string | undefined {
+  if (!config.ca_file) return undefined;
+  try {
+    return (deps.readFile ?? ((p) => readFileSync(p, 'utf8')))(config.ca_file);
+  } catch (e) {
+    throw new ForgeError('invalid', `forge ${config.id}: cannot read ca_file ${config.ca_file}: ${(e as Error).message}`, { integration: config.id });
   }
+}
+
+export function createGitLabClient(config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}, ca = readGitLabCa(config, deps)): ForgeHttpClient {
   const token = config.token;
   return new ForgeHttpClient({
     concurrency: config.api_concurrency ?? 8,

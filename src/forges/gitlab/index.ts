@@ -5,7 +5,7 @@
 // OAuth 2 + PKCE. The semantics are the contract's (types.ts) and snapshot.ts's.
 import type { ForgeHttpClient } from '../http.js';
 import { ForgeError, type CodeCredential, type Forge, type HookRequest } from '../types.js';
-import { createGitLabClient, gitlabApiUrl, gitlabWebUrl, idPath, type GitLabForgeDeps } from './api.js';
+import { createGitLabClient, readGitLabCa, gitlabApiUrl, gitlabWebUrl, idPath, type GitLabForgeDeps } from './api.js';
 import type { GitLabIntegrationConfig } from './config.js';
 import { verifyGitLabHook } from './hooks.js';
 import { gitlabOAuth } from './oauth.js';
@@ -27,7 +27,8 @@ export interface GitLabForge extends Forge {
 export function createGitLabForge(config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}): GitLabForge {
   const apiUrl = gitlabApiUrl(config.url, config.api_url);
   const webUrl = gitlabWebUrl(config.url);
-  const client = createGitLabClient(config, deps);
+  const ca = readGitLabCa(config, deps);
+  const client = createGitLabClient(config, deps, ca);
   const token = config.token;
   const needCredential = (): string => {
     if (!token) throw new ForgeError('unauthorized', `forge ${config.id}: no token is configured`, { integration: config.id });
@@ -41,7 +42,7 @@ export function createGitLabForge(config: GitLabIntegrationConfig, deps: GitLabF
     apiUrl,
     client,
     close: () => client.close(),
-    ...(config.oauth ? { oauth: gitlabOAuth(client, webUrl) } : {}),
+    ...(config.oauth ? { oauth: gitlabOAuth(client, webUrl, { clientId: config.oauth.client_id, clientSecret: config.oauth.client_secret, ca }) } : {}),
 
     webhooks: {
       async ensureWebhooks(source, repositories, url, secret, opts) {

@@ -8,8 +8,11 @@ import { UserSchema, type GlUser } from './schemas.js';
 
 export const GITLAB_OAUTH_SCOPES = ['read_user'];
 
-export function gitlabOAuth(client: ForgeHttpClient, webUrl: string): ForgeOAuth {
+export function gitlabOAuth(client: ForgeHttpClient, webUrl: string, app: { clientId: string; clientSecret: string; ca?: string | undefined }): ForgeOAuth {
   return {
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    ...(app.ca !== undefined ? { ca: app.ca } : {}),
     authorizeUrl: `${webUrl}/oauth/authorize`,
     tokenUrl: `${webUrl}/oauth/token`,
     scopes: [...GITLAB_OAUTH_SCOPES],

@@ -254,8 +254,10 @@ t.test('GitHub App: JWT -> installation -> installation token, cached, refreshed
 
   // Org hooks need an owner's token (or an App with the organization hooks permission, which the
   // fake does not model): the refusal is a forbidden ForgeError naming the integration.
-  const e = await rejects(t, forge.ensureWebhook('acme', 'https://packyard.example/hooks/ghe', 's'), 'forbidden');
-  t.match(e.message, /forge ghe: forbidden .*orgs\/acme\/hooks/);
+  // The capability reports it in the hook's state instead of throwing.
+  const refused = await forge.webhooks.ensureWebhooks('acme', [], 'https://packyard.example/hooks/ghe', 's');
+  t.match(refused, { scope: 'source', hooks: [{ scope: 'source', target: 'acme', hookId: null, outcome: 'failed' }] });
+  t.match(refused.hooks[0]?.detail, /forge ghe: forbidden .*orgs\/acme\/hooks.*\(forbidden\)/);
 
   // Not installed on the org: not-found.
   gh.state.addOrg('other');
@@ -281,31 +283,37 @@ async function receiver(t: Test): Promise<{ url: string; got: Received[] }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/ghe`, got };
 }
 
-t.test('ensureWebhook: create, then no-op, then repair', async (t) => {
+t.test('ensureWebhooks: one org hook; create, then no-op, then repair', async (t) => {
   const gh = await fake(t);
   await seed(gh);
   const forge = forgeFor(t, gh);
   const { url, got } = await receiver(t);
   const secret = 'hook-secret-1';
 
-  const first = await forge.ensureWebhook('acme', url, secret);
-  t.match(first, { created: true, repaired: false });
-  const hook = gh.state.hooks.get(Number(first.id));
+  const ensure = async (s: string, opts?: { secretChanged?: boolean }) => {
+    const r = await forge.webhooks.ensureWebhooks('acme', [], url, s, opts);
+    t.equal(r.scope, 'source');
+    t.equal(r.hooks.length, 1);
+    return r.hooks[0]!;
+  };
+  const first = await ensure(secret);
+  t.match(first, { scope: 'source', target: 'acme', outcome: 'created' });
+  const hook = gh.state.hooks.get(Number(first.hookId));
   t.ok(hook);
   t.same([...(hook?.events ?? [])].sort(), [...HOOK_EVENTS].sort());
   t.match(hook?.config, { url, content_type: 'json', insecure_ssl: '0', secret });
   t.equal(hook?.active, true);
 
-  t.same(await forge.ensureWebhook('acme', url, secret), { id: first.id, created: false, repaired: false }, 'nothing to do');
+  t.same(await ensure(secret), { scope: 'source', target: 'acme', hookId: first.hookId, outcome: 'ok' }, 'nothing to do');
   t.equal(gh.requests.filter((r) => r.method !== 'GET').length, 1, 'only the creation wrote');
 
   if (hook) hook.active = false;
-  t.same(await forge.ensureWebhook('acme', url, secret), { id: first.id, created: false, repaired: true }, 'inactive: repaired');
+  t.same(await ensure(secret), { scope: 'source', target: 'acme', hookId: first.hookId, outcome: 'repaired' }, 'inactive: repaired');
   t.equal(hook?.active, true);
   if (hook) hook.events = ['push'];
-  t.match(await forge.ensureWebhook('acme', url, secret), { repaired: true }, 'events differ: repaired');
+  t.match(await ensure(secret), { outcome: 'repaired' }, 'events differ: repaired');
   t.same([...(hook?.events ?? [])].sort(), [...HOOK_EVENTS].sort());
-  t.match(await forge.ensureWebhook('acme', url, 'hook-secret-2', { secretChanged: true }), { repaired: true }, 'new secret sent');
+  t.match(await ensure('hook-secret-2', { secretChanged: true }), { outcome: 'repaired' }, 'new secret sent');
   t.equal(hook?.config.secret, 'hook-secret-2');
   t.equal(gh.state.hooks.size, 1, 'never a second hook for the same URL');
 
@@ -322,7 +330,7 @@ t.test('verifyHook on deliveries from the fake: every event, bad and missing sig
   const forge = forgeFor(t, gh);
   const { url, got } = await receiver(t);
   const secret = 'deliveries-secret';
-  await forge.ensureWebhook('acme', url, secret);
+  await forge.webhooks.ensureWebhooks('acme', [], url, secret);
   await gh.idle();
   got.length = 0;
 

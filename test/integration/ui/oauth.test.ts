@@ -93,7 +93,7 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
     const again = await signedIn.get('/login/ghe?next=%2Fcorp');
     t.equal(again.headers.location, '/corp', 'a signed-in user is sent on (use ?link=1 to connect an account)');
     t.equal(page.statusCode, 200);
-    t.match(page.body, 'href="/login/ghe?next=%2Fcorp">Log in with ghe (GitHub Enterprise)</a>');
+    t.match(page.body, 'href="/login/ghe?next=%2Fcorp">Sign in with GitHub Enterprise (ghe)</a>', 'labelled with the forge\'s name, and the id where two share it');
     t.match(page.body, 'href="/login/gh2?next=%2Fcorp"');
     t.notMatch(page.body, '/login/plain', 'no button without an OAuth app');
     t.ok(page.body.indexOf('/login/ghe') < page.body.indexOf('<form method="post"'), 'above the form');
@@ -287,7 +287,7 @@ t.test('sign-in with the forge (OAuth)', async (t) => {
     const page = await carol.get('/-/profile');
     t.equal(page.statusCode, 200);
     t.match(page.body, `<td>ghe</td><td>carol</td><td>${carolGh.id}</td>`, 'the login as of the last sign-in');
-    t.match(page.body, 'href="/login/gh2?link=1">Connect gh2 (GitHub Enterprise)</a>');
+    t.match(page.body, 'href="/login/gh2?link=1">Connect GitHub Enterprise (gh2)</a>');
     t.notMatch(page.body, 'href="/login/ghe?link=1"', 'already connected on ghe');
 
     const f = await flow(app, 'gh2', { query: '?link=1', session: carol.session, as: 'carol' });
@@ -401,6 +401,6 @@ t.test('an unreadable ca_file: that sign-in is unavailable, the others work', as
   t.teardown(() => app.close());
   const broken = await app.inject({ method: 'GET', url: '/login/broken' });
   t.equal(broken.statusCode, 502);
-  t.match(broken.body, /Sign-in with broken \(GitHub Enterprise\) is not available/);
+  t.match(broken.body, /Sign-in with broken is not available/);
   t.equal((await app.inject({ method: 'GET', url: '/login/fine' })).statusCode, 303);
 });

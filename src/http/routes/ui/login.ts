@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { findUser, hashPassword, verifyPassword } from '../../../services/users.js';
 import { loginPage } from '../../../../views/login.js';
-import { forgeLabel, oauthIntegrations } from './oauth.js';
+import { oauthIntegrations } from './oauth.js';
 import { cookieHeader, LOGIN_CSRF_COOKIE, parseCookies, safeEqual, safeNext, sendError, sendHtml, SESSION_COOKIE, viewContext, type Ui } from './support.js';
 
 export const LOGIN_MAX_FAILURES = 10;
@@ -52,7 +52,7 @@ export function loginRoutes(app: FastifyInstance, ui: Ui): void {
     const held = parseCookies(req.headers.cookie).get(LOGIN_CSRF_COOKIE);
     const token = held !== undefined && /^[A-Za-z0-9_-]{32}$/.test(held) ? held : randomBytes(24).toString('base64url');
     reply.header('Set-Cookie', cookieHeader(ui, LOGIN_CSRF_COOKIE, token, { maxAgeSeconds: 3600, path: `${ui.base}/login` }));
-    return sendHtml(reply, loginPage(viewContext(ui, req), { loginCsrf: token, forges: oauthIntegrations(ui).map((i) => ({ id: i.id, label: forgeLabel(i) })), ...opts }), status);
+    return sendHtml(reply, loginPage(viewContext(ui, req), { loginCsrf: token, forges: oauthIntegrations(ui).map((i) => ({ id: i.id, label: i.label })), ...opts }), status);
   }
 
   app.get<{ Querystring: { next?: string } }>('/login', (req, reply) => {

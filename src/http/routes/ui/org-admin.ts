@@ -16,6 +16,7 @@ import { requestSyncPreview } from '../../../jobs/sync-org.js';
 import type { JobRow } from '../../../jobs/queue.js';
 import { SYNC_PREVIEW, UPDATE_PACKAGE } from '../../../jobs/job-types.js';
 import { lastSyncRuns } from '../../../sync/reconcile.js';
+import { hookStates } from '../../../sync/hooks.js';
 import type { Plan } from '../../../sync/plan.js';
 import type { VcsType } from '../../../vcs/types.js';
 import {
@@ -229,7 +230,24 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
     return sendHtml(reply, settingsPage(viewContext(ui, req), {
       org: r.org.name, links: orgLinks(r), sync, runs, activeSyncJob: active ? syncJobView(active) : null, ...(settingsForm ? { settingsForm } : {}),
       deletable: row && canOnInstance(r.principal, 'org:delete') ? { fromConfig: row.fromConfig } : null,
+      webhooks: sync ? webhooksView(r.org.id, sync) : null,
     }), settingsForm ? 400 : 200);
+  }
+
+  /** The webhooks card: the forge's name and capability (when its forge can be built) and the recorded hooks. */
+  function webhooksView(orgId: number, sync: { integration: string; source: string; installWebhooks: boolean }): SettingsPageView['webhooks'] {
+    let forge: { displayName: string; webhooks?: unknown } | null = null;
+    try {
+      forge = deps.forges.get(sync.integration);
+    } catch {
+      // Misconfigured (logged where it is used): the card shows what was recorded.
+    }
+    return {
+      forge: forge?.displayName ?? sync.integration,
+      installWebhooks: sync.installWebhooks,
+      offered: forge ? forge.webhooks !== undefined : true,
+      hooks: hookStates(deps.db, orgId, sync.integration, sync.source),
+    };
   }
 
   app.get<{ Params: OrgParams }>('/:org/-/settings', (req, reply) => {

@@ -1,0 +1,50 @@
+// The webhooks card of a synced organization's settings page: how the forge's hooks are installed
+// (one for the whole source, or one per package repository) and the state of each as the last
+// sync recorded it (failed ones with why).
+import { html, type Html } from './html.js';
+import { formatTime } from './layout.js';
+
+export interface HookRowView {
+  scope: 'source' | 'repository';
+  /** The source, or the repository's full name. */
+  target: string;
+  hookId: string | null;
+  outcome: 'ok' | 'created' | 'repaired' | 'failed' | 'unknown';
+  detail: string | null;
+  checkedAt: number;
+}
+
+export interface WebhooksView {
+  /** The forge's name ("GitHub Enterprise"). */
+  forge: string;
+  installWebhooks: boolean;
+  /** Whether the forge can install hooks at all (its webhooks capability). */
+  offered: boolean;
+  hooks: readonly HookRowView[];
+}
+
+function modeText(v: WebhooksView): string {
+  if (!v.installWebhooks) return 'Packyard does not install webhooks for this organization (install webhooks: no).';
+  if (!v.offered) return `${v.forge} offers no webhook installation: add the hooks on the forge by hand.`;
+  if (v.hooks.length === 0) return 'No hook installed yet: the next sync installs them.';
+  return v.hooks.every((h) => h.scope === 'source')
+    ? `One hook for the whole source on ${v.forge}.`
+    : `One hook per package repository on ${v.forge}.`;
+}
+
+const badge = (o: HookRowView['outcome']) => (o === 'failed' ? 'error' : o === 'unknown' ? '' : 'ok');
+
+export function webhooksCard(v: WebhooksView): Html {
+  return html`<section class="card" id="webhooks"><h2>Webhooks</h2>
+<p>${modeText(v)}</p>
+${v.hooks.length > 0
+  ? html`<table class="hooks"><thead><tr><th>Hook for</th><th>Id</th><th>State</th><th>Checked</th></tr></thead><tbody>
+${v.hooks.map(
+  (h) => html`<tr><td>${h.scope === 'source' ? html`source <code>${h.target}</code>` : h.target}</td><td>${h.hookId ?? '–'}</td>
+<td><span class="badge ${badge(h.outcome)}">${h.outcome === 'unknown' ? 'not checked yet' : h.outcome}</span>${h.detail ? html`<pre class="${h.outcome === 'failed' ? 'error' : 'hint'}">${h.detail}</pre>` : ''}</td>
+<td class="time">${h.checkedAt > 0 ? formatTime(h.checkedAt) : '–'}</td></tr>`,
+)}
+</tbody></table>`
+  : ''}
+</section>`;
+}
