@@ -198,6 +198,6 @@ t.test('the forge names itself for people: GitHub, or GitHub Enterprise for a se
   const dotcom = createGitHubForge({ id: 'gh', type: 'github', url: 'https://github.com', token: 't' } as GitHubIntegrationConfig);
   t.teardown(() => dotcom.close());
   t.equal(dotcom.displayName, 'GitHub');
-  t.equal(dotcom.oauth, undefined, 'no sign-in capability here (another branch adds it)');
-  t.equal(dotcom.webhooks, undefined);
+  t.equal(dotcom.oauth, undefined, 'no sign-in capability without an OAuth app');
+  t.type(dotcom.webhooks?.ensureWebhooks, 'function', 'webhooks: one org hook (github-capabilities.test.ts)');
 });
