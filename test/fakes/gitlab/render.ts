@@ -103,9 +103,13 @@ export function group(urls: Urls, state: GitLabState, g: Group) {
     subgroup_creation_level: 'maintainer',
     emails_disabled: false,
     emails_enabled: true,
+    show_diff_preview_in_email: true,
     mentions_disabled: null,
     lfs_enabled: true,
     archived: false,
+    math_rendering_limits_enabled: true,
+    lock_math_rendering_limits_enabled: false,
+    crm_enabled: true,
     default_branch: null,
     default_branch_protection: 2,
     avatar_url: null,
@@ -277,6 +281,9 @@ export function hook(h: Hook) {
     branch_filter_strategy: h.branchFilterStrategy,
     custom_webhook_template: null,
     custom_headers: [],
+    organization_id: 1,
+    token_present: h.token !== '',
+    signing_token_present: false,
     ...(h.scope === 'project' ? { project_id: h.ownerId } : { group_id: h.ownerId }),
     ...FLAG_DEFAULTS[h.scope],
     ...flags,
@@ -301,5 +308,5 @@ const COMMON_FLAGS = {
 };
 const FLAG_DEFAULTS = {
   project: COMMON_FLAGS,
-  group: { ...COMMON_FLAGS, subgroup_events: false, member_events: false, project_events: false },
+  group: { ...COMMON_FLAGS, subgroup_events: false, member_events: false, project_events: false, duo_flow_callback_enabled: false },
 };

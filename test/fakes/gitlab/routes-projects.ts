@@ -8,7 +8,7 @@ import { memberRows } from './routes-groups.js';
 import { decode, notFound, projectFor, who, type Route } from './route-kit.js';
 
 const ID = '([^/]+)';
-export const VERSION = '17.11.2-ee';
+export const VERSION = '19.5.0-ee';
 export const REVISION = '0a1b2c3d4e5';
 
 export const projectRoutes: Route[] = [

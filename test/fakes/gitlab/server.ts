@@ -1,4 +1,4 @@
-// A stateful fake GitLab (self-managed, 17.x EE, Free or Premium) on loopback, on the fakes' kit:
+// A stateful fake GitLab (self-managed, 19.5 EE, Free or Premium) on loopback, on the fakes' kit:
 // the REST API under ROOT/api/v4 (GitLab's offset paging headers, ETags, optional rate limits,
 // faults, latency), git smart HTTP at ROOT/<full path>.git, OAuth at ROOT/oauth/*, webhook
 // deliveries and pushes that fire installed hooks. ROOT is the optional relative URL root.
