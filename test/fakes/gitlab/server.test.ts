@@ -247,6 +247,18 @@ t.test('OAuth with PKCE (S256), then the token on the API and over git', async (
   t.equal(good.status, 200);
   const body = (await good.json()) as Row;
   t.match(body, { token_type: 'Bearer', expires_in: 7200, scope: 'read_api read_user read_repository', refresh_token: String });
+  gl.state.addOAuthApp('public', '', { callbackUrl: 'http://127.0.0.1:1/cb', confidential: false });
+  const pub = async (withChallenge: boolean): Promise<Response> => {
+    const url = new URL(authorize.replace('client_id=cid', 'client_id=public'));
+    if (!withChallenge) url.searchParams.delete('code_challenge');
+    const loc = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location') ?? '');
+    return fetch(`${gl.url}/oauth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ client_id: 'public', grant_type: 'authorization_code', redirect_uri: 'http://127.0.0.1:1/cb', code: loc.searchParams.get('code') ?? '', code_verifier: verifier }),
+    });
+  };
+  t.equal((await pub(true)).status, 200, 'a public client redeems with PKCE and no secret');
+  t.equal((await pub(false)).status, 400, 'a public client without PKCE is refused');
   const me = await fetch(`${gl.apiUrl}/user`, { headers: { Authorization: `Bearer ${String(body['access_token'])}` } });
   t.match(await me.json(), { username: 'dev1', state: 'active' });
 

@@ -93,8 +93,9 @@ export class GitLabState {
 
   // ---- OAuth (see oauth.ts) -------------------------------------------------------------------
 
-  addOAuthApp(clientId: string, clientSecret: string, opts: { callbackUrl?: string } = {}): void {
-    this.oauth.addApp(clientId, clientSecret, opts.callbackUrl);
+  /** confidential: false registers a public client (no secret; PKCE required). */
+  addOAuthApp(clientId: string, clientSecret: string, opts: { callbackUrl?: string; confidential?: boolean } = {}): void {
+    this.oauth.addApp(clientId, clientSecret, opts.callbackUrl, opts.confidential ?? true);
   }
   /** The next authorizations approve as this user (null: none chosen, access_denied). */
   oauthAs(username: string | null): void {

@@ -9,6 +9,8 @@ export interface OAuthApp {
   clientId: string;
   clientSecret: string;
   callbackUrl?: string | undefined;
+  /** false: a public client (no secret) that must use PKCE. */
+  confidential: boolean;
 }
 
 export interface OAuthGrant {
@@ -44,8 +46,8 @@ export class OAuthFlow {
   approveAs: number | null = null;
   denied = false;
 
-  addApp(clientId: string, clientSecret: string, callbackUrl?: string): OAuthApp {
-    const app = { clientId, clientSecret, callbackUrl };
+  addApp(clientId: string, clientSecret: string, callbackUrl?: string, confidential = true): OAuthApp {
+    const app = { clientId, clientSecret, callbackUrl, confidential };
     this.apps.set(clientId, app);
     return app;
   }
@@ -84,11 +86,15 @@ export class OAuthFlow {
   /** Checks client credentials, then redeems the code (single use) and its PKCE verifier. */
   redeem(params: Record<string, string>): { ok: true; grant: OAuthGrant } | { ok: false; error: RedeemError } {
     const app = this.apps.get(params['client_id'] ?? '');
-    if (app === undefined || !safeEqual(app.clientSecret, params['client_secret'] ?? '')) return { ok: false, error: 'bad_client' };
+    if (app === undefined) return { ok: false, error: 'bad_client' };
+    if (app.confidential || params['client_secret'] !== undefined) {
+      if (!safeEqual(app.clientSecret, params['client_secret'] ?? '')) return { ok: false, error: 'bad_client' };
+    }
     const code = this.codes.get(params['code'] ?? '');
     if (code !== undefined) this.codes.delete(params['code'] ?? '');
     if (code === undefined || code.expiresAt <= Date.now() || code.clientId !== app.clientId) return { ok: false, error: 'bad_code' };
     if (params['redirect_uri'] !== undefined && params['redirect_uri'] !== code.redirectUri) return { ok: false, error: 'redirect_mismatch' };
+    if (!app.confidential && code.challenge === null) return { ok: false, error: 'bad_verifier' };
     if (code.challenge !== null && !pkceMatches(code.challenge, code.challengeMethod, params['code_verifier'] ?? '')) return { ok: false, error: 'bad_verifier' };
     return { ok: true, grant: code };
   }
