@@ -66,6 +66,10 @@ export async function listen(
   opts: { tls?: TlsOptions | undefined; strict?: boolean | undefined; label: string },
 ): Promise<KitServer> {
   const server = opts.tls !== undefined ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
+  // Idle keep-alive connections stay open as behind a forge's nginx (75 s): with Node's 5 s default
+  // the server may close a socket just as a client that waited on a slow test step reuses it
+  // (ECONNRESET). close() closes every connection anyway.
+  server.keepAliveTimeout = 75_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
