@@ -1,7 +1,8 @@
-// Small pieces the fake's HTTP layer shares: GitHub's error bodies, pagination Link headers,
-// weak ETags, GitHub App JWT verification.
+// Small pieces the fake's HTTP layer shares: GitHub's error bodies, pagination Link headers in
+// GitHub's order, GitHub App JWT verification (ETags and paging come from the kit).
 
-import { createHash, createVerify } from 'node:crypto';
+import { createVerify } from 'node:crypto';
+import { linkHeader as kitLinkHeader, parsePaging as kitParsePaging } from '../kit/paging.js';
 import type { App, GhesState } from './state.js';
 
 export const DOCS = 'https://docs.github.com/enterprise-server@3.19/rest';
@@ -34,37 +35,20 @@ export const forbidden = (message: string, doc = DOCS): HttpError => new HttpErr
 export const validationFailed = (errors: Array<Record<string, unknown>>, doc = DOCS): HttpError =>
   new HttpError(422, { message: 'Validation Failed', errors, documentation_url: doc, status: '422' });
 
-/** A weak validator over the exact body bytes, as GitHub sends them. */
-export function weakEtag(body: Buffer): string {
-  return `W/"${createHash('sha256').update(body).digest('hex')}"`;
-}
-
-export function etagMatches(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const strip = (s: string): string => s.trim().replace(/^W\//, '');
-  if (header.trim() === '*') return true;
-  return header.split(',').some((c) => strip(c) === strip(etag));
-}
+export { weakEtag, etagMatches } from '../kit/http.js';
 
 /** GitHub's Link header: prev, next, last, first (absolute URLs carrying the original query). */
 export function linkHeader(base: string, query: URLSearchParams, page: number, lastPage: number): string | null {
   if (lastPage <= 1 && page <= 1) return null;
-  const at = (p: number): string => {
-    const q = new URLSearchParams(query);
-    q.set('page', String(p));
-    return `<${base}?${q.toString()}>`;
-  };
-  const parts: string[] = [];
-  if (page > 1) parts.push(`${at(Math.min(page - 1, lastPage))}; rel="prev"`);
-  if (page < lastPage) parts.push(`${at(page + 1)}; rel="next"`, `${at(lastPage)}; rel="last"`);
-  if (page > 1) parts.push(`${at(1)}; rel="first"`);
-  return parts.join(', ');
+  const rels: Array<[string, number]> = [];
+  if (page > 1) rels.push(['prev', Math.min(page - 1, lastPage)]);
+  if (page < lastPage) rels.push(['next', page + 1], ['last', lastPage]);
+  if (page > 1) rels.push(['first', 1]);
+  return kitLinkHeader(base, query, rels);
 }
 
 export function parsePaging(query: URLSearchParams): { page: number; perPage: number } {
-  const perRaw = Number.parseInt(query.get('per_page') ?? '', 10);
-  const pageRaw = Number.parseInt(query.get('page') ?? '', 10);
-  return { perPage: Number.isFinite(perRaw) && perRaw > 0 ? Math.min(perRaw, 100) : 30, page: Number.isFinite(pageRaw) && pageRaw > 0 ? pageRaw : 1 };
+  return kitParsePaging(query, 30);
 }
 
 function b64urlJson(part: string): Record<string, unknown> | null {

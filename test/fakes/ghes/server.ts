@@ -1,15 +1,12 @@
 // A stateful fake GitHub Enterprise Server on loopback: the REST API under /api/v3 (pagination,
 // ETags, rate limits, faults, latency) and git smart HTTP at /{owner}/{repo}.git via git http-backend.
 
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { badCredentials, DOCS, etagMatches, HttpError, linkHeader, looksLikeJwt, parsePaging, verifyAppJwt, weakEtag, type Result } from './http-kit.js';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { Faults, type Fault } from '../kit/faults.js';
+import { latency, notModified, readBody, tokenOf, type ApiRequestRecord } from '../kit/http.js';
+import { createRuntime, listen } from '../kit/server.js';
+import { badCredentials, DOCS, HttpError, linkHeader, looksLikeJwt, parsePaging, verifyAppJwt, weakEtag, type Result } from './http-kit.js';
 import type { Urls } from './render.js';
 import { routes, type Ctx } from './routes.js';
 import { GhesState, type App, type Principal } from './state.js';
@@ -17,6 +14,9 @@ import { GIT_PATH, serveGit } from './git-http.js';
 import { Payloads } from './payloads.js';
 import { OAUTH_PATHS, serveOAuth, type OAuthTokenRequest } from './oauth.js';
 import { deliverToHook, pingPayload, subscribedHooks, type Delivery } from './webhooks.js';
+
+export type { Fault } from '../kit/faults.js';
+export type { ApiRequestRecord } from '../kit/http.js';
 
 export interface FakeGhesOptions {
   /** Added to every API request (benchmarks use 20). */
@@ -34,25 +34,6 @@ export interface FakeGhesOptions {
   strict?: boolean;
   /** Serve https with this key and certificate (e.g. a self-signed one: GHES with a private CA). */
   tls?: { key: string | Buffer; cert: string | Buffer };
-}
-
-export interface ApiRequestRecord {
-  method: string;
-  path: string;
-  query: string;
-  status: number;
-  token: string | null;
-}
-
-export interface Fault {
-  method?: string;
-  path: RegExp;
-  page?: number;
-  status: number;
-  /** How many matching requests fail (default 1; Infinity for all). */
-  times?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
 }
 
 export interface FakeGhes {
@@ -96,56 +77,23 @@ export function secondaryRateLimit(path: RegExp, retryAfterSeconds = 1, times = 
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-/** The token in Authorization: `token X`, `Bearer X` or basic auth with the token as password. */
-function tokenOf(req: IncomingMessage): string | null {
-  const h = req.headers.authorization;
-  if (h === undefined) return null;
-  const m = /^(token|bearer|basic)\s+(\S+)$/i.exec(h.trim());
-  if (m === null) return '';
-  if ((m[1] ?? '').toLowerCase() !== 'basic') return m[2] ?? '';
-  const decoded = Buffer.from(m[2] ?? '', 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon === -1 ? decoded : decoded.slice(colon + 1);
-}
-
 function requestId(): string {
   const h = randomBytes(10).toString('hex').toUpperCase();
   return `${h.slice(0, 4)}:${h.slice(4, 8)}:${h.slice(8, 14)}:${h.slice(14, 20)}:${Math.floor(Date.now() / 1000).toString(16).toUpperCase()}`;
 }
 
 export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhes> {
-  const root = await mkdtemp(join(tmpdir(), 'packyard-fake-ghes-'));
+  const runtime = await createRuntime('packyard-fake-ghes-');
+  const { root, children, unexpected, track } = runtime;
   const state = new GhesState(root);
   const flavor = opts.flavor ?? 'ghes';
   const requests: ApiRequestRecord[] = [];
   const gitRequests: FakeGhes['gitRequests'] = [];
   const deliveries: Delivery[] = [];
   const oauthTokenRequests: OAuthTokenRequest[] = [];
-  const unexpected: Array<{ method: string; path: string }> = [];
-  const faults: Array<Fault & { left: number }> = [];
-  const children = new Set<ChildProcess>();
-  const pending = new Set<Promise<unknown>>();
+  const faults = new Faults();
   const rateWindows = new Map<string, { used: number; reset: number }>();
   let urls: Urls = { web: '', api: '' };
-
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    pending.add(p);
-    void p.finally(() => pending.delete(p)).catch(() => undefined);
-    return p;
-  };
 
   const ping = (hookId: number, sender?: Principal | null): void => {
     const hook = state.hooks.get(hookId);
@@ -172,7 +120,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     const record: ApiRequestRecord = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), status: 0, token: rawToken };
     requests.push(record);
     const bodyBytes = await readBody(req);
-    if (opts.latencyMs !== undefined && opts.latencyMs > 0) await sleep(opts.latencyMs);
+    await latency(opts.latencyMs);
 
     const headers: Record<string, string> = {
       'Content-Type': 'application/json; charset=utf-8',
@@ -211,12 +159,8 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     try {
       const { page, perPage } = parsePaging(query);
       // Faults first: they imitate an unhealthy server or a proxy in front of it.
-      for (const f of faults) {
-        if (f.left <= 0) continue;
-        if (f.method !== undefined && f.method.toUpperCase() !== method) continue;
-        if (!f.path.test(url.pathname)) continue;
-        if (f.page !== undefined && f.page !== page) continue;
-        f.left--;
+      const f = faults.take(method, url.pathname, page);
+      if (f !== null) {
         const body = f.body ?? { message: f.status >= 500 ? 'Server Error' : 'Fault', documentation_url: DOCS };
         send(f.status, Buffer.from(JSON.stringify(body)), f.headers ?? {});
         return;
@@ -320,13 +264,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
         extra['ETag'] = etag;
         extra['Cache-Control'] = 'private, max-age=60, s-maxage=60';
         if (result.lastModified !== undefined) extra['Last-Modified'] = new Date(result.lastModified).toUTCString();
-        const inm = req.headers['if-none-match'];
-        const ims = req.headers['if-modified-since'];
-        const notModified =
-          inm !== undefined
-            ? etagMatches(inm, etag)
-            : ims !== undefined && result.lastModified !== undefined && Date.parse(result.lastModified) <= Date.parse(ims);
-        if (notModified) {
+        if (notModified(req, etag, result.lastModified)) {
           send(304, null, extra);
           return;
         }
@@ -366,13 +304,8 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('Not Found\n');
   };
-  const server = opts.tls !== undefined ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const web = `${opts.tls !== undefined ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const server = await listen(runtime, handler, { tls: opts.tls, strict: opts.strict, label: 'fake GHES' });
+  const web = server.origin;
   urls = { web, api: `${web}/api/v3` };
 
   return {
@@ -386,10 +319,10 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     oauthTokenRequests,
     payloads: new Payloads(state, () => urls),
     fault(f) {
-      faults.push({ ...f, left: f.times ?? 1 });
+      faults.add(f);
     },
     clearFaults() {
-      faults.length = 0;
+      faults.clear();
     },
     async deliver(org, event, payload, dopts = {}) {
       const o = state.org(org);
@@ -400,21 +333,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
       deliveries.push(...results);
       return results.map((d) => ({ hookId: d.hookId, status: d.status, deliveryId: d.deliveryId }));
     },
-    async idle() {
-      for (let i = 0; i < 100 && pending.size > 0; i++) await Promise.allSettled([...pending]);
-    },
-    async close() {
-      for (let i = 0; i < 100 && pending.size > 0; i++) await Promise.allSettled([...pending]);
-      const exits = [...children].map((c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('close', () => resolve()))));
-      for (const c of children) c.kill('SIGKILL');
-      await Promise.all(exits);
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-      await rm(root, { recursive: true, force: true });
-      if (opts.strict !== false && unexpected.length > 0) {
-        const list = unexpected.map((u) => `${u.method} ${u.path}`).join(', ');
-        throw new Error(`fake GHES received requests it does not implement: ${list}`);
-      }
-    },
+    idle: () => runtime.idle(),
+    close: () => server.close(),
   };
 }

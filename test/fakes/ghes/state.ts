@@ -4,8 +4,8 @@
 import { generateKeyPairSync, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { git, gitCommit, gitReadDir, gitReadFile, gitRefs, type DirEntry } from './git-store.js';
-import type { OAuthCode } from './oauth.js';
+import { git, gitCommit, gitReadDir, gitReadFile, gitRefs, type DirEntry } from '../kit/git-store.js';
+import { OAuthFlow } from '../kit/oauth.js';
 import {
   DEFAULT_TO_ROLE,
   LEVEL,
@@ -43,12 +43,8 @@ export class GhesState {
   readonly renamedRepos = new Map<string, number>();
   /** Lifetime of installation tokens; tests shorten it to exercise refresh. */
   installationTokenTtlSeconds = 3600;
-  /** OAuth apps (web flow): client id -> secret and optional callback URL prefix. */
-  readonly oauthApps = new Map<string, { clientId: string; clientSecret: string; callbackUrl?: string }>();
-  readonly oauthCodes = new Map<string, OAuthCode>();
-  /** Who GET /login/oauth/authorize approves for (null: nobody chosen, the flow is denied). */
-  oauthUser: string | null = null;
-  oauthDenied = false;
+  /** OAuth apps, codes and who GET /login/oauth/authorize approves as (the kit's flow). */
+  readonly oauth = new OAuthFlow();
   private nextAccountId = 1;
   private nextTeamId = 1;
   private nextRepoId = 1;
@@ -153,17 +149,16 @@ export class GhesState {
   // ---- OAuth web flow (see oauth.ts) ----------------------------------------------------------
 
   addOAuthApp(clientId: string, clientSecret: string, opts: { callbackUrl?: string } = {}): void {
-    this.oauthApps.set(clientId, { clientId, clientSecret, ...(opts.callbackUrl !== undefined ? { callbackUrl: opts.callbackUrl } : {}) });
+    this.oauth.addApp(clientId, clientSecret, opts.callbackUrl);
   }
   /** The next authorizations approve as this user (null: none chosen). */
   oauthAs(login: string | null): void {
-    if (login !== null) this.user(login);
-    this.oauthUser = login;
-    this.oauthDenied = false;
+    this.oauth.approveAs = login === null ? null : this.user(login).id;
+    this.oauth.denied = false;
   }
   /** The next authorizations are denied by the user (error=access_denied). */
   oauthDeny(): void {
-    this.oauthDenied = true;
+    this.oauth.denied = true;
   }
 
   // ---- orgs and teams ------------------------------------------------------------------------

@@ -1,21 +1,13 @@
 // Webhook deliveries as GHES sends them: JSON (or form) body, event and delivery headers, and
-// X-Hub-Signature-256 over the exact bytes with the hook's secret.
+// X-Hub-Signature-256 over the exact bytes with the hook's secret; sent by the kit's postDelivery.
 
 import { createHmac, randomUUID } from 'node:crypto';
+import { postDelivery, type Delivery } from '../kit/webhooks.js';
 import type { Urls } from './render.js';
 import * as render from './render.js';
 import type { GhesState, Hook } from './state.js';
 
-export interface Delivery {
-  hookId: number;
-  event: string;
-  deliveryId: string;
-  /** 0 when the receiver could not be reached. */
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-  payload: object;
-}
+export type { Delivery } from '../kit/webhooks.js';
 
 export async function deliverToHook(
   state: GhesState,
@@ -53,14 +45,7 @@ export async function deliverToHook(
     headers['X-Hub-Signature-256'] = `sha256=${sign('sha256')}`;
     headers['X-Hub-Signature'] = `sha1=${sign('sha1')}`;
   }
-  let status = 0;
-  try {
-    const res = await fetch(hook.config.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000), redirect: 'manual' });
-    status = res.status;
-    await res.arrayBuffer().catch(() => undefined);
-  } catch {
-    status = 0;
-  }
+  const status = await postDelivery(hook.config.url, headers, body);
   void state;
   return { hookId: hook.id, event, deliveryId, status, headers, body, payload };
 }

@@ -1,4 +1,4 @@
-// The fake's real git repositories: bare repositories written with fast-import (no work tree)
+// The fakes' real git repositories: bare repositories written with fast-import (no work tree)
 // and read with cat-file/ls-tree, in an environment that ignores the machine's git config.
 
 import { execFile } from 'node:child_process';
