@@ -100,7 +100,7 @@ export function syncInputProblem(integrations: readonly { id: string }[], input:
     return { field: 'integration', message: `unknown integration "${input.integration}" (${known.length ? `configured: ${known.join(', ')}` : 'no integration is configured'})` };
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9._\/,-]{0,199}$/.test(input.source)) {
-    return { field: 'source', message: `source "${input.source}" must name the forge organization (GitHub: the org login): letters, digits and . _ - / ,` };
+    return { field: 'source', message: `source "${input.source}" must name what to sync on the forge (an organization, a group path or project keys): letters, digits and . _ - / ,` };
   }
   if (input.schedule !== undefined && !cron.validate(input.schedule)) {
     return { field: 'schedule', message: `schedule "${input.schedule}" is not a valid cron expression (e.g. "*/15 * * * *")` };
