@@ -183,6 +183,13 @@ module.exports = {
       to: { path: '^src/compose[.]ts$' },
     },
     {
+      name: 'compose-below-app',
+      severity: 'error',
+      comment: 'src/compose.ts builds what is below the routes: it never imports src/http/, views/, src/app.ts, src/main.ts or src/cli/.',
+      from: { path: '^src/compose[.]ts$' },
+      to: { path: '^(src/(http|cli)/|src/(app|main)[.]ts$|views/)' },
+    },
+    {
       name: 'app-and-main-only-from-entries',
       severity: 'error',
       comment: 'src/app.ts is imported by src/main.ts and src/cli/ only; src/main.ts by src/cli/ only.',
