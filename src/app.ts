@@ -1,17 +1,27 @@
 // buildApp(deps): the fastify instance with every plugin and route registered explicitly.
 // It never listens; main.ts (or a test) decides where.
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Deps } from './compose.js';
+import type { Config } from './config/schema.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 import { isAppError } from './domain/errors.js';
-import { composerRoutes } from './http/routes/composer.js';
-import { apiRoutes } from './http/routes/api.js';
-import { hookRoutes } from './http/routes/hooks.js';
-import { forgeHookRoutes } from './http/routes/forge-hooks.js';
-import { healthRoutes } from './http/routes/health.js';
+import { composerRoutes, type ComposerRouteDeps } from './http/routes/composer.js';
+import { apiRoutes, type ApiDeps } from './http/routes/api.js';
+import { hookRoutes, type HookDeps } from './http/routes/hooks.js';
+import { forgeHookRoutes, type ForgeHookDeps } from './http/routes/forge-hooks.js';
+import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { uiRoutes, wantsHtml404 } from './http/routes/ui/index.js';
-import { metricsRoutes } from './http/routes/metrics.js';
+import type { UiDeps } from './http/routes/ui/support.js';
+import { metricsRoutes, type MetricsRouteDeps } from './http/routes/metrics.js';
 
-export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+/** What the app's own hooks use, and what each route module declares (compose.ts's Deps has it all). */
+export type AppDeps = {
+  config: Pick<Config, 'server'>;
+  log: Logger;
+  metrics: Pick<Metrics, 'httpRequests' | 'httpDuration'>;
+} & HealthDeps & MetricsRouteDeps & HookDeps & ForgeHookDeps & ApiDeps & UiDeps & ComposerRouteDeps;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     // No per-request logger: creating a child logger for every request cost more than the
     // composer endpoints themselves (docs/benchmarks.md); failures are logged below.

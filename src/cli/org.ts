@@ -27,7 +27,7 @@ export function registerOrg(program: Command): void {
   org
     .command('create <name>')
     .description('create an organization; its repository URL is PUBLIC_URL/NAME/')
-    .option('--sync <integration:source>', 'sync members, teams and packages from a forge (e.g. ghe:acme, the GitHub org login)')
+    .option('--sync <integration:source>', 'sync members, teams and packages from a forge (e.g. ghe:acme: an integration id, then the organization, group path or project keys on that forge)')
     .option('--schedule <cron>', `cron schedule of the sync (default "${ORG_SYNC_DEFAULT_SETTINGS.schedule}")`)
     .option('--no-auto-add-packages', 'do not add repositories with a composer.json as packages')
     .option('--no-install-webhooks', 'do not install the organization webhook on the forge')

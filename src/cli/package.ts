@@ -7,8 +7,9 @@ import { checkRepositoryUrl, sshHostOf } from '../vcs/url.js';
 import { actor, fail, withDeps, type GlobalOptions } from './context.js';
 import { addForgePackage, addPackage, describePackage, getPackageByName, listPackages, removePackage } from '../services/packages.js';
 import { runOrWait } from '../jobs/wait.js';
-import type { Deps } from '../compose.js';
-import type { JobRow } from '../jobs/queue.js';
+import type { Config } from '../config/schema.js';
+import type { JobQueue, JobRow } from '../jobs/queue.js';
+import type { JobRunner } from '../jobs/runner.js';
 import { VCS_TYPES, type VcsType } from '../vcs/types.js';
 import { requestSync, requestUpdate } from '../jobs/requests.js';
 
@@ -27,7 +28,7 @@ function describeOutcome(label: string, job: JobRow): { line: string; ok: boolea
   return { line: `${name}: ${parts.join('; ')}`, ok: true };
 }
 
-async function waitFor(deps: Deps, job: JobRow): Promise<JobRow> {
+async function waitFor(deps: { queue: JobQueue; runner: JobRunner; config: Pick<Config, 'vcs'> }, job: JobRow): Promise<JobRow> {
   return runOrWait(deps.queue, deps.runner, job.id, (deps.config.vcs.timeout_seconds + 60) * 1000 * 3);
 }
 

@@ -7,8 +7,12 @@ import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Db } from '../db/client.js';
 import { dists, removedDists } from '../db/schema.js';
-import type { Mutexes } from '../jobs/mutex.js';
 import type { Driver } from '../vcs/types.js';
+
+/** Mutual exclusion per key (jobs/mutex.ts's Mutexes): a dist build never races an update of its mirror. */
+export interface RepoLocks {
+  run<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
 
 const HEX40 = /^[0-9a-f]{40}$/;
 
@@ -49,7 +53,7 @@ async function sha1File(file: string): Promise<string> {
 }
 
 export class DistStore {
-  constructor(private readonly opts: { db: Db; dir: string; locks: Mutexes }) {}
+  constructor(private readonly opts: { db: Db; dir: string; locks: RepoLocks }) {}
 
   relativePath(packageId: number, commit: string): string {
     return join(String(packageId), `${distFileKey(commit)}.zip`);

@@ -124,4 +124,5 @@ export const DEFAULTS = {
   organizations: [],
 } as const;
 
-export const ORG_SYNC_DEFAULTS = { schedule: '*/15 * * * *', auto_add_packages: true, install_webhooks: true } as const;
+// Defined in src/domain/orgs.ts (the domain reads it for a row's nulls; domain imports nothing from config).
+export { ORG_SYNC_DEFAULTS } from '../domain/orgs.js';

@@ -1,6 +1,5 @@
 // Organization name rules: the name is the first path segment of the repository URL, so it
 // must not collide with the product's own top-level routes. Also the sync settings' one read path.
-import { ORG_SYNC_DEFAULTS } from '../config/schema.js';
 
 export const ORG_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,38}$/;
 
@@ -18,6 +17,12 @@ export function validateOrgName(name: string): string | null {
   }
   return null;
 }
+
+/**
+ * What a synced organization's sync settings default to (the config's `sync:` block and a row's
+ * nulls alike); config/schema.ts re-exports it for the config loader.
+ */
+export const ORG_SYNC_DEFAULTS = { schedule: '*/15 * * * *', auto_add_packages: true, install_webhooks: true } as const;
 
 /** The sync settings every synced organization has; the defaults fill what its row leaves null. */
 export interface OrgSyncSettings {

@@ -2,10 +2,11 @@
 // adds packages by themselves; look at that one repository (two forge requests) and queue the
 // organization's sync only when it has a composer.json now, instead of a sync for every push.
 import { and, eq } from 'drizzle-orm';
-import type { Deps } from '../compose.js';
+import type { Db } from '../db/client.js';
 import { forgeRepos, organizations } from '../db/schema.js';
 import { sourceCovers } from '../domain/deliveries.js';
 import { orgSyncSettings } from '../domain/orgs.js';
+import type { ForgeProvider } from '../sync/forges.js';
 import type { JobHandler } from './runner.js';
 import type { JobQueue } from './queue.js';
 import { CHECK_REPO, PRIORITY } from './job-types.js';
@@ -24,7 +25,14 @@ export function requestRepoCheck(queue: JobQueue, orgName: string, repo: { id: s
   });
 }
 
-export function createCheckRepoHandler(deps: Deps): JobHandler {
+/** The organization and repository rows, the forge to ask, and the queue for the sync. */
+export interface CheckRepoDeps {
+  db: Db;
+  forges: Pick<ForgeProvider, 'get'>;
+  queue: JobQueue;
+}
+
+export function createCheckRepoHandler(deps: CheckRepoDeps): JobHandler {
   return async ({ job }) => {
     const p = (job.payload ?? {}) as { org?: unknown; repoId?: unknown; fullName?: unknown };
     const [orgName, repoId, fullName] = [String(p.org ?? ''), String(p.repoId ?? ''), String(p.fullName ?? '')];

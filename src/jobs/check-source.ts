@@ -1,7 +1,7 @@
 // The check-source job: "Check" on the New organization page asks the forge about a sync source
 // (Forge.describeSource) here, not in the web request, where the client's retries could take
 // minutes; the page polls the job. Its result is what the forge said, or the job fails with it.
-import type { Deps } from '../compose.js';
+import type { ForgeProvider } from '../sync/forges.js';
 import { isForgeError } from '../forges/types.js';
 import { JobError, type JobHandler } from './runner.js';
 import type { JobQueue } from './queue.js';
@@ -26,7 +26,12 @@ export function requestSourceCheck(queue: JobQueue, integration: string, source:
   });
 }
 
-export function createCheckSourceHandler(deps: Pick<Deps, 'forges'>): JobHandler {
+/** The forge of each integration, which describes a source. */
+export interface CheckSourceDeps {
+  forges: Pick<ForgeProvider, 'get'>;
+}
+
+export function createCheckSourceHandler(deps: CheckSourceDeps): JobHandler {
   return async ({ job }) => {
     const p = job.payload as { integration?: unknown; source?: unknown };
     const integration = String(p.integration ?? '');

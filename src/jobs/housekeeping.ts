@@ -4,7 +4,7 @@
 // period (removed_dists.expires_at) ends.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Deps } from '../compose.js';
+import type { Config } from '../config/schema.js';
 import type { Sqlite } from '../db/client.js';
 import type { JobHandler } from './runner.js';
 import { HOUSEKEEPING } from './job-types.js';
@@ -82,7 +82,14 @@ export async function removeOrphanDists(sqlite: Sqlite, distsDir: string): Promi
   return removed;
 }
 
-export function createHousekeepingHandler(deps: Deps): JobHandler {
+/** The retention settings, the database, and where mirrors and dists are. */
+export interface HousekeepingDeps {
+  config: Pick<Config, 'housekeeping'>;
+  sqlite: Sqlite;
+  paths: { mirrors: string; dists: string };
+}
+
+export function createHousekeepingHandler(deps: HousekeepingDeps): JobHandler {
   return async ({ log }) => {
     const now = Date.now();
     const hk = deps.config.housekeeping;

@@ -1,6 +1,5 @@
 // The sync-org job: one reconciliation of a synced organization (cron, webhooks, `packyard sync`
 // through the server). Queued per organization, so a burst of membership webhooks runs one sync.
-import type { Deps } from '../compose.js';
 import { syncOrg } from '../sync/reconcile.js';
 import { JobError, type JobHandler } from './runner.js';
 import type { JobQueue } from './queue.js';
@@ -8,7 +7,13 @@ import { PRIORITY, SYNC_ORG, SYNC_PREVIEW } from './job-types.js';
 
 export { SYNC_ORG, SYNC_PREVIEW };
 
-export function createSyncOrgHandler(deps: Deps): JobHandler {
+/**
+ * What a sync needs: exactly what syncOrg (src/sync/reconcile.ts) declares, so this job asks for
+ * no more and no less than the sync it runs.
+ */
+export type SyncJobDeps = Parameters<typeof syncOrg>[0];
+
+export function createSyncOrgHandler(deps: SyncJobDeps): JobHandler {
   return async ({ job, log }) => {
     const org = String((job.payload as { org?: unknown } | null)?.org ?? '');
     const outcome = await syncOrg(deps, org, { trigger: job.trigger });
@@ -28,7 +33,7 @@ export function requestSyncPreview(queue: JobQueue, orgName: string, trigger: st
   return queue.enqueue({ type: SYNC_PREVIEW, lockKey: `sync-preview:${orgName}`, payload: { org: orgName }, trigger, maxAttempts: 1, priority: PRIORITY.asked });
 }
 
-export function createSyncPreviewHandler(deps: Deps): JobHandler {
+export function createSyncPreviewHandler(deps: SyncJobDeps): JobHandler {
   return async ({ job }) => {
     const org = String((job.payload as { org?: unknown } | null)?.org ?? '');
     const outcome = await syncOrg(deps, org, { dryRun: true, trigger: job.trigger });

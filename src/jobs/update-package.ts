@@ -5,25 +5,53 @@ import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Deps } from '../compose.js';
-import type { Tx } from '../db/client.js';
+import type { Config } from '../config/schema.js';
+import type { Db, Tx } from '../db/client.js';
+import type { Logger } from '../log.js';
 import { manifestCache, organizations, packageRefs, packages, versions } from '../db/schema.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { commitsToRead, scanRefs, type ScannedVersion } from '../composer/scan.js';
 import { packageLimitsOf } from '../composer/package-limits.js';
 import { writeMetadataFiles } from '../services/metadata.js';
 import { loadVcsCredential } from '../services/credentials.js';
-import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type RemoteState, type SvnLayout, type VcsCredential } from '../vcs/types.js';
+import type { SecretBox } from '../services/secrets.js';
+import type { ForgeProvider } from '../sync/forges.js';
+import { DEFAULT_SVN_LAYOUT, fileKey, type Driver, type RemoteState, type SvnLayout, type VcsCredential, type VcsType } from '../vcs/types.js';
 import { sshHostOf } from '../vcs/url.js';
-import { guardDriver } from '../vcs/network-guard.js';
-import { READS_FROM_REMOTE } from '../vcs/registry.js';
+import { guardDriver, type NetworkGuard } from '../vcs/network-guard.js';
+import { READS_FROM_REMOTE, type DriverFactory } from '../vcs/registry.js';
 import { hostIsBound, hostMismatch, urlHost } from '../vcs/credential-hosts.js';
 import { orgNameOf } from '../services/packages.js';
 import { ensureHostKey, knownHostsFor } from '../services/host-keys.js';
 import { JobDeferred, JobError, type JobHandler } from './runner.js';
+import type { JobQueue } from './queue.js';
+import type { Mutexes } from './mutex.js';
 import { BUILD_DIST, PRIORITY, UPDATE_PACKAGE } from './job-types.js';
 
 export { UPDATE_PACKAGE };
+
+/**
+ * What building a package's VCS driver needs (driverFor; also the dist builds of build-dist.ts
+ * and the composer routes): the package row, its credential or its integration's, the drivers,
+ * the network guard, and where mirrors and scratch files go.
+ */
+export interface DriverDeps {
+  db: Db;
+  box: SecretBox;
+  forges: Pick<ForgeProvider, 'get' | 'config'>;
+  drivers: ReadonlyMap<VcsType, DriverFactory>;
+  network: NetworkGuard;
+  paths: { mirrors: string; tmp: string };
+  config: Pick<Config, 'vcs'>;
+}
+
+/** What the update job needs besides the driver: limits, the metadata's URL, dist builds ahead, the repo lock. */
+export interface UpdateDeps extends DriverDeps {
+  config: Pick<Config, 'vcs' | 'limits' | 'server' | 'jobs'>;
+  log: Logger;
+  queue: JobQueue;
+  locks: Pick<Mutexes, 'run'>;
+}
 
 export interface UpdateSummary {
   changed: boolean;
@@ -40,12 +68,12 @@ export function remoteStateHash(remote: RemoteState): string {
   return createHash('sha256').update(`${remote.defaultBranch}\n${lines.join('\n')}`).digest('hex');
 }
 
-export function mirrorDir(deps: Pick<Deps, 'paths'>, packageId: number, vcsType: string): string {
+export function mirrorDir(deps: { paths: { mirrors: string } }, packageId: number, vcsType: string): string {
   return join(deps.paths.mirrors, `${packageId}.${vcsType}`);
 }
 
 /** The CA file for a credential's PEM, written once under the data dir's tmp (content-addressed). */
-function caFileFor(deps: Pick<Deps, 'paths'>, pem: string | null): string | undefined {
+function caFileFor(deps: { paths: { tmp: string } }, pem: string | null): string | undefined {
   if (pem === null || pem.trim() === '') return undefined;
   const dir = join(deps.paths.tmp, 'ca');
   const file = join(dir, `${createHash('sha256').update(pem).digest('hex').slice(0, 32)}.pem`);
@@ -76,7 +104,7 @@ function svnLayout(options: Record<string, string | false> | null): SvnLayout | 
  * App's installation token is refreshed by the forge before it expires), bound to the
  * integration's own hosts (`url`, `api_url`).
  */
-async function credentialFor(deps: Deps, pkg: { orgId: number; credentialId: number | null; integration: string | null }) {
+async function credentialFor(deps: Pick<DriverDeps, 'db' | 'box' | 'forges'>, pkg: { orgId: number; credentialId: number | null; integration: string | null }) {
   if (pkg.credentialId !== null) return loadVcsCredential(deps.db, deps.box, pkg.credentialId);
   if (pkg.integration === null) return undefined;
   const org = deps.db.select({ source: organizations.syncSource }).from(organizations).where(eq(organizations.id, pkg.orgId)).get();
@@ -95,7 +123,7 @@ async function credentialFor(deps: Deps, pkg: { orgId: number; credentialId: num
 }
 
 /** Builds the VCS driver for a stored package (decrypting its credential in memory). */
-export async function driverFor(deps: Deps, packageId: number, signal?: AbortSignal): Promise<Driver> {
+export async function driverFor(deps: DriverDeps, packageId: number, signal?: AbortSignal): Promise<Driver> {
   const pkg = deps.db.select().from(packages).where(eq(packages.id, packageId)).get();
   if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} no longer exists`);
   const factory = deps.drivers.get(pkg.vcsType);
@@ -138,7 +166,7 @@ export async function driverFor(deps: Deps, packageId: number, signal?: AbortSig
  * the package's credential pins a key for the URL's host, the key the server presents now is
  * stored (source first-use, audited, shown by `host-key list` and `package show`).
  */
-async function pinHostKeyOnFirstUse(deps: Deps, pkg: { url: string; credentialId: number | null }): Promise<void> {
+async function pinHostKeyOnFirstUse(deps: Pick<UpdateDeps, 'db' | 'box' | 'network' | 'config' | 'log'>, pkg: { url: string; credentialId: number | null }): Promise<void> {
   const ssh = sshHostOf(pkg.url);
   if (ssh === null || knownHostsFor(deps.db, ssh.pattern) !== '') return;
   if (pkg.credentialId !== null) {
@@ -157,7 +185,7 @@ function toRfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }
 
-function recordFailure(deps: Deps, packageId: number, e: unknown): void {
+function recordFailure(deps: Pick<UpdateDeps, 'db'>, packageId: number, e: unknown): void {
   const code = isAppError(e) ? e.code : 'INTERNAL';
   const message = e instanceof Error ? e.message : String(e);
   deps.db.update(packages)
@@ -168,7 +196,7 @@ function recordFailure(deps: Deps, packageId: number, e: unknown): void {
 
 const PERMANENT_VCS_ERRORS = new Set(['VCS_AUTH_FAILED', 'VCS_NOT_FOUND', 'VCS_HOST_KEY', 'URL_NOT_ALLOWED', 'VCS_URL_DENIED', 'CREDENTIAL_NOT_FOUND', 'CREDENTIAL_HOST_MISMATCH']);
 
-export async function updatePackage(deps: Deps, packageId: number, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<UpdateSummary> {
+export async function updatePackage(deps: UpdateDeps, packageId: number, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<UpdateSummary> {
   return deps.locks.run(`repo:${packageId}`, async () => {
     const pkg = deps.db.select().from(packages).where(eq(packages.id, packageId)).get();
     if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} no longer exists`);
@@ -312,7 +340,7 @@ function replaceVersions(tx: Tx, packageId: number, list: ScannedVersion[]): voi
  * Background updates of a package whose host failed to connect recently wait (no connection, no
  * attempt counted) until the host's backoff ends; updates a person or a webhook asked for try.
  */
-function deferIfHostFailing(deps: Deps, packageId: number, priority: number): void {
+function deferIfHostFailing(deps: Pick<UpdateDeps, 'db' | 'network'>, packageId: number, priority: number): void {
   if (priority >= PRIORITY.asked) return;
   const url = deps.db.select({ url: packages.url }).from(packages).where(eq(packages.id, packageId)).get()?.url;
   if (url === undefined) return;
@@ -321,7 +349,7 @@ function deferIfHostFailing(deps: Deps, packageId: number, priority: number): vo
   throw new JobDeferred(`waiting until ${new Date(until).toISOString()}: the repository's host failed to connect recently (background update; "Update now" tries at once)`, until);
 }
 
-export function createUpdatePackageHandler(deps: Deps): JobHandler {
+export function createUpdatePackageHandler(deps: UpdateDeps): JobHandler {
   return async ({ job, log, signal }) => {
     const packageId = Number(job.payload.packageId);
     deferIfHostFailing(deps, packageId, job.priority);

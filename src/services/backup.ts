@@ -6,7 +6,6 @@ import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, 
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sqlite } from '../db/client.js';
-import type { Paths } from '../compose.js';
 import { AppError } from '../domain/errors.js';
 import { makeTreePrivate, PRIVATE_DIR, PRIVATE_FILE } from './file-modes.js';
 
@@ -40,7 +39,16 @@ function place(from: string, to: string): void {
   }
 }
 
-export async function createBackup(sqlite: Sqlite, paths: Paths, file: string): Promise<BackupManifest> {
+/** The parts of the data directory's layout (compose.ts's Paths) a backup reads and a restore writes. */
+export interface BackupPaths {
+  database: string;
+  dists: string;
+  secretKey: string;
+  /** Where the archive is staged (this process's scratch directory). */
+  tmp: string;
+}
+
+export async function createBackup(sqlite: Sqlite, paths: BackupPaths, file: string): Promise<BackupManifest> {
   mkdirSync(paths.tmp, { recursive: true, mode: PRIVATE_DIR });
   const staging = mkdtempSync(join(paths.tmp, 'backup-'));
   try {
@@ -79,7 +87,7 @@ export async function createBackup(sqlite: Sqlite, paths: Paths, file: string): 
  * Restores into the data directory. Refuses to overwrite an existing database unless `force`
  * (then the old files are kept beside it as *.before-restore). The server must be stopped.
  */
-export function restoreBackup(paths: Paths, file: string, opts: { force?: boolean } = {}): BackupManifest {
+export function restoreBackup(paths: BackupPaths, file: string, opts: { force?: boolean } = {}): BackupManifest {
   if (!existsSync(file)) throw new AppError('BAD_REQUEST', `backup file ${file} does not exist`);
   if (existsSync(paths.database) && !opts.force) {
     throw new AppError('BAD_REQUEST', `${paths.database} exists: restore into an empty data directory, or pass --force to replace it (stop the server first)`);

@@ -2,17 +2,28 @@
 // forge or not), look up, add and remove members, delete, and apply the config file's organizations at start-up.
 import { and, eq, inArray } from 'drizzle-orm';
 import cron from 'node-cron';
-import type { Deps } from '../compose.js';
-import type { Tx } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { organizations, orgMembers, packageAccess, packages, teamMembers, teams, users } from '../db/schema.js';
 import { writeAudit } from '../db/repos/audit.js';
 import { AppError } from '../domain/errors.js';
 import { validateOrgName } from '../domain/orgs.js';
-import type { OrganizationConfig } from '../config/schema.js';
+import type { Config, OrganizationConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { requestSync } from '../jobs/requests.js';
 
 export type OrgRow = typeof organizations.$inferSelect;
+
+/**
+ * What the organization writes that touch the sync schedule need (compose.ts's Deps has them):
+ * the configured integrations to check a sync against, and the running schedule to reload
+ * (jobs/schedule.ts's Schedules; a no-op in the CLI).
+ */
+export interface OrgWriteDeps {
+  db: Db;
+  queue: JobQueue;
+  config: Pick<Config, 'integrations'>;
+  schedules: { reload(): void };
+}
 
 export function findOrg(db: Tx, name: string): OrgRow | null {
   return db.select().from(organizations).where(eq(organizations.name, name)).get() ?? null;
@@ -89,7 +100,7 @@ export function syncInputProblem(integrations: readonly { id: string }[], input:
     return { field: 'integration', message: `unknown integration "${input.integration}" (${known.length ? `configured: ${known.join(', ')}` : 'no integration is configured'})` };
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9._\/,-]{0,199}$/.test(input.source)) {
-    return { field: 'source', message: `source "${input.source}" must name the forge organization (GitHub: the org login): letters, digits and . _ - / ,` };
+    return { field: 'source', message: `source "${input.source}" must name what to sync on the forge (an organization, a group path or project keys): letters, digits and . _ - / ,` };
   }
   if (input.schedule !== undefined && !cron.validate(input.schedule)) {
     return { field: 'schedule', message: `schedule "${input.schedule}" is not a valid cron expression (e.g. "*/15 * * * *")` };
@@ -103,7 +114,7 @@ export function syncInputProblem(integrations: readonly { id: string }[], input:
  * running server (deps.schedules).
  */
 export function createOrganization(
-  deps: Pick<Deps, 'db' | 'queue' | 'config' | 'schedules'>,
+  deps: OrgWriteDeps,
   input: { name: string; sync?: OrgSyncInput; ownerUserId?: number },
   actor: string,
 ): { org: OrgRow; syncJobId: number | null } {
@@ -127,7 +138,7 @@ export function createOrganization(
  * organization takes them from the config file), audited; the running schedule follows at once.
  */
 export function updateOrgSyncSettings(
-  deps: Pick<Deps, 'db' | 'config' | 'schedules'>,
+  deps: Pick<OrgWriteDeps, 'db' | 'config' | 'schedules'>,
   orgName: string,
   settings: { schedule: string; autoAddPackages: boolean; installWebhooks: boolean },
   actor: string,
@@ -242,7 +253,7 @@ export function removeOrgMember(db: Tx, orgName: string, login: string, actor: s
  * credentials and tokens; its audit rows stay. Mirrors and dists on disk go at the next
  * housekeeping. Config-file organizations would come back at the next start: they are refused.
  */
-export function deleteOrganization(deps: Pick<Deps, 'db' | 'schedules'>, orgName: string, actor: string): { packages: number } {
+export function deleteOrganization(deps: Pick<OrgWriteDeps, 'db' | 'schedules'>, orgName: string, actor: string): { packages: number } {
   const removed = deps.db.transaction((tx) => {
     const org = getOrg(tx, orgName);
     if (org.fromConfig) {

@@ -1,12 +1,16 @@
 // The token API: trigger a package update (scope "update") and follow the job it queued.
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../../compose.js';
+import type { Sqlite } from '../../db/client.js';
 import { can } from '../../domain/policy.js';
 import { shownError } from '../../domain/error-detail.js';
 import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
 import { authenticateRequest, rejectRequest, sendNotFound } from '../auth.js';
-import type { JobRow } from '../../jobs/queue.js';
+import type { JobQueue, JobRow } from '../../jobs/queue.js';
 import { requestUpdate } from '../../jobs/requests.js';
+import type { AccessReader } from '../../services/access.js';
+import type { ComposerReader } from '../../services/composer-reader.js';
+import type { FailedAuthCounter } from '../../services/failed-auth.js';
+import type { TokenAuthenticator } from '../../services/tokens.js';
 
 /**
  * A job as the API shows it. A connection error's detail only for package:diagnose (never a
@@ -26,7 +30,17 @@ export function jobView(job: JobRow, errorCode: string | null = null, mayDiagnos
   };
 }
 
-export function apiRoutes(app: FastifyInstance, deps: Deps): void {
+/** Token authentication and access, the package and job reads, the queue for updates. */
+export interface ApiDeps {
+  sqlite: Sqlite;
+  tokens: TokenAuthenticator;
+  failedAuth: FailedAuthCounter;
+  reader: ComposerReader;
+  access: AccessReader;
+  queue: JobQueue;
+}
+
+export function apiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const reader = deps.reader;
   const errorCodeOf = deps.sqlite.prepare(`SELECT last_error_code AS code FROM packages WHERE id = ?`);
   const lastErrorCode = (id: number): string | null => (errorCodeOf.get(id) as { code: string | null } | undefined)?.code ?? null;

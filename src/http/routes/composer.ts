@@ -4,13 +4,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gzipSync } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { Type } from 'typebox';
-import type { Deps } from '../../compose.js';
+import type { Config } from '../../config/schema.js';
+import type { Sqlite } from '../../db/client.js';
 import { can, canReadAllPackages, type OrgFacts, type Principal } from '../../domain/policy.js';
 import { ORG_NAME_PATTERN } from '../../domain/orgs.js';
-import type { OrgLookup } from '../../services/composer-reader.js';
+import type { AccessReader } from '../../services/access.js';
+import type { ComposerReader, OrgLookup } from '../../services/composer-reader.js';
+import type { FailedAuthCounter } from '../../services/failed-auth.js';
+import type { TokenAuthenticator } from '../../services/tokens.js';
 import { acceptsGzip, authenticateRequest, ifModifiedSince, rejectRequest, sendNotFound } from '../auth.js';
-import { driverFor } from '../../jobs/update-package.js';
-import { parseDistUrlKey, type StoredDist } from '../../composer/dist.js';
+import { driverFor, type DriverDeps } from '../../jobs/update-package.js';
+import { parseDistUrlKey, type DistStore, type StoredDist } from '../../composer/dist.js';
 
 /** A short readable part of a download's file name: the commit's first 12 characters, or svn's path and revision. */
 function distFileName(ref: string): string {
@@ -61,7 +65,21 @@ function sendDist(reply: FastifyReply, dist: StoredDist, name: string, ref: stri
 
 const PathOrg = Type.Object({ org: Type.String() });
 
-export function composerRoutes(app: FastifyInstance, deps: Deps): void {
+/**
+ * Token authentication and access, the memoized reads, the dist store, and what building a
+ * package's driver needs (a dist built on its first download).
+ */
+export interface ComposerRouteDeps extends DriverDeps {
+  config: Pick<Config, 'server' | 'vcs'>;
+  sqlite: Sqlite;
+  tokens: TokenAuthenticator;
+  failedAuth: FailedAuthCounter;
+  reader: ComposerReader;
+  access: AccessReader;
+  dists: Pick<DistStore, 'find' | 'findRemoved' | 'ensure'>;
+}
+
+export function composerRoutes(app: FastifyInstance, deps: ComposerRouteDeps): void {
   const reader = deps.reader;
   const httpDate = createHttpDate();
   const prefix = new URL(deps.config.server.public_url).pathname.replace(/\/+$/, '');

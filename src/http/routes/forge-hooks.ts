@@ -6,14 +6,19 @@
 // (the newest REJECTED_KEPT per integration, so that a flood of unsigned requests stays bounded).
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { Deps } from '../../compose.js';
+import type { Config } from '../../config/schema.js';
+import type { Db, Sqlite } from '../../db/client.js';
 import { sourceCovers, type DeliveryTargets } from '../../domain/deliveries.js';
 import { ORG_SYNC_DEFAULT_SETTINGS } from '../../domain/orgs.js';
 import type { HookEvent } from '../../forges/types.js';
 import { requestRepoCheck } from '../../jobs/check-repo.js';
-import { webhookSecret } from '../../sync/forges.js';
+import { webhookSecret, type ForgeProvider } from '../../sync/forges.js';
 import { sendNotFound } from '../auth.js';
 import { requestSync, requestUpdate } from '../../jobs/requests.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import type { Logger } from '../../log.js';
+import type { Metrics } from '../../metrics.js';
+import type { SecretBox } from '../../services/secrets.js';
 
 // GitHub caps payloads at 25 MB.
 const HOOK_BODY_LIMIT = 26 * 1024 * 1024;
@@ -37,7 +42,22 @@ function actionOf(body: Buffer): string | null {
   }
 }
 
-export function forgeHookRoutes(app: FastifyInstance, deps: Deps): void {
+/**
+ * The integrations and their forges (to verify a delivery with its webhook secret), the delivery
+ * log and the rows a delivery targets, the queue for the work it asks for, the deliveries counter.
+ */
+export interface ForgeHookDeps {
+  config: Pick<Config, 'integrations'>;
+  db: Db;
+  sqlite: Sqlite;
+  box: SecretBox;
+  forges: Pick<ForgeProvider, 'get'>;
+  queue: JobQueue;
+  log: Logger;
+  metrics: Pick<Metrics, 'webhookDeliveries'>;
+}
+
+export function forgeHookRoutes(app: FastifyInstance, deps: ForgeHookDeps): void {
   const metric = deps.metrics.webhookDeliveries;
   // A new delivery id, or one whose handling failed (500): the forge's redelivery runs it again.
   // Atomic, so two redeliveries at once run it once.

@@ -1,10 +1,14 @@
 // Liveness and readiness: alive while the process serves; ready once the database is open and
 // every migration has run.
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../../compose.js';
-import { pendingMigrations } from '../../db/client.js';
+import { pendingMigrations, type Sqlite } from '../../db/client.js';
 
-export function healthRoutes(app: FastifyInstance, deps: Deps): void {
+/** Readiness asks the database. */
+export interface HealthDeps {
+  sqlite: Sqlite;
+}
+
+export function healthRoutes(app: FastifyInstance, deps: HealthDeps): void {
   app.get('/healthz', (_req, reply) => reply.header('Cache-Control', 'no-store').send({ status: 'ok' }));
   app.get('/readyz', (_req, reply) => {
     try {

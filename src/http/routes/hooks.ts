@@ -1,12 +1,21 @@
 // Webhook endpoints. The generic hook URL /hooks/generic/HOOK_TOKEN (CodeCommit, Azure DevOps,
 // scripts) names its package by a secret token; any body is accepted, nothing is parsed.
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../../compose.js';
+import type { Sqlite } from '../../db/client.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import type { Metrics } from '../../metrics.js';
 import { sendNotFound } from '../auth.js';
 import { requestUpdate } from '../../jobs/requests.js';
 import { hashHookToken } from '../../domain/hook-tokens.js';
 
-export function hookRoutes(app: FastifyInstance, deps: Deps): void {
+/** The package of a hook token, the queue for its update, the deliveries counter. */
+export interface HookDeps {
+  sqlite: Sqlite;
+  queue: JobQueue;
+  metrics: Pick<Metrics, 'webhookDeliveries'>;
+}
+
+export function hookRoutes(app: FastifyInstance, deps: HookDeps): void {
   const deliveries = deps.metrics.webhookDeliveries;
   const byHook = deps.sqlite.prepare(`SELECT id FROM packages WHERE hook_token_hash = ?`);
   app.post<{ Params: { token: string } }>('/hooks/generic/:token', (req, reply) => {

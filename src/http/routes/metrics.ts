@@ -2,7 +2,8 @@
 // `Authorization: Bearer <token>` reads it; without, only direct requests from loopback do.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../../compose.js';
+import type { Config } from '../../config/schema.js';
+import type { Metrics } from '../../metrics.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
@@ -21,7 +22,13 @@ function directFromLoopback(req: FastifyRequest): boolean {
   return isLoopback(req.socket.remoteAddress) && req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined;
 }
 
-export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
+/** server.metrics_token, and the registry to serve. */
+export interface MetricsRouteDeps {
+  config: Pick<Config, 'server'>;
+  metrics: Pick<Metrics, 'registry'>;
+}
+
+export function metricsRoutes(app: FastifyInstance, deps: MetricsRouteDeps): void {
   const token = deps.config.server.metrics_token;
   const expected = token ? sha256(token) : null;
   app.get('/metrics', async (req, reply) => {

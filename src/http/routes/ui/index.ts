@@ -5,10 +5,9 @@ import fastifyCookie from '@fastify/cookie';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Deps } from '../../../compose.js';
 import { isAppError } from '../../../domain/errors.js';
 import { packageRoot } from '../../../db/client.js';
-import { notFound, parseCookies, safeEqual, sendError, SESSION_COOKIE, type Ui } from './support.js';
+import { notFound, parseCookies, safeEqual, sendError, SESSION_COOKIE, type Ui, type UiDeps } from './support.js';
 import { loginRoutes } from './login.js';
 import { oauthRoutes } from './oauth.js';
 import { orgRoutes } from './orgs.js';
@@ -51,7 +50,7 @@ function securityHeaders(reply: FastifyReply): void {
  * handler calls it). It never looks the path up, so an organization or package that exists but
  * is hidden gets the same page as one that does not exist.
  */
-export function uiRoutes(app: FastifyInstance, deps: Deps): (req: FastifyRequest, reply: FastifyReply) => FastifyReply {
+export function uiRoutes(app: FastifyInstance, deps: UiDeps): (req: FastifyRequest, reply: FastifyReply) => FastifyReply {
   const publicUrl = deps.config.server.public_url.replace(/\/+$/, '');
   const parsed = new URL(publicUrl);
   const htmx = loadHtmx();

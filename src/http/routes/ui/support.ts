@@ -2,11 +2,18 @@
 // and resolving an organization through the policy (404 for what the user may not see).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
-import type { Deps } from '../../../compose.js';
+import type { Config } from '../../../config/schema.js';
+import type { Sqlite } from '../../../db/client.js';
 import { can, type Action, type OrgFacts, type Principal } from '../../../domain/policy.js';
 import { ORG_NAME_PATTERN } from '../../../domain/orgs.js';
-import type { OrgLookup } from '../../../services/composer-reader.js';
-import type { SessionInfo } from '../../../services/sessions.js';
+import type { Logger } from '../../../log.js';
+import type { AccessReader } from '../../../services/access.js';
+import type { ComposerReader, OrgLookup } from '../../../services/composer-reader.js';
+import type { OrgWriteDeps } from '../../../services/orgs.js';
+import type { SessionInfo, SessionStore } from '../../../services/sessions.js';
+import type { UiReads } from '../../../services/ui-reads.js';
+import type { NetworkGuard } from '../../../vcs/network-guard.js';
+import type { VcsType } from '../../../vcs/types.js';
 import type { Html } from '../../../../views/html.js';
 import type { ViewContext } from '../../../../views/layout.js';
 import type { OrgLinks } from '../../../../views/org-nav.js';
@@ -26,8 +33,26 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * What the UI's screens use (compose.ts's Deps has all of it): sessions, the page reads and the
+ * policy's facts, the services' writes (the organization writes reload the schedule), the queue,
+ * and for "Add package" the VCS types and the network check.
+ */
+export interface UiDeps extends OrgWriteDeps {
+  config: Pick<Config, 'server' | 'integrations' | 'vcs' | 'housekeeping'>;
+  sqlite: Sqlite;
+  log: Logger;
+  sessions: SessionStore;
+  uiReads: UiReads;
+  reader: Pick<ComposerReader, 'org'>;
+  access: Pick<AccessReader, 'facts'>;
+  /** The VCS types this server has a driver for (the UI only lists them). */
+  drivers: ReadonlyMap<VcsType, unknown>;
+  network: Pick<NetworkGuard, 'check'>;
+}
+
 export interface Ui {
-  deps: Deps;
+  deps: UiDeps;
   /** public_url's path prefix, without a trailing slash. */
   base: string;
   /** public_url without a trailing slash. */
