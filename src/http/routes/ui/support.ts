@@ -12,6 +12,7 @@ import type { ComposerReader, OrgLookup } from '../../../services/composer-reade
 import type { OrgWriteDeps } from '../../../services/orgs.js';
 import type { SessionInfo, SessionStore } from '../../../services/sessions.js';
 import type { UiReads } from '../../../services/ui-reads.js';
+import type { ForgeProvider } from '../../../sync/forges.js';
 import type { NetworkGuard } from '../../../vcs/network-guard.js';
 import type { VcsType } from '../../../vcs/types.js';
 import type { Html } from '../../../../views/html.js';
@@ -49,6 +50,8 @@ export interface UiDeps extends OrgWriteDeps {
   /** The VCS types this server has a driver for (the UI only lists them). */
   drivers: ReadonlyMap<VcsType, unknown>;
   network: Pick<NetworkGuard, 'check'>;
+  /** The forges of the integrations: sign-in (their oauth capability) and the settings' webhooks card. */
+  forges: Pick<ForgeProvider, 'get' | 'ids'>;
 }
 
 export interface Ui {
