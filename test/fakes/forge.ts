@@ -4,7 +4,7 @@
 // src/forges/types.ts says a forge does: team listings give effective members (child teams'
 // included), blocked users are left out of everything, and failures are ForgeErrors injected per
 // call (`fail`), never a partial answer. Tests change `world` between syncs.
-import { ForgeError, type CodeCredential, type DirectReader, type Forge, type ForgeGrant, type ForgeMember, type ForgeRepository, type ForgeTeam,
+import { ForgeError, type CodeCredential, type DirectReader, type Forge, type ForgeGrant, type ForgeOAuth, type ForgeWebhooks, type ForgeMember, type ForgeRepository, type ForgeTeam,
   type ForgeTeamMember, type ForgeUser, type GrantSubject, type HookRequest, type HookVerification, type OrgSnapshot, type SourceInfo } from '../../src/forges/types.js';
 
 export interface WorldUser extends ForgeUser {
@@ -68,6 +68,9 @@ export interface FakeForgeOptions {
   displayName?: string;
   /** Base of clone URLs (default https://git.example). */
   webUrl?: string;
+  /** Optional capabilities, as a forge declares them (absent by default). */
+  oauth?: ForgeOAuth;
+  webhooks?: ForgeWebhooks;
 }
 
 export class FakeForge implements Forge {
@@ -75,6 +78,8 @@ export class FakeForge implements Forge {
   readonly integrationId: string;
   readonly displayName: string;
   readonly webUrl: string;
+  readonly oauth?: ForgeOAuth;
+  readonly webhooks?: ForgeWebhooks;
   /** Failures to throw, per call, until cleared (null or absent: answer). */
   fail: Partial<Record<FakeCall, ForgeError | null>> = {};
   /** Every call made, in order, with its argument (source, repository full name). */
@@ -89,6 +94,8 @@ export class FakeForge implements Forge {
     this.integrationId = opts.integrationId ?? 'fake';
     this.displayName = opts.displayName ?? 'Fake forge';
     this.webUrl = (opts.webUrl ?? 'https://git.example').replace(/\/+$/, '');
+    if (opts.oauth) this.oauth = opts.oauth;
+    if (opts.webhooks) this.webhooks = opts.webhooks;
   }
 
   private enter(call: FakeCall, arg: string): void {

@@ -10,10 +10,11 @@ import t from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../../src/app.js';
-import { ForgeError, type Forge, type ForgeOAuth, type ForgeUser } from '../../../src/forges/types.js';
+import { ForgeError, type ForgeOAuth, type ForgeUser } from '../../../src/forges/types.js';
 import { createUser } from '../../../src/services/users.js';
 import type { ForgeFactory } from '../../../src/sync/forges.js';
 import { startPackyard } from '../../helpers/packyard.js';
+import { FakeForge } from '../../fakes/forge.js';
 import { browser, cookieValue } from '../../helpers/ui.js';
 
 interface TokenRequest {
@@ -63,19 +64,17 @@ t.test('sign-in through a stub forge implementing ForgeOAuth', async (t) => {
   const stubForge: ForgeFactory = (integration) => {
     if (integration.id === 'broken') throw new ForgeError('invalid', 'forge broken: cannot read ca_file', { integration: 'broken' });
     const id = integration.id;
-    return {
-      type: 'stub',
-      integrationId: id,
-      displayName: names[id] ?? id,
-      ...(id === 'plain' ? {} : { oauth: oauthOf(id, id !== 'other') }),
-    } as unknown as Forge;
+    return new FakeForge(
+      { org: { id: '1', login: id }, users: [] },
+      { type: 'stub', integrationId: id, displayName: names[id] ?? id, ...(id === 'plain' ? {} : { oauth: oauthOf(id, id !== 'other') }) },
+    );
   };
   const pky = await startPackyard(t, {
     listen: false,
     forgeFactory: stubForge,
     yaml: [
       'integrations:',
-      ...['s1', 's2', 'other', 'plain', 'broken'].map((id) => `  - { id: ${id}, type: bitbucket-server, url: "https://stub.example/${id}", token: t }`),
+      ...['s1', 's2', 'other', 'plain', 'broken'].map((id) => `  - { id: ${id}, type: gitlab, url: "https://stub.example/${id}", token: t }`),
     ].join('\n'),
   });
   const app = await buildApp(pky.deps);
