@@ -29,7 +29,7 @@ export interface SourceHintView {
 
 export interface NewOrgIntegration {
   id: string;
-  /** The forge's name for people ("GitHub Enterprise", "GitLab"). */
+  /** The forge's name for people (Forge.displayName). */
   displayName: string;
   sourceHint: SourceHintView | null;
 }
