@@ -124,20 +124,31 @@ const profileText = (m: Map<string, number>): string => [...m.entries()].map(([k
  * The same GET requests replayed by a bare client, `concurrency` at a time, without Packyard: how
  * long the fake (20 ms each, plus its own git work for raw files) takes to answer them at best.
  */
-async function replay(gl: FakeGitLab, reqs: ReadonlyArray<{ method: string; path: string; query: string }>, concurrency: number): Promise<number> {
+async function replay(gl: FakeGitLab, reqs: ReadonlyArray<{ method: string; path: string; query: string }>, concurrency: number): Promise<{ ms: number; perKind: Map<string, number[]> }> {
   const origin = new URL(gl.url).origin;
   const gets = reqs.filter((r) => r.method === 'GET');
+  const perKind = new Map<string, number[]>();
   let next = 0;
   const started = Date.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < gets.length) {
       const r = gets[next++] as { path: string; query: string };
+      const t0 = Date.now();
       const res = await fetch(`${origin}${r.path}${r.query ? `?${r.query}` : ''}`, { headers: { authorization: `Bearer ${TOKEN}` } });
       await res.arrayBuffer();
+      const k = endpointKind(r.path);
+      perKind.set(k, [...(perKind.get(k) ?? []), Date.now() - t0]);
     }
   }));
-  return Date.now() - started;
+  return { ms: Date.now() - started, perKind };
 }
+
+/** "members/all 101 × 180 ms": each kind's count and median answer time in a replay. */
+const kindTimes = (m: Map<string, number[]>): string =>
+  [...m.entries()].sort((a, b) => b[1].length - a[1].length).map(([k, v]) => {
+    const sorted = [...v].sort((a, b) => a - b);
+    return `${k} ${v.length} × ${fmtMs(sorted[Math.floor(sorted.length / 2)] ?? 0)}`;
+  }).join(', ');
 
 export async function benchGitLabReconcile(o: { td: Teardowns; log: (l: string) => void; projects?: number; subgroups?: number; members?: number; packages?: number }): Promise<BenchResult> {
   const nProjects = o.projects ?? 1000;
@@ -231,9 +242,11 @@ export async function benchGitLabReconcile(o: { td: Teardowns; log: (l: string) 
   const minListing = 1 + pages(nSubgroups) + sizes.reduce((a, n) => a + pages(n), 0) + pages(nProjects);
   const minFirst = minListing + nProjects + nPackages + 2;
   const minSecond = minListing + nPackages + 1;
-  const floorFirst = await replay(gl, firstReqs, 8);
-  const floorSecond = await replay(gl, secondReqs, 8);
-  o.log(`gitlab reconcile: the same GETs replayed by a bare client 8 at a time: first ${fmtMs(floorFirst)}, unchanged ${fmtMs(floorSecond)}`);
+  const replayFirst = await replay(gl, firstReqs, 8);
+  const replaySecond = await replay(gl, secondReqs, 8);
+  const floorFirst = replayFirst.ms;
+  const floorSecond = replaySecond.ms;
+  o.log(`gitlab reconcile: the same GETs replayed by a bare client 8 at a time: first ${fmtMs(floorFirst)} (${kindTimes(replayFirst.perKind)}), unchanged ${fmtMs(floorSecond)} (${kindTimes(replaySecond.perKind)})`);
   const p1 = profile(firstReqs);
   const p2 = profile(secondReqs);
   o.log(`gitlab reconcile: first ${fmtMs(firstMs)} with ${firstReqs.length} requests (minimum ${minFirst}): ${profileText(p1)}`);
@@ -259,6 +272,7 @@ export async function benchGitLabReconcile(o: { td: Teardowns; log: (l: string) 
       process.env.BENCH_GITLAB_GIT === '1'
         ? 'The fake answered from its git repositories during the syncs (BENCH_GITLAB_GIT=1): a git process per project on every listing page and two per composer.json.'
         : 'The fake\'s git answers (is a repository empty, its head, its composer.json) were computed before the timing and kept: GitLab answers them from its database and Gitaly.',
+      `Replayed, count × median answer time: first run ${kindTimes(replayFirst.perKind)}; unchanged run ${kindTimes(replaySecond.perKind)}.`,
       `Requests made, first run: ${profileText(p1)}.`,
       `Requests made, unchanged run: ${profileText(p2)}.`,
       `First reconcile: ${first.summary['packagesToAdd'] ?? 0} packages added, ${first.summary['usersToCreate'] ?? 0} users, ${first.summary['teamsToCreate'] ?? 0} teams, ${first.summary['grantsToAdd'] ?? 0} grants.`,
