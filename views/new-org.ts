@@ -19,10 +19,41 @@ export interface NewOrgForm extends SyncSettingsForm {
 
 export type NewOrgErrors = Partial<Record<'name' | 'integration' | 'source' | 'schedule' | 'form', string>>;
 
+/** How the source field is labelled for an integration (the forge's words; a generic field without them). */
+export interface SourceHintView {
+  label: string;
+  placeholder: string;
+  help: string;
+  repositoryNoun: { one: string; other: string };
+}
+
+export interface NewOrgIntegration {
+  id: string;
+  /** The forge's name for people (Forge.displayName). */
+  displayName: string;
+  sourceHint: SourceHintView | null;
+}
+
 export interface NewOrgView {
-  integrations: ReadonlyArray<{ id: string; type: string }>;
+  integrations: readonly NewOrgIntegration[];
   form: NewOrgForm;
   errors: NewOrgErrors;
+}
+
+const GENERIC_HINT: SourceHintView = {
+  label: 'Source',
+  placeholder: 'acme',
+  help: 'The organization or group on the forge that members, teams and repositories come from.',
+  repositoryNoun: { one: 'repository', other: 'repositories' },
+};
+
+/** The source field (label, input, help) for the chosen integration; htmx swaps it when the choice changes. */
+export function sourceField(v: { integrations: readonly NewOrgIntegration[]; sync: string; source: string; error?: string | undefined }): Html {
+  const chosen = v.integrations.find((i) => i.id === v.sync);
+  const hint = chosen?.sourceHint ?? GENERIC_HINT;
+  return html`<div id="source-field" data-integration="${chosen?.id ?? ''}"><label>${hint.label} <input name="source" value="${v.source}" placeholder="${hint.placeholder}" aria-describedby="source-help${v.error ? ' source-error' : ''}"${v.error ? html` aria-invalid="true"` : ''}>
+        ${fieldError('source', v.error)}
+        <span class="hint" id="source-help">${hint.help}</span></label></div>`;
 }
 
 const fieldError = (id: string, message: string | undefined): Html =>
@@ -52,12 +83,11 @@ export function newOrgPage(ctx: ViewContext, v: NewOrgView): Html {
       <span class="hint">Lowercase letters, digits and dashes; the repository URL is /NAME/.</span></label>
     <fieldset>
       <legend>Sync with</legend>
-      <label>Integration <select name="sync">
+      <label>Integration <select name="sync" hx-get="${action}/source-field" hx-trigger="change" hx-include="[name=sync],[name=source]" hx-target="#source-field" hx-swap="outerHTML">
         <option value=""${f.sync === '' ? ' selected' : ''}>none (members are added by hand)</option>
-        ${v.integrations.map((i) => html`<option value="${i.id}"${f.sync === i.id ? ' selected' : ''}>${i.id} (${i.type})</option>`)}
+        ${v.integrations.map((i) => html`<option value="${i.id}"${f.sync === i.id ? ' selected' : ''}>${i.displayName} (${i.id})</option>`)}
       </select>${fieldError('integration', v.errors.integration)}</label>
-      <label>Source <input name="source" value="${f.source}" placeholder="the forge organization, e.g. acme"${v.errors.source ? html` aria-invalid="true" aria-describedby="source-error"` : ''}>
-        ${fieldError('source', v.errors.source)}</label>
+      ${sourceField({ integrations: v.integrations, sync: f.sync, source: f.source, error: v.errors.source })}
       <button type="button" class="secondary" hx-post="${action}/check" hx-include="[name=sync],[name=source]" hx-target="#source-check" hx-swap="outerHTML" hx-indicator="#check-busy" hx-disabled-elt="this">Check</button>
       <span id="check-busy" class="htmx-indicator">Asking the forge…</span>
       <div id="source-check"></div>
@@ -72,10 +102,15 @@ export function newOrgPage(ctx: ViewContext, v: NewOrgView): Html {
 }
 
 /** The "Check" fragment: what the forge says about the source, or why it could not say. */
-export function sourceCheck(r: { ok: true; login: string; name: string | null; repositories: number | null } | { ok: false; message: string }): Html {
+export type SourceCheckView =
+  | { ok: true; login: string; name: string | null; repositories: number | null; forge?: string; noun?: SourceHintView['repositoryNoun'] }
+  | { ok: false; message: string };
+
+export function sourceCheck(r: SourceCheckView): Html {
   if (!r.ok) return html`<div id="source-check" class="check-result error" role="alert">${r.message}</div>`;
-  return html`<div id="source-check" class="check-result ok">Found <strong>${r.login}</strong>${r.name ? html` (${r.name})` : ''}${
-    r.repositories !== null ? html` · ${r.repositories} repositor${r.repositories === 1 ? 'y' : 'ies'} visible` : ''}</div>`;
+  const noun = r.noun ?? GENERIC_HINT.repositoryNoun;
+  return html`<div id="source-check" class="check-result ok" role="status">Found <strong>${r.login}</strong>${r.forge ? html` on ${r.forge}` : ''}${r.name ? html` (${r.name})` : ''}${
+    r.repositories !== null ? html` · <span class="count">${r.repositories}</span> ${r.repositories === 1 ? noun.one : noun.other} visible` : ''}</div>`;
 }
 
 /** The "Check" fragment while its job runs: it polls the job every second and replaces itself. */

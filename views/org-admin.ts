@@ -162,12 +162,14 @@ export interface TeamsPageView {
   canRemoveMembers?: boolean;
 }
 
-function teamTree(ctx: ViewContext, v: TeamsPageView, parentId: number | null, seen: Set<number>): Html {
+/** Teams as a tree: nested lists (a child team, subgroup, inside its parent's item), roots first. */
+function teamTree(ctx: ViewContext, v: TeamsPageView, parent: { id: number; name: string } | null, seen: Set<number>): Html {
+  const parentId = parent?.id ?? null;
   const children = v.teams.filter((t) => t.parentId === parentId || (parentId === null && t.parentId !== null && !v.teams.some((p) => p.id === t.parentId)));
   const fresh = children.filter((t) => !seen.has(t.id));
   if (fresh.length === 0) return html``;
   for (const t of fresh) seen.add(t.id);
-  return html`<ul class="teams">${fresh.map(
+  return html`<ul class="teams"${parent ? html` aria-label="Teams in ${parent.name}"` : ''}>${fresh.map(
     (t) => html`<li class="team"><h3>${t.name} <span class="muted">${t.slug}</span></h3>
 <div class="team-body"><div><h4>Members</h4>${t.members.length
       ? html`<ul class="plain">${t.members.map((m) => html`<li>${m.login} <span class="badge">${m.role}</span></li>`)}</ul>`
@@ -177,7 +179,7 @@ function teamTree(ctx: ViewContext, v: TeamsPageView, parentId: number | null, s
           (p) => html`<li>${p.name ? html`<a href="${packageHref(ctx, v.org, p.name)}">${p.name}</a>` : p.url} <span class="muted">${p.source === 'sync' ? `sync: ${p.permission}` : 'local'}</span></li>`,
         )}</ul>`
       : html`<p class="empty">No packages.</p>`}</div></div>
-${teamTree(ctx, v, t.id, seen)}</li>`,
+${teamTree(ctx, v, t, seen)}</li>`,
   )}</ul>`;
 }
 

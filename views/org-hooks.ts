@@ -21,22 +21,27 @@ export interface WebhooksView {
   /** Whether the forge can install hooks at all (its webhooks capability). */
   offered: boolean;
   hooks: readonly HookRowView[];
+  /** The forge's words for each way of installing ("one group hook", "a hook per project"), when it has them. */
+  scopeLabels?: Readonly<Record<'source' | 'repository', string>> | null;
 }
+
+const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 function modeText(v: WebhooksView): string {
   if (!v.installWebhooks) return 'Packyard does not install webhooks for this organization (install webhooks: no).';
   if (!v.offered) return `${v.forge} offers no webhook installation: add the hooks on the forge by hand.`;
   if (v.hooks.length === 0) return 'No hook installed yet: the next sync installs them.';
-  return v.hooks.every((h) => h.scope === 'source')
-    ? `One hook for the whole source on ${v.forge}.`
-    : `One hook per package repository on ${v.forge}.`;
+  const scope = v.hooks.every((h) => h.scope === 'source') ? 'source' : 'repository';
+  const words = v.scopeLabels?.[scope];
+  if (words) return `${capital(words)} on ${v.forge}${scope === 'repository' ? ' (one for each package)' : ''}.`;
+  return scope === 'source' ? `One hook for the whole source on ${v.forge}.` : `One hook per package repository on ${v.forge}.`;
 }
 
 const badge = (o: HookRowView['outcome']) => (o === 'failed' ? 'error' : o === 'unknown' ? '' : 'ok');
 
 export function webhooksCard(v: WebhooksView): Html {
   return html`<section class="card" id="webhooks"><h2>Webhooks</h2>
-<p>${modeText(v)}</p>
+<p class="hook-mode">${modeText(v)}</p>
 ${v.hooks.length > 0
   ? html`<table class="hooks"><thead><tr><th>Hook for</th><th>Id</th><th>State</th><th>Checked</th></tr></thead><tbody>
 ${v.hooks.map(

@@ -153,6 +153,19 @@ export interface SourceInfo {
   repositories: number | null;
 }
 
+/**
+ * How people name a sync source of this forge, in its words: the New organization form's label,
+ * placeholder and help for the source field ("Organization", "acme"; "Group path",
+ * "acme/platform", "its subgroups come along"). Shown only, never interpreted.
+ */
+export interface SourceHint {
+  label: string;
+  placeholder: string;
+  help: string;
+  /** The forge's noun for a repository, singular and plural ("project", "projects"), for counts. */
+  repositoryNoun: { one: string; other: string };
+}
+
 /** Optional capability: signing in with the forge (OAuth 2 authorization code, PKCE where offered). */
 export interface ForgeOAuth {
   authorizeUrl: string;
@@ -188,6 +201,11 @@ export interface HookState {
 /** Optional capability: installing and repairing webhooks in the background. */
 export interface ForgeWebhooks {
   /**
+   * Optional: the forge's words for each way its hooks are installed, shown on the settings page
+   * ("one group hook", "a hook per project"); a generic phrase is shown without them.
+   */
+  readonly scopeLabels?: Readonly<Record<HookScope, string>>;
+  /**
    * Installs or repairs the hooks of `source` pointing at `url` with `secret`: one for the source
    * where the forge and the credential allow it (detected, never assumed), else one per repository
    * in `repositories` (the source's package repositories). Forges never return a hook's secret:
@@ -208,6 +226,8 @@ export interface Forge {
   readonly integrationId: string;
   /** The forge's name for people: the sign-in button's and the settings' label ("GitHub", "GitLab"). */
   readonly displayName: string;
+  /** Optional: how the New organization form asks for a source of this forge (a generic field without it). */
+  readonly sourceHint?: SourceHint;
   /** Optional capabilities: absent when the forge or the configuration does not offer them. */
   readonly oauth?: ForgeOAuth;
   readonly webhooks?: ForgeWebhooks;

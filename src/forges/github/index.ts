@@ -121,6 +121,7 @@ export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubF
     type: 'github',
     integrationId: config.id,
     displayName: githubDisplayName(config.url),
+    sourceHint: { label: 'Organization', placeholder: 'acme', help: 'The login of an organization on the forge.', repositoryNoun: { one: 'repository', other: 'repositories' } },
     ...(oauth ? { oauth } : {}),
     apiUrl,
     client,
@@ -130,6 +131,7 @@ export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubF
     },
 
     webhooks: {
+      scopeLabels: { source: 'one organization hook', repository: 'a hook per repository' },
       async ensureWebhooks(source, _repositories, url, secret, opts) {
         // GitHub: one org hook, whatever the package repositories are.
         return ensureGitHubWebhooks(client, source, url, secret, () => {

@@ -39,12 +39,14 @@ export function createGitLabForge(config: GitLabIntegrationConfig, deps: GitLabF
     type: 'gitlab',
     integrationId: config.id,
     displayName: 'GitLab',
+    sourceHint: { label: 'Group path', placeholder: 'acme/platform', help: 'The full path of a group; its subgroups and their projects come along.', repositoryNoun: { one: 'project', other: 'projects' } },
     apiUrl,
     client,
     close: () => client.close(),
     ...(config.oauth ? { oauth: gitlabOAuth(client, webUrl, { clientId: config.oauth.client_id, clientSecret: config.oauth.client_secret, ca }) } : {}),
 
     webhooks: {
+      scopeLabels: { source: 'one group hook', repository: 'a hook per project' },
       async ensureWebhooks(source, repositories, url, secret, opts) {
         needCredential();
         const group = await findGroup(client, source);

@@ -99,7 +99,7 @@ t.test('sync records every hook, repairs a deleted one, reports a failed one', a
   const page = await root.get('/acme/-/settings');
   t.equal(page.statusCode, 200);
   t.match(page.body, '<h2>Webhooks</h2>');
-  t.match(page.body, 'One hook for the whole source on GitHub Enterprise.');
+  t.match(page.body, 'One organization hook on GitHub Enterprise.', "the forge's words for its hook mode");
   t.match(page.body, /<span class="badge error">failed<\/span><pre class="error">[^<]*422/);
 
   // Fixed on the forge's side: the next sync installs it again.

@@ -187,7 +187,7 @@ t.test('organization admin pages', async (t) => {
     t.match(page.body, 'managed by ghe');
     t.notMatch(page.body, XSS);
     t.match(page.body, `Evil ${ESCAPED}`, 'team name escaped');
-    t.match(page.body, /<h3>Devs <span class="muted">devs<\/span><\/h3>[\s\S]*<ul class="teams"><li class="team"><h3>Evil/, 'the child team is under its parent');
+    t.match(page.body, /<h3>Devs <span class="muted">devs<\/span><\/h3>[\s\S]*<ul class="teams" aria-label="Teams in Devs"><li class="team"><h3>Evil/, 'the child team is under its parent');
     t.match(page.body, /carol <span class="badge">member<\/span>/);
     t.match(page.body, /frank <span class="badge">maintainer<\/span>/);
     t.match(page.body, /<a href="\/corp\/-\/packages\/corp\/shared">corp\/shared<\/a> <span class="muted">sync: pull<\/span>/);

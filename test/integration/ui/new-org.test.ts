@@ -63,7 +63,11 @@ t.test('new organization', async (t) => {
   await t.test('only instance admins see the page and the link; others get the 404 page', async (t) => {
     const page = await root.get('/-/orgs/new');
     t.equal(page.statusCode, 200);
-    t.match(page.body, '<option value="ghe">ghe (github)</option>');
+    t.match(page.body, '<option value="ghe">GitHub Enterprise (ghe)</option>', "the forge's name and the integration's id");
+    t.match(page.body, /<label>Source <input name="source" value="" placeholder="acme"/, 'a generic source field before a choice');
+    const field = await root.get('/-/orgs/new/source-field?sync=ghe&source=widgets', { 'hx-request': 'true' });
+    t.match(field.body, /<label>Organization <input name="source" value="widgets" placeholder="acme"/, "the chosen forge's words for the source");
+    t.equal((await alice.get('/-/orgs/new/source-field?sync=ghe')).statusCode, 404, 'the fragment is for instance admins too');
     t.match(page.body, 'value="*/15 * * * *"', 'the default schedule');
     t.match(page.body, /name="auto_add_packages" value="1" checked/);
     t.match(page.body, `name="_csrf" value="${root.csrf}"`);
@@ -153,7 +157,7 @@ t.test('new organization', async (t) => {
     t.equal(found.started.statusCode, 202);
     t.match(found.started.body, /<div id="source-check" class="check-result" role="status" hx-get="\/-\/orgs\/new\/check\/jobs\/\d+" hx-trigger="every 1s" hx-swap="outerHTML">Asking the forge…/);
     t.equal(found.done.statusCode, 200);
-    t.match(found.done.body, /<div id="source-check" class="check-result ok">Found <strong>widgets<\/strong> \(Widgets Inc\)/);
+    t.match(found.done.body, /<div id="source-check" class="check-result ok" role="status">Found <strong>widgets<\/strong> on GitHub Enterprise \(Widgets Inc\) · <span class="count">1<\/span> repository visible/);
     const missing = (await check('nobody-here')).done;
     t.match(missing.body, /class="check-result error" role="alert">ghe has no organization &quot;nobody-here&quot;/);
     const none = await check('widgets', '');
@@ -182,7 +186,7 @@ t.test('new organization', async (t) => {
       const r = await root.get(poll, { 'hx-request': 'true' });
       return r.body.includes('hx-get=') ? null : r;
     });
-    t.match(done.body, /class="check-result ok">Found <strong>slowco<\/strong> \(Slow Co\)/);
+    t.match(done.body, /class="check-result ok" role="status">Found <strong>slowco<\/strong> on GitHub Enterprise \(Slow Co\)/);
     t.equal(gh.requests.filter((r) => r.path === '/api/v3/orgs/slowco').length, 3, 'two failures, then the answer');
 
     gh.fault({ path: /^\/api\/v3\/orgs\/widgets$/, status: 401, times: 1 });

@@ -8,7 +8,7 @@ import { isAppError } from '../../../domain/errors.js';
 import { validateOrgName, ORG_SYNC_DEFAULT_SETTINGS } from '../../../domain/orgs.js';
 import { CHECK_SOURCE, requestSourceCheck, type SourceCheckResult } from '../../../jobs/check-source.js';
 import { createOrganization, syncInputProblem, type OrgSyncInput } from '../../../services/orgs.js';
-import { newOrgPage, sourceCheck, sourceCheckPending, type NewOrgErrors, type NewOrgForm } from '../../../../views/new-org.js';
+import { newOrgPage, sourceCheck, sourceCheckPending, sourceField, type NewOrgErrors, type NewOrgForm, type NewOrgIntegration } from '../../../../views/new-org.js';
 import { notFound, requireUser, sendHtml, uiActor, viewContext, type Ui } from './support.js';
 
 const str = (v: unknown, max = 200) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
@@ -26,7 +26,16 @@ export function newOrgForm(body: Record<string, unknown>): NewOrgForm {
 
 export function newOrgRoutes(app: FastifyInstance, ui: Ui): void {
   const deps = ui.deps;
-  const integrations = deps.config.integrations.map((i) => ({ id: i.id, type: i.type }));
+  /** Every integration by its forge's name and source hint (the id alone when its forge cannot be built). */
+  const integrations = (): NewOrgIntegration[] =>
+    deps.config.integrations.map((i) => {
+      try {
+        const forge = deps.forges.get(i.id);
+        return { id: i.id, displayName: forge.displayName, sourceHint: forge.sourceHint ?? null };
+      } catch {
+        return { id: i.id, displayName: i.id, sourceHint: null };
+      }
+    });
 
   /** The signed-in instance admin; otherwise replies itself (login redirect or 404) and returns null. */
   function admin(req: FastifyRequest, reply: FastifyReply): Principal | null {
@@ -40,7 +49,7 @@ export function newOrgRoutes(app: FastifyInstance, ui: Ui): void {
   }
 
   const render = (req: FastifyRequest, reply: FastifyReply, form: NewOrgForm, errors: NewOrgErrors, status = 200) =>
-    sendHtml(reply, newOrgPage(viewContext(ui, req), { integrations, form, errors }), status);
+    sendHtml(reply, newOrgPage(viewContext(ui, req), { integrations: integrations(), form, errors }), status);
 
   app.get('/-/orgs/new', (req, reply) => {
     if (!admin(req, reply)) return reply;
@@ -74,6 +83,13 @@ export function newOrgRoutes(app: FastifyInstance, ui: Ui): void {
     return reply.redirect(created.syncJobId !== null ? `${base}/${created.org.name}/-/settings` : `${base}/${created.org.name}/`, 303);
   });
 
+  // The source field of the chosen integration (htmx swaps it when "Sync with" changes).
+  app.get<{ Querystring: Record<string, unknown> }>('/-/orgs/new/source-field', (req, reply) => {
+    if (!admin(req, reply)) return reply;
+    const q = (req.query ?? {}) as Record<string, unknown>;
+    return sendHtml(reply, sourceField({ integrations: integrations(), sync: str(q.sync, 100), source: str(q.source) }));
+  });
+
   // Check: queue the forge's answer as a job (one attempt; the client's retries may take minutes)
   // and answer at once with a fragment that polls it.
   app.post('/-/orgs/new/check', (req, reply) => {
@@ -96,6 +112,10 @@ export function newOrgRoutes(app: FastifyInstance, ui: Ui): void {
     const p = job.payload as { integration?: unknown; source?: unknown };
     const r = job.result as SourceCheckResult | null;
     if (!r?.found) return sendHtml(reply, sourceCheck({ ok: false, message: `${String(p.integration)} has no organization "${String(p.source)}" that its credential can see.` }));
-    return sendHtml(reply, sourceCheck({ ok: true, login: r.login, name: r.name, repositories: r.repositories }));
+    const about = integrations().find((i) => i.id === String(p.integration));
+    return sendHtml(reply, sourceCheck({
+      ok: true, login: r.login, name: r.name, repositories: r.repositories,
+      ...(about ? { forge: about.displayName } : {}), ...(about?.sourceHint ? { noun: about.sourceHint.repositoryNoun } : {}),
+    }));
   });
 }

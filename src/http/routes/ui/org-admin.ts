@@ -236,7 +236,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
 
   /** The webhooks card: the forge's name and capability (when its forge can be built) and the recorded hooks. */
   function webhooksView(orgId: number, sync: { integration: string; source: string; installWebhooks: boolean }): SettingsPageView['webhooks'] {
-    let forge: { displayName: string; webhooks?: unknown } | null = null;
+    let forge: { displayName: string; webhooks?: { scopeLabels?: Readonly<Record<'source' | 'repository', string>> } } | null = null;
     try {
       forge = deps.forges.get(sync.integration);
     } catch {
@@ -246,6 +246,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
       forge: forge?.displayName ?? sync.integration,
       installWebhooks: sync.installWebhooks,
       offered: forge ? forge.webhooks !== undefined : true,
+      scopeLabels: forge?.webhooks?.scopeLabels ?? null,
       hooks: hookStates(deps.db, orgId, sync.integration, sync.source),
     };
   }
