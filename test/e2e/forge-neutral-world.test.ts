@@ -5,10 +5,12 @@
 // the repositories of that team and of every team below it (GitLab: a group's members read its
 // subgroups' projects). GitHub's nested teams read the other way (a child team reads its parent's
 // grants), so the GHES expression nests the same chain upside down. Then a blocked (GitLab) or
-// removed (GitHub) person's token reads nothing after the next sync, on both.
+// removed (GitHub) person's token reads nothing after the next sync, on both. The same world as
+// the forge contract's plain data (FakeForge, cloning from the fake GitLab) gives the same too.
 import t, { type Test } from 'tap';
 import { startFakeGhes } from '../fakes/ghes/index.js';
-import { startFakeGitLab } from '../fakes/gitlab/index.js';
+import { startFakeGitLab, type FakeGitLab } from '../fakes/gitlab/index.js';
+import { FakeForge, type World } from '../fakes/forge.js';
 import { ghesSyncYaml, startPackyard, type TestPackyard } from '../helpers/packyard.js';
 import { gitlabSyncYaml } from '../helpers/gitlab.js';
 import { waitFor } from '../helpers/wait.js';
@@ -116,7 +118,34 @@ async function onGitLab(t: Test) {
   }
   for (const d of WORLD.directReaders) s.addProjectMember(`${path(WORLD.repos.find((r) => r.name === d.repo)!.team)}/${d.repo}`, d.person, 20);
   const pky = await startPackyard(t, { yaml: gitlabSyncYaml(gl, { token, installWebhooks: false }) });
-  return { pky, leave: () => s.setUserState(WORLD.leaver, 'blocked') };
+  return { pky, gl, token, path, leave: () => s.setUserState(WORLD.leaver, 'blocked') };
+}
+
+/**
+ * The world as the forge contract's plain data (FakeForge, teams listed with inherited members),
+ * cloning from the fake GitLab's repositories (the same paths) with its owner's token.
+ */
+async function onFakeForge(t: Test, lab: { gl: FakeGitLab; token: string; path: (slug: string) => string }) {
+  const repoPath = (r: { name: string; team: string }) => `${lab.path(r.team)}/${r.name}`;
+  const world: World = {
+    org: { id: 'acme-1', login: 'acme' },
+    teamMembership: 'inherited',
+    users: PEOPLE.map((p, i) => ({ id: `u${i + 1}`, login: p })),
+    teams: [],
+    repositories: WORLD.repos.map((r, i) => ({ id: `r${i + 1}`, fullName: repoPath(r), composer: { name: `acme/${r.name}` } })),
+  };
+  const id = (login: string) => world.users.find((u) => u.login === login)!.id;
+  const teamId = (slug: string) => `t-${slug}`;
+  world.owners = [id(WORLD.owner)];
+  world.members = [...new Set([...WORLD.teams.flatMap((x) => x.members), ...WORLD.noRead.map((n) => n.person)])].map(id);
+  world.teams = WORLD.teams.map((x, i) => ({ id: teamId(x.slug), slug: lab.path(x.slug), parentId: i > 0 ? teamId(WORLD.teams[i - 1]!.slug) : null, members: x.members.map(id) }));
+  world.grants = WORLD.repos.map((r, i) => ({ repoId: `r${i + 1}`, subject: { kind: 'team' as const, teamId: teamId(r.team) }, label: 'team' }));
+  world.directReaders = {};
+  for (const d of WORLD.directReaders) (world.directReaders[`r${WORLD.repos.findIndex((r) => r.name === d.repo) + 1}`] ??= []).push({ userId: id(d.person) });
+  const forge = new FakeForge(world, { integrationId: 'gl', webUrl: lab.gl.url });
+  forge.credential = { username: 'oauth2', password: lab.token };
+  const pky = await startPackyard(t, { yaml: gitlabSyncYaml(lab.gl, { token: lab.token, installWebhooks: false }), forgeFactory: () => forge });
+  return { pky, leave: () => { world.users.find((u) => u.login === WORLD.leaver)!.blocked = true; } };
 }
 
 // ---- reading it back -------------------------------------------------------------------------
@@ -158,17 +187,19 @@ async function readsOf(pky: TestPackyard, toks: Record<string, string | null>): 
   return out;
 }
 
-t.test('one world, the same access on GitHub Enterprise and GitLab', async (t) => {
+t.test('one world, the same access on GitHub Enterprise, GitLab and FakeForge', async (t) => {
   const [hub, lab] = await Promise.all([onGhes(t), onGitLab(t)]);
-  await Promise.all([sync(t, hub.pky), sync(t, lab.pky)]);
-  const [hubTokens, labTokens] = [tokens(hub.pky), tokens(lab.pky)];
+  const fake = await onFakeForge(t, lab);
+  await Promise.all([sync(t, hub.pky), sync(t, lab.pky), sync(t, fake.pky)]);
+  const [hubTokens, labTokens, fakeTokens] = [tokens(hub.pky), tokens(lab.pky), tokens(fake.pky)];
   const want = expected();
 
   await t.test('each person reads the same packages on both forges, as the world says', async (t) => {
-    const [h, l] = await Promise.all([readsOf(hub.pky, hubTokens), readsOf(lab.pky, labTokens)]);
+    const [h, l, f] = await Promise.all([readsOf(hub.pky, hubTokens), readsOf(lab.pky, labTokens), readsOf(fake.pky, fakeTokens)]);
     t.same(h, l, 'GitHub Enterprise and GitLab agree');
     t.same(h, want, 'GitHub Enterprise: as the world says');
     t.same(l, want, 'GitLab: as the world says');
+    t.same(f, want, 'FakeForge (the contract as plain data): as the world says');
     t.comment(JSON.stringify(want));
   });
 
@@ -176,11 +207,13 @@ t.test('one world, the same access on GitHub Enterprise and GitLab', async (t) =
     t.ok((want[WORLD.leaver] ?? []).length > 0, 'the leaver read something before');
     hub.leave();
     lab.leave();
-    await Promise.all([sync(t, hub.pky), sync(t, lab.pky)]);
-    const [h, l] = await Promise.all([readsOf(hub.pky, hubTokens), readsOf(lab.pky, labTokens)]);
+    fake.leave();
+    await Promise.all([sync(t, hub.pky), sync(t, lab.pky), sync(t, fake.pky)]);
+    const [h, l, f] = await Promise.all([readsOf(hub.pky, hubTokens), readsOf(lab.pky, labTokens), readsOf(fake.pky, fakeTokens)]);
     const after = expected([WORLD.leaver]);
     t.same(h, l, 'GitHub Enterprise and GitLab agree');
     t.same(h, after, 'GitHub Enterprise: as the world says');
     t.same(l, after, 'GitLab: as the world says');
+    t.same(f, after, 'FakeForge: as the world says');
   });
 });
