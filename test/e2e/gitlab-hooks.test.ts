@@ -3,7 +3,8 @@
 // pushed in the fake's real repository is delivered by the fake to /hooks/gl and shows in p2 (the
 // milliseconds are printed); a wrong or missing X-Gitlab-Token gets 401 and queues nothing; a
 // repeated Idempotency-Key is a duplicate and queues nothing; a push of 4 tags at once fires no
-// hook (GitLab's push_event_hooks_limit) and the scheduled sync makes the tags visible.
+// hook (GitLab's push_event_hooks_limit) and the scheduled sync makes the tags visible; a Release
+// Hook queues an update.
 // Premium: one group hook on the source group instead, and a Member Hook queues a sync that
 // gives the new member access.
 import t, { type Test } from 'tap';
@@ -120,6 +121,19 @@ t.test('Free: one project hook per package; Tag Push Hooks, tokens, duplicates, 
     t.equal(jobCount(pky), before, 'nothing new queued');
   });
 
+  await t.test('a Release Hook queues an update of that package', async (t) => {
+    await jobsSettled(pky);
+    const api = s.project('acme/platform/api');
+    const sha = (await s.refSha(api, 'refs/tags/1.0.0')) ?? '';
+    const before = jobCount(pky);
+    const d = await gl.deliver(hookUrl, 'Release Hook', gl.payloads.release(api, '1.0.0', sha), { token: SECRET });
+    t.equal(d.status, 202);
+    const job = pky.deps.sqlite.prepare(`SELECT type, trigger, json_extract(payload, '$.packageId') AS pkg FROM jobs ORDER BY id DESC LIMIT 1`).get() as { type: string; trigger: string; pkg: number };
+    const pkg = (pky.deps.sqlite.prepare(`SELECT package_id AS id FROM forge_repos WHERE full_name = 'acme/platform/api'`).get() as { id: number }).id;
+    t.equal(jobCount(pky), before + 1);
+    t.same(job, { type: 'update-package', trigger: 'webhook:gl', pkg });
+  });
+
   await t.test('a push of 4 tags fires no hook; the scheduled sync makes them visible', async (t) => {
     await jobsSettled(pky);
     await s.commit('acme/platform/libs/lib-a', { VERSION: '2.0\n' }, { message: 'two' });
@@ -140,6 +154,8 @@ t.test('Free: one project hook per package; Tag Push Hooks, tokens, duplicates, 
     t.notOk(visible instanceof Error, visible instanceof Error ? visible.message : 'the scheduled sync made all four visible');
     const sync = pky.deps.sqlite.prepare(`SELECT status, trigger FROM jobs WHERE type = 'sync-org' ORDER BY id DESC LIMIT 1`).get() as { status: string; trigger: string };
     t.match(sync, { trigger: 'schedule' });
+    const update = pky.deps.sqlite.prepare(`SELECT trigger FROM jobs WHERE type = 'update-package' ORDER BY id DESC LIMIT 1`).get() as { trigger: string };
+    t.equal(update.trigger, 'sync:gl', 'the update came from the sync (the repository was pushed since the last one)');
   });
 });
 
