@@ -87,8 +87,9 @@ t.test('GitLab sync end to end with Debian composer', async (t) => {
   while (pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   t.equal(pending(), 0, 'every new package was imported');
 
-  const tokens: Record<string, string> = {};
-  for (const u of ['olga', 'rita', 'gus', 'dana', 'cora', 'pete', 'carl']) tokens[u] = (await cli(['token', 'create', '--org', 'acme', '--user', u])).stdout.trim();
+  const people = ['olga', 'rita', 'gus', 'dana', 'cora', 'pete', 'carl'];
+  const created = await Promise.all(people.map((u) => cli(['token', 'create', '--org', 'acme', '--user', u])));
+  const tokens: Record<string, string> = Object.fromEntries(people.map((u, i) => [u, created[i]!.stdout.trim()]));
 
   await t.test('a Reporter of the top group installs a package of a subgroup project with composer', async (t) => {
     const project = composerProject({ name: 'dev/app', repositories: [{ type: 'composer', url: `${pky.url}/acme/` }] });
