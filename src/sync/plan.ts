@@ -234,7 +234,9 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
     const have = current.repos.get(r.id);
     const composer = extras.composer.get(r.id);
     const changed = !have || have.fullName !== r.fullName || have.archived !== r.archived || have.deleted || have.cloneUrl !== r.cloneUrl
-      || have.defaultBranch !== r.defaultBranch || composer !== undefined || have.pushedAt !== r.pushedAt;
+      || have.defaultBranch !== r.defaultBranch || composer !== undefined
+      // The push time of a package's repository is kept to tell the next sync what was pushed since.
+      || (have.packageId != null && have.pushedAt !== r.pushedAt);
     if (changed) plan.reposToUpsert.push(r);
     const packageId = have?.packageId ?? current.packagesByUrl.get(r.cloneUrl) ?? null;
     if (packageId !== null) {
