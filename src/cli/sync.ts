@@ -21,6 +21,7 @@ function planLines(plan: Plan): string[] {
   for (const r of plan.packagesToAdd) add('+', `package from ${r.fullName} (${r.cloneUrl})`);
   for (const p of plan.packagesToMark) add('~', `package ${p.fullName}: ${p.status}`);
   for (const p of plan.packagesToMove) add('~', `package moved to ${p.fullName} (${p.url})`);
+  for (const p of plan.packagesToUpdate) add('~', `package of ${p.fullName}: pushed since the last sync, update queued`);
   for (const g of plan.grantsToAdd) add('+', `${g.subject} ${g.subjectExt} gains read of repository ${g.repoExt} (${g.label})`);
   for (const g of plan.grantsToChange) add('~', `${g.key.replace('\t', ' reads repository ')} (now: ${g.label})`);
   for (const g of plan.grantsToRemove) add('-', `${g.key.replace('\t', ' loses read of repository ')}`);

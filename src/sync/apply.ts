@@ -48,7 +48,7 @@ export function loadCurrentState(db: Tx, orgId: number, integration: string): Cu
   for (const r of repoRows) {
     state.repos.set(r.externalId, {
       fullName: r.fullName, packageId: r.packageId, archived: r.archived, deleted: r.deletedAt !== null, cloneUrl: r.cloneUrl,
-      defaultBranch: r.defaultBranch, composer: r.composer, composerCheckedAt: r.composerCheckedAt,
+      defaultBranch: r.defaultBranch, composer: r.composer, composerCheckedAt: r.composerCheckedAt, pushedAt: r.pushedAt,
     });
     if (r.packageId !== null) repoExtByPackage.set(r.packageId, r.externalId);
   }

@@ -40,7 +40,7 @@ export interface CurrentState {
   /** Synced team memberships: `${teamExt}\t${userExt}` -> role. */
   teamMembers: Map<string, 'maintainer' | 'member'>;
   /** Forge repositories known for this org: repo id -> row. */
-  repos: Map<string, { fullName: string; packageId: number | null; archived: boolean; deleted: boolean; cloneUrl: string; defaultBranch: string; composer: 'yes' | 'no' | 'unknown' | 'ignored'; composerCheckedAt: string | null }>;
+  repos: Map<string, { fullName: string; packageId: number | null; archived: boolean; deleted: boolean; cloneUrl: string; defaultBranch: string; composer: 'yes' | 'no' | 'unknown' | 'ignored'; composerCheckedAt: string | null; pushedAt: string | null }>;
   /** Synced grants: `team:${teamExt}\t${repoExt}` or `user:${userExt}\t${repoExt}` -> { accessId, label }. */
   grants: Map<string, { accessId: number; label: string }>;
   /** Packages of this org by clone URL (a repository added by hand before sync knew it). */
@@ -101,6 +101,11 @@ export interface Plan {
   packagesToLink: Array<{ repoExt: string; packageId: number }>;
   packagesToMark: Array<{ packageId: number; status: 'active' | 'archived' | 'deleted'; fullName: string }>;
   packagesToMove: Array<{ packageId: number; fullName: string; url: string }>;
+  /**
+   * Packages whose repository the forge says was pushed since the last sync: an update catches
+   * what no webhook told (GitLab fires none for a push of more than 3 refs; a lost delivery).
+   */
+  packagesToUpdate: Array<{ packageId: number; fullName: string }>;
 }
 
 export function emptyPlan(): Plan {
@@ -108,7 +113,7 @@ export function emptyPlan(): Plan {
     usersToCreate: [], loginsToUpdate: [], membersToAdd: [], memberRolesToChange: [], membersToRemove: [],
     teamsToCreate: [], teamsToUpdate: [], teamsToDelete: [], teamMembersToAdd: [], teamMembersToChange: [], teamMembersToRemove: [],
     grantsToAdd: [], grantsToChange: [], grantsToRemove: [], reposToUpsert: [], reposToMarkDeleted: [], packagesToAdd: [],
-    packagesToLink: [], packagesToMark: [], packagesToMove: [],
+    packagesToLink: [], packagesToMark: [], packagesToMove: [], packagesToUpdate: [],
   };
 }
 
@@ -229,7 +234,9 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
     const have = current.repos.get(r.id);
     const composer = extras.composer.get(r.id);
     const changed = !have || have.fullName !== r.fullName || have.archived !== r.archived || have.deleted || have.cloneUrl !== r.cloneUrl
-      || have.defaultBranch !== r.defaultBranch || composer !== undefined;
+      || have.defaultBranch !== r.defaultBranch || composer !== undefined
+      // The push time of a package's repository is kept to tell the next sync what was pushed since.
+      || (have.packageId != null && have.pushedAt !== r.pushedAt);
     if (changed) plan.reposToUpsert.push(r);
     const packageId = have?.packageId ?? current.packagesByUrl.get(r.cloneUrl) ?? null;
     if (packageId !== null) {
@@ -238,6 +245,8 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
       if (!have || have.archived !== r.archived || have.deleted) plan.packagesToMark.push({ packageId, status, fullName: r.fullName });
       if (have && have.packageId != null && (have.cloneUrl !== r.cloneUrl || have.fullName !== r.fullName)) {
         plan.packagesToMove.push({ packageId, fullName: r.fullName, url: r.cloneUrl });
+      } else if (have && have.packageId != null && !have.deleted && r.pushedAt !== null && have.pushedAt !== r.pushedAt) {
+        plan.packagesToUpdate.push({ packageId, fullName: r.fullName });
       }
     } else if (extras.autoAddPackages && (composer ?? have?.composer === 'yes') === true) {
       plan.packagesToAdd.push(r);

@@ -1,7 +1,8 @@
 // Reconciliation of one synced organization with its forge: fetch everything (fail closed: any
 // incomplete or failed listing applies nothing and keeps the last good state), compute the plan,
 // apply it in one transaction (or print it, --dry-run), record the run, queue the first import of
-// new packages, and install or repair the forge's webhooks (hooks.ts: also when the secret
+// new packages and an update of packages the forge says were pushed since the last run (what no
+// webhook told), and install or repair the forge's webhooks (hooks.ts: also when the secret
 // changed; each hook's state recorded). Idempotent: a second run plans nothing.
 import { desc, eq } from 'drizzle-orm';
 import type { Config } from '../config/schema.js';
@@ -138,7 +139,10 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
   const summary = planSummary(plan);
   const status: SyncOutcome['status'] = opts.dryRun ? 'dry-run' : planIsEmpty(plan) ? 'unchanged' : 'applied';
   finish(status, summary);
-  for (const id of [...newPackageIds, ...movedPackageIds]) requestUpdate(deps.queue, id, `sync:${integration}`, { priority: PRIORITY.background });
+  // New and moved packages get their import; packages pushed since the last sync an update (the
+  // scheduled sync repairs what webhooks did not tell).
+  const pushed = opts.dryRun ? [] : plan.packagesToUpdate.map((p) => p.packageId);
+  for (const id of new Set([...newPackageIds, ...movedPackageIds, ...pushed])) requestUpdate(deps.queue, id, `sync:${integration}`, { priority: PRIORITY.background });
 
   let webhook: string | null = null;
   if (!opts.dryRun && settings.installWebhooks) {

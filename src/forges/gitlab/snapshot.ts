@@ -3,10 +3,13 @@
 // shared-in members included, as GitLab counts them), Reporter (20) or more and active only;
 // projects of the tree (archived included) with their grants: the namespace group's team,
 // `members` for internal/public visibility, and project shares (a group of the tree: its team;
-// a group outside: a user grant per active Reporter+ member of that group). Owners of the
-// source group own the organization. Any failed listing throws: nothing partial is returned.
+// a group outside: a user grant per active Reporter+ member of that group). A private group
+// outside the tree is invisible to a token of the tree (404/403, as on GitLab): the project's
+// own members/all (which counts the shared group's members, capped) gives those readers then.
+// Owners of the source group own the organization. Any failed listing throws: nothing partial
+// is returned.
 import type { ForgeHttpClient } from '../http.js';
-import { ForgeError, type DirectReader, type ForgeGrant, type ForgeMember, type ForgeRepository, type ForgeTeam, type ForgeTeamMember, type ForgeUser, type OrgSnapshot, type SourceInfo } from '../types.js';
+import { ForgeError, isForgeError, type DirectReader, type ForgeGrant, type ForgeMember, type ForgeRepository, type ForgeTeam, type ForgeTeamMember, type ForgeUser, type OrgSnapshot, type SourceInfo } from '../types.js';
 import { getOne, idPath, listAll } from './api.js';
 import { GroupSchema, MAINTAINER_LEVEL, MemberSchema, OWNER_LEVEL, ProjectSchema, READ_LEVEL, levelName, type GlGroup, type GlMember, type GlProject } from './schemas.js';
 
@@ -85,8 +88,13 @@ export async function gitlabSnapshot(client: ForgeHttpClient, source: string): P
   const outside = new Set<number>();
   for (const p of projects) for (const s of p.shared_with_groups ?? []) if (s.group_access_level >= READ_LEVEL && !inTree.has(s.group_id)) outside.add(s.group_id);
   const outsideIds = [...outside];
-  const outsideLists = await Promise.all(outsideIds.map((id) => membersAll(client, id)));
-  const outsideReaders = new Map(outsideIds.map((id, i) => [id, readers(outsideLists[i] ?? [])]));
+  // null: the group is hidden from the token (see hiddenShareReaders).
+  const outsideLists = await Promise.all(outsideIds.map((id) => membersAll(client, id).catch((e: unknown) => {
+    if (isForgeError(e) && (e.kind === 'not-found' || e.kind === 'forbidden')) return null;
+    throw e;
+  })));
+  const outsideReaders = new Map(outsideIds.map((id, i) => [id, outsideLists[i] == null ? null : readers(outsideLists[i])]));
+  const hidden: Array<{ repoId: string; shares: string[]; teamIds: string[] }> = [];
 
   const repositories: ForgeRepository[] = [];
   const grants: ForgeGrant[] = [];
@@ -94,6 +102,8 @@ export async function gitlabSnapshot(client: ForgeHttpClient, source: string): P
     const repo = toRepository(p);
     repositories.push(repo);
     const ns = inTree.get(p.namespace.id);
+    const hiddenShares: string[] = [];
+    const teamIds = ns ? [String(ns.id)] : [];
     if (ns) grants.push({ repoId: repo.id, subject: { kind: 'team', teamId: String(ns.id) }, read: true, label: `Reporter+ in ${ns.full_path}` });
     if (p.visibility !== 'private') grants.push({ repoId: repo.id, subject: { kind: 'members' }, read: true, label: p.visibility });
     for (const s of p.shared_with_groups ?? []) {
@@ -101,12 +111,22 @@ export async function gitlabSnapshot(client: ForgeHttpClient, source: string): P
       const label = `shared with ${s.group_full_path} (${levelName(s.group_access_level)})`;
       if (inTree.has(s.group_id)) {
         grants.push({ repoId: repo.id, subject: { kind: 'team', teamId: String(s.group_id) }, read: true, label });
+        teamIds.push(String(s.group_id));
         continue;
       }
-      for (const m of outsideReaders.get(s.group_id) ?? []) {
+      const outsiders = outsideReaders.get(s.group_id);
+      if (outsiders === null) hiddenShares.push(s.group_full_path);
+      for (const m of outsiders ?? []) {
         if (!users.has(String(m.id))) users.set(String(m.id), userOf(m));
         grants.push({ repoId: repo.id, subject: { kind: 'user', userId: String(m.id) }, read: true, label });
       }
+    }
+    if (hiddenShares.length > 0) hidden.push({ repoId: repo.id, shares: hiddenShares, teamIds });
+  }
+  for (const h of hidden) {
+    for (const m of await hiddenShareReaders(client, h.repoId, new Set(h.teamIds.flatMap((id) => (teamMembers.get(id) ?? []).map((x) => x.userId))))) {
+      if (!users.has(String(m.id))) users.set(String(m.id), userOf(m));
+      grants.push({ repoId: h.repoId, subject: { kind: 'user', userId: String(m.id) }, read: true, label: `shared with ${h.shares.join(', ')} (${levelName(m.access_level)})` });
     }
   }
 
@@ -119,6 +139,20 @@ export async function gitlabSnapshot(client: ForgeHttpClient, source: string): P
     repositories,
     grants,
   };
+}
+
+/**
+ * The readers of a project shared with a group the token cannot see: everyone the project's
+ * members/all counts at Reporter or more (shares capped by GitLab), less the members of the teams
+ * already granted (`known`) and the project's direct members (directReaders gives those).
+ */
+async function hiddenShareReaders(client: ForgeHttpClient, repoId: string, known: Set<string>): Promise<GlMember[]> {
+  const [all, direct] = await Promise.all([
+    listAll<GlMember>(client, `/projects/${idPath(repoId)}/members/all`, MemberSchema),
+    listAll<GlMember>(client, `/projects/${idPath(repoId)}/members`, MemberSchema),
+  ]);
+  const skip = new Set([...known, ...direct.map((m) => String(m.id))]);
+  return readers(all).filter((m) => !skip.has(String(m.id)));
 }
 
 /** Direct members of one project (not inherited), active, at Reporter or more. */

@@ -32,6 +32,8 @@ export interface FakeGitLabOptions {
   tier: Tier;
   /** Default page size (GitLab's is 20); per_page is capped at 100. */
   perPage?: number;
+  /** The cap on a client's per_page (default 100, GitLab's); smaller makes short listings span pages. */
+  maxPerPage?: number;
   /** Added to every API request. */
   latencyMs?: number;
   /** Requests per minute per token (or per IP); over it GitLab's 429 with RateLimit-* and Retry-After. */
@@ -143,7 +145,7 @@ export async function startFakeGitLab(opts: FakeGitLabOptions): Promise<FakeGitL
       res.end(method === 'HEAD' || body === null ? undefined : body);
     };
     try {
-      const { page, perPage } = parsePaging(query, defaultPerPage);
+      const { page, perPage } = parsePaging(query, defaultPerPage, opts.maxPerPage ?? 100);
       const f = faults.take(method, url.pathname, page);
       if (f !== null) {
         const body = f.body ?? (f.status >= 500 ? { message: '500 Internal Server Error' } : { message: `${f.status}` });

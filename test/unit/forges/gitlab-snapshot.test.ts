@@ -162,9 +162,28 @@ t.test('fail closed: a failed or malformed listing throws, the source missing is
   s.on('GET', '/groups/2/members/all', { body: [{ id: 'x', username: 'bad' }] });
   t.equal(await kindOf(forge.snapshot('corp/acme')), 'invalid');
   s.on('GET', '/groups/2/members/all', { body: [alice] });
-  s.on('GET', '/groups/9/members/all', { status: 403, body: { message: '403 Forbidden' } });
-  t.equal(await kindOf(forge.snapshot('corp/acme')), 'forbidden', 'an outside share that cannot be read fails the snapshot');
+  s.on('GET', '/groups/9/members/all', { status: 404, body: { message: '404 Group Not Found' } });
+  s.on('GET', '/projects/500/members/all', { status: 500, body: { message: 'boom' } });
+  s.on('GET', '/projects/500/members', { body: [] });
+  t.equal(await kindOf(forge.snapshot('corp/acme')), 'unavailable', "a hidden outside group whose project's members/all fails fails the snapshot");
   t.equal(await kindOf(forge.snapshot('corp/nope')), 'not-found');
+});
+
+t.test("a private group outside the tree the token cannot see: the project's members/all gives its readers", async (t) => {
+  const { s, forge } = await setup(t);
+  s.on('GET', '/groups/9/members/all', { status: 404, body: { message: '404 Group Not Found' } });
+  // members/all of the project: the tree's readers (alice, bob, erin), a direct member (ivan),
+  // partners' frank (Developer, capped by the share) and gina (Guest), a blocked user.
+  s.on('GET', '/projects/500/members/all', { body: [alice, bob, erin, ivan, frank, gina, dave] });
+  s.on('GET', '/projects/500/members', { body: [ivan] });
+  const snap = await forge.snapshot('corp/acme');
+  const users = snap.grants.filter((g) => g.repoId === '500' && g.subject.kind === 'user');
+  t.same(users, [{ repoId: '500', subject: { kind: 'user', userId: '105' }, read: true, label: 'shared with partners (Developer)' }],
+    'only frank: tree readers come through teams, direct members through directReaders, Guests and blocked users read nothing');
+  t.ok(snap.users.some((u) => u.id === '105'));
+  t.notOk(snap.members.some((m) => m.userId === '105'), 'a user, not a member');
+  s.on('GET', '/groups/9/members/all', { status: 403, body: { message: '403 Forbidden' } });
+  t.same((await forge.snapshot('corp/acme')).grants.filter((g) => g.repoId === '500' && g.subject.kind === 'user').map((g) => g.subject), [{ kind: 'user', userId: '105' }], 'likewise on 403');
 });
 
 t.test('directReaders: direct project members, active and Reporter+', async (t) => {

@@ -92,6 +92,7 @@ export function planLines(plan: Plan, names: ReturnType<OrgAdminReads['names']>)
   for (const p of plan.packagesToLink) lines.push({ kind: 'changes', text: `package ${p.packageId} is linked to ${repo(p.repoExt)}` });
   for (const p of plan.packagesToMark) lines.push({ kind: 'changes', text: `package of ${p.fullName} is marked ${p.status}` });
   for (const p of plan.packagesToMove) lines.push({ kind: 'changes', text: `package of ${p.fullName} moves to ${p.url}` });
+  for (const p of plan.packagesToUpdate) lines.push({ kind: 'changes', text: `package of ${p.fullName} was pushed since the last sync and is updated` });
   for (const id of plan.reposToMarkDeleted) lines.push({ kind: 'changes', text: `${repo(id)} is gone from the forge` });
   return lines;
 }
