@@ -10,7 +10,7 @@ import { buildApp } from '../../../src/app.js';
 import { createUser } from '../../../src/services/users.js';
 import { syncOrg } from '../../../src/sync/reconcile.js';
 import { hookSecretFingerprint } from '../../../src/sync/hooks.js';
-import { startFakeGhes } from '../../fakes/ghes/index.js';
+import { startGhesOrg } from '../../helpers/ghes-org.js';
 import { ghesSyncYaml, startPackyard } from '../../helpers/packyard.js';
 import { signIn } from '../../helpers/ui.js';
 
@@ -29,13 +29,7 @@ interface HookRow {
 }
 
 t.test('sync records every hook, repairs a deleted one, reports a failed one', async (t) => {
-  const ghe = await startFakeGhes();
-  t.teardown(() => ghe.close());
-  const s = ghe.state;
-  s.addUser('owner');
-  s.addToken(TOKEN, 'owner');
-  s.addOrg('acme');
-  s.addOrgMember('acme', 'owner', 'admin');
+  const { ghe, s } = await startGhesOrg(t, TOKEN);
   await s.addRepo('acme', 'notes', { files: { 'README.md': '# notes\n' } });
 
   // Port 1: nothing listens there, so the fake's pings of the new hook fail at once.
@@ -111,13 +105,7 @@ t.test('sync records every hook, repairs a deleted one, reports a failed one', a
 });
 
 t.test('migration 0008 carries the settings fingerprints over: an unchanged secret is not sent again', async (t) => {
-  const ghe = await startFakeGhes();
-  t.teardown(() => ghe.close());
-  const s = ghe.state;
-  s.addUser('owner');
-  s.addToken(TOKEN, 'owner');
-  s.addOrg('acme');
-  s.addOrgMember('acme', 'owner', 'admin');
+  const { ghe, s } = await startGhesOrg(t, TOKEN);
   const pky = await startPackyard(t, {
     listen: false,
     port: 1,

@@ -2,19 +2,13 @@
 // OWNER/NAME` adds one with the integration's credential, and the sync it queues grants access.
 // A webhook for an unsupported forge type answers 501; an unknown integration 404.
 import t from 'tap';
-import { startFakeGhes } from '../../fakes/ghes/index.js';
+import { startGhesOrg } from '../../helpers/ghes-org.js';
 import { ghesSyncYaml, startPackyard } from '../../helpers/packyard.js';
 
 const TOKEN = 'ghp_manualpackagesadmintoken0000000000000';
 
 t.test('package add --repo on an organization that does not add packages by itself', async (t) => {
-  const ghe = await startFakeGhes();
-  t.teardown(() => ghe.close());
-  const s = ghe.state;
-  s.addUser('owner');
-  s.addToken(TOKEN, 'owner');
-  s.addOrg('acme');
-  s.addOrgMember('acme', 'owner', 'admin');
+  const { ghe, s } = await startGhesOrg(t, TOKEN);
   s.addUser('carol');
   s.addOrgMember('acme', 'carol', 'member');
   s.addTeam('acme', { slug: 'php' });

@@ -2,19 +2,13 @@
 // (its repository is marked ignored) until an owner adds it again; a disabled user stays disabled
 // through syncs that still list them.
 import t from 'tap';
-import { startFakeGhes } from '../../fakes/ghes/index.js';
+import { startGhesOrg } from '../../helpers/ghes-org.js';
 import { ghesSyncYaml, startPackyard } from '../../helpers/packyard.js';
 
 const TOKEN = 'ghp_removedpackagesadmintoken00000000000';
 
 t.test('removal of a synced package sticks; a disabled user stays disabled', async (t) => {
-  const ghe = await startFakeGhes();
-  t.teardown(() => ghe.close());
-  const s = ghe.state;
-  s.addUser('owner');
-  s.addToken(TOKEN, 'owner');
-  s.addOrg('acme');
-  s.addOrgMember('acme', 'owner', 'admin');
+  const { ghe, s } = await startGhesOrg(t, TOKEN);
   s.addUser('carol');
   s.addOrgMember('acme', 'carol', 'member');
   await s.addRepo('acme', 'lib', { files: { 'composer.json': '{"name":"acme/lib"}\n' } });

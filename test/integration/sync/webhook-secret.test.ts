@@ -2,19 +2,13 @@
 // restart with webhook_secret B the next sync repairs the hook with B (forges never return a
 // hook's secret, so Packyard remembers which one it set), and a delivery signed with B is accepted.
 import t from 'tap';
-import { startFakeGhes } from '../../fakes/ghes/index.js';
+import { startGhesOrg } from '../../helpers/ghes-org.js';
 import { ghesSyncYaml, startPackyard } from '../../helpers/packyard.js';
 
 const TOKEN = 'ghp_webhooksecretadmintoken0000000000000';
 
 t.test('a changed webhook_secret is sent to the hook at the next sync', async (t) => {
-  const ghe = await startFakeGhes();
-  t.teardown(() => ghe.close());
-  const s = ghe.state;
-  s.addUser('owner');
-  s.addToken(TOKEN, 'owner');
-  s.addOrg('acme');
-  s.addOrgMember('acme', 'owner', 'admin');
+  const { ghe, s } = await startGhesOrg(t, TOKEN);
   await s.addRepo('acme', 'notes', { files: { 'README.md': '# notes\n' } });
   const yaml = (secret: string) =>
     ghesSyncYaml(ghe, { token: TOKEN, autoAddPackages: false, installWebhooks: true, moreIntegrations: [`    webhook_secret: "${secret}"`] });
