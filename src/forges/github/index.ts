@@ -1,9 +1,8 @@
 // The GitHub and GitHub Enterprise Server forge: a token or a GitHub App, the REST API through
 // the one forge HTTP client, webhooks verified with X-Hub-Signature-256.
-import { readFileSync } from 'node:fs';
 import type { GitHubIntegrationConfig } from './config.js';
-import type { Logger } from '../../log.js';
-import { ForgeHttpClient, type EtagStore, type ForgeHttpOptions, type ForgeMetricsHook, type RequestOptions } from '../http.js';
+import { readCaFile, type ForgeBuildDeps } from '../forge-deps.js';
+import { ForgeHttpClient, type RequestOptions } from '../http.js';
 import { ForgeError, type CodeCredential, type Forge, type ForgeRepository, type ForgeWebhooks, type HookRequest } from '../types.js';
 import { githubApiUrl } from './api-url.js';
 import { AppAuth } from './app-auth.js';
@@ -20,17 +19,8 @@ export { HOOK_EVENTS } from './webhook.js';
 export { OAUTH_SCOPES } from './oauth.js';
 export * from './permissions.js';
 
-export interface GitHubForgeDeps {
-  log?: Logger;
-  metrics?: ForgeMetricsHook;
-  /** ETag cache (default: in-memory LRU per integration; null: none). */
-  etagStore?: EtagStore | null;
-  /** Reads ca_file (injectable for tests). */
-  readFile?: (path: string) => string;
-  /** Client tuning (timeouts, retries, backoff, rate-limit cap, page cap, sleep): tests pass small values. */
-  http?: Partial<Omit<ForgeHttpOptions, 'integration' | 'baseUrl' | 'token' | 'ca' | 'headers' | 'metrics' | 'log' | 'etagStore'>>;
-  now?: () => number;
-}
+/** What the factory takes besides the configuration (the same for every forge). */
+export type GitHubForgeDeps = ForgeBuildDeps;
 
 export interface GitHubForge extends Forge {
   readonly type: 'github';
@@ -60,14 +50,7 @@ function pickOAuthHttp(h: NonNullable<GitHubForgeDeps['http']>) {
 export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubForgeDeps = {}): GitHubForge {
   const apiUrl = githubApiUrl(config.url, config.api_url);
   const webUrl = config.url.replace(/\/+$/, '').replace(/\/api\/v3$/, '');
-  let ca: string | undefined;
-  if (config.ca_file) {
-    try {
-      ca = (deps.readFile ?? ((p) => readFileSync(p, 'utf8')))(config.ca_file);
-    } catch (e) {
-      throw new ForgeError('invalid', `forge ${config.id}: cannot read ca_file ${config.ca_file}: ${(e as Error).message}`, { integration: config.id });
-    }
-  }
+  const ca = readCaFile(config, deps);
   const client = new ForgeHttpClient({
     concurrency: config.api_concurrency ?? 8,
     ...deps.http,

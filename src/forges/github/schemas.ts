@@ -1,7 +1,6 @@
 // TypeBox schemas of the GitHub API and webhook fields Packyard uses (extra fields are allowed):
 // every response and payload is checked here, at the edge, and mapped to the forge types.
 import { Type, type Static, type TSchema } from 'typebox';
-import { Value } from 'typebox/value';
 
 const Id = Type.Integer({ minimum: 0 });
 const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
@@ -104,17 +103,4 @@ export const OrganizationPayload = Type.Object({
   membership: Type.Optional(Nullable(Type.Object({ user: Type.Optional(Nullable(HookUser)) }))),
 });
 
-/** The first problem of `value` against `schema` as "field: message", or null when it fits. */
-export function firstProblem(schema: TSchema, value: unknown): string | null {
-  if (Value.Check(schema, value)) return null;
-  for (const e of Value.Errors(schema, value)) {
-    const field = e.instancePath === '' ? '(body)' : e.instancePath.slice(1).replace(/\//g, '.');
-    const params = e.params as { requiredProperties?: string[] };
-    if (e.keyword === 'required' && params.requiredProperties?.length) {
-      const base = e.instancePath === '' ? '' : `${field}.`;
-      return `${base}${params.requiredProperties[0]}: required`;
-    }
-    return `${field}: ${e.message}`;
-  }
-  return '(body): invalid';
-}
+export { firstProblem } from '../forge-deps.js';

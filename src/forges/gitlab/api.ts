@@ -2,28 +2,16 @@
 // as https://host/gitlab kept) unless api_url is set, `Authorization: Bearer <token>` (personal,
 // group, project or OAuth access token), the custom CA, GitLab's x-next-page paging at 100 per
 // page, all through the one ForgeHttpClient. Answers are checked against schemas.ts here.
-import { readFileSync } from 'node:fs';
 import type { TSchema } from 'typebox';
-import type { Logger } from '../../log.js';
-import { ForgeHttpClient, type EtagStore, type ForgeHttpOptions, type ForgeMetricsHook, type RequestOptions } from '../http.js';
+import { readCaFile, type ForgeBuildDeps } from '../forge-deps.js';
+import { ForgeHttpClient, type RequestOptions } from '../http.js';
 import { ForgeError } from '../types.js';
 import type { GitLabIntegrationConfig } from './config.js';
 import { firstProblem } from './schemas.js';
 
-export interface GitLabForgeDeps {
-  log?: Logger;
-  metrics?: ForgeMetricsHook;
-  /**
-   * Accepted for the registry's common deps and not used: a 304 answered from the cache keeps
-   * only the Link header, not x-next-page, and GitLab's REST API sends few ETags anyway.
-   */
-  etagStore?: EtagStore | null;
-  /** Reads ca_file (injectable for tests). */
-  readFile?: (path: string) => string;
-  /** Client tuning (timeouts, retries, backoff, rate-limit cap, page cap, sleep): tests pass small values. */
-  http?: Partial<Omit<ForgeHttpOptions, 'integration' | 'baseUrl' | 'token' | 'ca' | 'headers' | 'metrics' | 'log' | 'etagStore'>>;
-  now?: () => number;
-}
+/** What the factory takes besides the configuration; its etagStore is not used: a 304 answered
+ * from the cache keeps only the Link header, not x-next-page, and GitLab's REST API sends few ETags. */
+export type GitLabForgeDeps = ForgeBuildDeps;
 
 /** The web URL without a trailing slash or a pasted /api/v4 (OAuth lives under it). */
 export function gitlabWebUrl(url: string): string {
@@ -37,14 +25,7 @@ export function gitlabApiUrl(url: string, apiUrl?: string | null): string {
 }
 
 /** The PEM of the integration's ca_file (read once, when the forge is built), or undefined. */
-export function readGitLabCa(config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}): string | undefined {
-  if (!config.ca_file) return undefined;
-  try {
-    return (deps.readFile ?? ((p) => readFileSync(p, 'utf8')))(config.ca_file);
-  } catch (e) {
-    throw new ForgeError('invalid', `forge ${config.id}: cannot read ca_file ${config.ca_file}: ${(e as Error).message}`, { integration: config.id });
-  }
-}
+export const readGitLabCa = (config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}): string | undefined => readCaFile(config, deps);
 
 export function createGitLabClient(config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}, ca = readGitLabCa(config, deps)): ForgeHttpClient {
   const token = config.token;

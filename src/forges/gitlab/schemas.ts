@@ -3,7 +3,6 @@
 // group hooks, the current user, and the Push, Tag Push, Release, Member, Subgroup and Project
 // hook payloads. Every answer is checked here; a wrong shape is ForgeError 'invalid'.
 import { Type, type Static, type TSchema } from 'typebox';
-import { Value } from 'typebox/value';
 
 const Id = Type.Integer({ minimum: 0 });
 const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
@@ -84,19 +83,7 @@ export const MemberPayload = Type.Object({ event_name: Type.String(), group_id: 
 export const SubgroupPayload = Type.Object({ event_name: Type.String(), group_id: Id });
 export const ProjectPayload = Type.Object({ event_name: Type.String(), project_id: Id, path_with_namespace: Type.String() });
 
-/** The first problem of `value` against `schema` as "field: message", or null when it fits. */
-export function firstProblem(schema: TSchema, value: unknown): string | null {
-  if (Value.Check(schema, value)) return null;
-  for (const e of Value.Errors(schema, value)) {
-    const field = e.instancePath === '' ? '(body)' : e.instancePath.slice(1).replace(/\//g, '.');
-    const params = e.params as { requiredProperties?: string[] };
-    if (e.keyword === 'required' && params.requiredProperties?.length) {
-      return `${e.instancePath === '' ? '' : `${field}.`}${params.requiredProperties[0]}: required`;
-    }
-    return `${field}: ${e.message}`;
-  }
-  return '(body): invalid';
-}
+export { firstProblem } from '../forge-deps.js';
 
 /** GitLab's name of an access level (Gitlab::Access), shown in grant labels. */
 export function levelName(level: number): string {
