@@ -8,16 +8,12 @@
 import { startFakeGitLab, type FakeGitLab } from '../../test/fakes/gitlab/index.js';
 import { startPackyard } from '../../test/helpers/packyard.js';
 import { syncOrg } from '../../src/sync/reconcile.js';
-import { fmtMs, type Teardowns } from './lib.js';
+import { fmtMs, percentile, waitUntilListed, type Teardowns } from './lib.js';
 import type { BenchResult } from './report.js';
 
 const TOKEN = 'glpat-benchgitlabowner000000';
 const json = (o: unknown) => `${JSON.stringify(o)}\n`;
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
 
 /** One gitlab integration `gl` and the organization `acme` synced from the group `acme`. */
 const gitlabSyncYaml = (gl: FakeGitLab): string =>
@@ -67,12 +63,7 @@ export async function benchGitLabHookLatency(o: { td: Teardowns; trials: number;
     const pushed = await gl.push('acme/widget', { tags: { [tag]: 'main' }, as: 'owner' });
     const d = pushed.deliveries.find((x) => x.event === 'Tag Push Hook');
     if (!d || d.status !== 202) throw new Error(`Tag Push Hook delivery answered ${d?.status ?? 'nothing'}`);
-    let seen = false;
-    for (let j = 0; j < 3000 && !seen; j++) {
-      seen = (await versions()).includes(tag);
-      if (!seen) await new Promise((r) => setTimeout(r, 5));
-    }
-    if (!seen) throw new Error(`${tag} never appeared in p2`);
+    await waitUntilListed(versions, tag);
     ms.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   const p50 = percentile(ms, 50);

@@ -6,16 +6,12 @@
 import { startFakeGhes, ZERO_SHA, type FakeGhes } from '../../test/fakes/ghes/index.js';
 import { ghesSyncYaml, startPackyard } from '../../test/helpers/packyard.js';
 import { syncOrg } from '../../src/sync/reconcile.js';
-import { fmtMs, type Teardowns } from './lib.js';
+import { fmtMs, percentile, waitUntilListed, type Teardowns } from './lib.js';
 import type { BenchResult } from './report.js';
 
 const TOKEN = 'ghp_benchsyncadmintoken00000000000000000';
 const json = (o: unknown) => `${JSON.stringify(o)}\n`;
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
 
 const syncYaml = (ghe: FakeGhes): string => ghesSyncYaml(ghe, { token: TOKEN });
 
@@ -48,12 +44,7 @@ export async function benchWebhookLatency(o: { td: Teardowns; trials: number; lo
     const started = process.hrtime.bigint();
     const sent = await ghe.deliver('acme', 'push', payload);
     if (sent[0]?.status !== 202) throw new Error(`delivery answered ${sent[0]?.status}`);
-    let seen = false;
-    for (let j = 0; j < 3000 && !seen; j++) {
-      seen = (await versions()).includes(tag);
-      if (!seen) await new Promise((r) => setTimeout(r, 5));
-    }
-    if (!seen) throw new Error(`${tag} never appeared in p2`);
+    await waitUntilListed(versions, tag);
     ms.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   const p50 = percentile(ms, 50);

@@ -14,7 +14,7 @@ import { Agent, request } from 'node:http';
 import { startPackyard } from '../../test/helpers/packyard.js';
 import { createOrg } from '../../src/services/orgs.js';
 import { createUser } from '../../src/services/users.js';
-import { fmtMs, type Teardowns } from './lib.js';
+import { fmtMs, percentile, type Teardowns } from './lib.js';
 import type { BenchResult, Row } from './report.js';
 
 export const UI_BUDGET_MS = 200;
@@ -248,10 +248,6 @@ interface PageCase {
   hx?: boolean;
 }
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
-}
 
 export async function benchUi(o: { td: Teardowns; log: (l: string) => void; requests?: number; shape?: Partial<UiShape> }): Promise<BenchResult> {
   const shape = { ...DEFAULT_SHAPE, ...o.shape };

@@ -62,6 +62,21 @@ export function ok(r: Timed, what: string): Timed {
   return r;
 }
 
+/** The p-th percentile (nearest rank) of `xs`. */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
+}
+
+/** Polls `versions` every 5 ms (at most 15 s) until `tag` is listed; throws when it never is. */
+export async function waitUntilListed(versions: () => Promise<string[]>, tag: string): Promise<void> {
+  for (let j = 0; j < 3000; j++) {
+    if ((await versions()).includes(tag)) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${tag} never appeared in p2`);
+}
+
 export function median(xs: number[]): number {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
