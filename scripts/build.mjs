@@ -26,4 +26,5 @@ export async function bundleCli(outfile) {
   chmodSync(outfile, 0o755);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await bundleCli(join(ROOT, 'dist', 'packyard.mjs'));
+// `node scripts/build.mjs [OUTFILE]`: dist/packyard.mjs by default; tests bundle their own copy.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await bundleCli(process.argv[2] ?? join(ROOT, 'dist', 'packyard.mjs'));

@@ -1,9 +1,9 @@
 // Starts a real Packyard (real SQLite file in a temp data dir, real drivers) for a test, on a
 // free loopback port, and runs the real CLI against the same config. Stopped by the test.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { compose, type Deps } from '../../src/compose.js';
@@ -50,11 +50,31 @@ export interface TestPackyardOptions {
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
+let cliBundle: string | null = null;
+
+/**
+ * The CLI as one esbuild bundle of the current sources (scripts/build.mjs), made once per test
+ * process inside the checkout (so node finds the native modules in node_modules) and removed when
+ * the process exits: a command then starts in ~0.2 s instead of ~1.5 s under tsx.
+ */
+export function cliEntry(): string {
+  if (cliBundle === null) {
+    mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+    const dir = mkdtempSync(join(ROOT, 'test-output', `.cli-${process.pid}-`));
+    const out = join(dir, 'packyard.mjs');
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    cliBundle = out;
+  }
+  return cliBundle;
+}
+
 export function runCli(configFile: string, args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const entry = cliEntry();
   return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
     const child = execFile(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), '--config', configFile, ...args],
+      [entry, '--config', configFile, ...args],
       { cwd: ROOT, env: { ...process.env, ...opts.env }, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;

@@ -12,6 +12,7 @@ import { compose } from '../../../src/compose.js';
 import { createLogger } from '../../../src/log.js';
 import { createOrg } from '../../../src/services/orgs.js';
 import { addPackage } from '../../../src/services/packages.js';
+import { cliEntry } from '../../helpers/packyard.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
@@ -66,7 +67,7 @@ async function instance(t: { teardown(fn: () => unknown): void }): Promise<Insta
 }
 
 function serve(t: { teardown(fn: () => unknown): void }, inst: Instance): { child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null; at: number }>; stderr: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), '--config', inst.configFile, 'serve'], {
+  const child = spawn(process.execPath, [cliEntry(), '--config', inst.configFile, 'serve'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

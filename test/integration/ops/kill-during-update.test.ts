@@ -4,7 +4,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { startPackyard } from '../../helpers/packyard.js';
+import { cliEntry, startPackyard } from '../../helpers/packyard.js';
 import { createGitRepo, makeTempDir, removeDir } from '../../helpers/git-repo.js';
 import { expand } from '../../../src/composer/minify.js';
 import type { JsonObject } from '../../../src/composer/json.js';
@@ -50,7 +50,7 @@ t.test('kill -9 during updates leaves nothing half-written and the job runs agai
   for (let i = 0; i < 20; i++) {
     await repo.commit({ 'composer.json': json({ name: 'acme/churn', description: `round ${i}` }) }, `round ${i}`);
     await repo.tag(`v2.0.${i}`);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), '--config', pky.configFile, 'package', 'update', '--org', 'acme', 'acme/churn', '--force'], {
+    const child = spawn(process.execPath, [cliEntry(), '--config', pky.configFile, 'package', 'update', '--org', 'acme', 'acme/churn', '--force'], {
       cwd: ROOT,
       stdio: 'ignore',
     });

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { runCli } from '../../helpers/packyard.js';
+import { cliEntry, runCli } from '../../helpers/packyard.js';
 import { makeTempDir, removeDir } from '../../helpers/git-repo.js';
 import { freePort } from '../../helpers/net.js';
 
@@ -26,7 +26,7 @@ interface Serve {
 }
 
 function serve(configFile: string): Serve {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), '--config', configFile, 'serve'], {
+  const child = spawn(process.execPath, [cliEntry(), '--config', configFile, 'serve'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
