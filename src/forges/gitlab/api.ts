@@ -24,10 +24,8 @@ export function gitlabApiUrl(url: string, apiUrl?: string | null): string {
   return `${gitlabWebUrl(url)}/api/v4`;
 }
 
-/** The PEM of the integration's ca_file (read once, when the forge is built), or undefined. */
-export const readGitLabCa = (config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}): string | undefined => readCaFile(config, deps);
 
-export function createGitLabClient(config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}, ca = readGitLabCa(config, deps)): ForgeHttpClient {
+export function createGitLabClient(config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}, ca = readCaFile(config, deps)): ForgeHttpClient {
   const token = config.token;
   return new ForgeHttpClient({
     concurrency: config.api_concurrency ?? 8,

@@ -5,7 +5,8 @@
 // OAuth 2 + PKCE. The semantics are the contract's (types.ts) and snapshot.ts's.
 import type { ForgeHttpClient } from '../http.js';
 import { ForgeError, type CodeCredential, type Forge, type HookRequest } from '../types.js';
-import { createGitLabClient, readGitLabCa, gitlabApiUrl, gitlabWebUrl, idPath, type GitLabForgeDeps } from './api.js';
+import { readCaFile } from '../forge-deps.js';
+import { createGitLabClient, gitlabApiUrl, gitlabWebUrl, idPath, type GitLabForgeDeps } from './api.js';
 import type { GitLabIntegrationConfig } from './config.js';
 import { verifyGitLabHook } from './hooks.js';
 import { gitlabOAuth } from './oauth.js';
@@ -27,7 +28,7 @@ export interface GitLabForge extends Forge {
 export function createGitLabForge(config: GitLabIntegrationConfig, deps: GitLabForgeDeps = {}): GitLabForge {
   const apiUrl = gitlabApiUrl(config.url, config.api_url);
   const webUrl = gitlabWebUrl(config.url);
-  const ca = readGitLabCa(config, deps);
+  const ca = readCaFile(config, deps);
   const client = createGitLabClient(config, deps, ca);
   const token = config.token;
   const needCredential = (): string => {
