@@ -4,7 +4,7 @@
 // follows Bitbucket: permission lists need PROJECT_ADMIN / REPO_ADMIN, /admin/* a system admin.
 
 import { bbError, HttpError, noProject, noRepo, notAuthenticated, notPermitted, renderDetailedUser, renderHook, renderProject, renderRepo, renderUser, type Urls } from './render.js';
-import { LEVEL_OF, PROJECT_NAME, REPO_NAME, type BitbucketState, type Grants, type Hook, type Project, type Repository, type Token, type User } from './state.js';
+import { capOf, LEVEL_OF, PROJECT_NAME, REPO_NAME, type BitbucketState, type Grants, type Hook, type Project, type Repository, type Token, type User } from './state.js';
 
 export interface Ctx {
   method: string;
@@ -38,7 +38,7 @@ function needUser(ctx: Ctx): User {
 }
 function project(ctx: Ctx, key: string): Project {
   const p = ctx.state.findProject(key);
-  if (p === undefined || !ctx.state.canViewProject(ctx.user, p)) {
+  if (p === undefined || !ctx.state.canViewProject(ctx.user, p, ctx.token)) {
     if (p !== undefined && ctx.user === null) throw notAuthenticated();
     throw noProject(key);
   }
@@ -46,7 +46,7 @@ function project(ctx: Ctx, key: string): Project {
 }
 function repo(ctx: Ctx, key: string, slug: string): Repository {
   const r = ctx.state.findRepo(key, slug);
-  if (r === undefined || ctx.state.repoLevel(ctx.user, r) === 0) {
+  if (r === undefined || ctx.state.repoLevel(ctx.user, r, ctx.token) === 0) {
     if (r !== undefined && ctx.user === null) throw notAuthenticated();
     if (ctx.state.findProject(key) === undefined) throw noProject(key);
     throw noRepo(key, slug);
@@ -55,11 +55,11 @@ function repo(ctx: Ctx, key: string, slug: string): Repository {
 }
 function needProjectAdmin(ctx: Ctx, p: Project): void {
   needUser(ctx);
-  if (ctx.state.projectLevel(ctx.user, p) < 3) throw notPermitted();
+  if (ctx.state.projectLevel(ctx.user, p, ctx.token) < 3) throw notPermitted();
 }
 function needRepoAdmin(ctx: Ctx, r: Repository): void {
   needUser(ctx);
-  if (ctx.state.repoLevel(ctx.user, r) < 3) throw notPermitted();
+  if (ctx.state.repoLevel(ctx.user, r, ctx.token) < 3) throw notPermitted();
 }
 const is8 = (ctx: Ctx): boolean => Number.parseInt(ctx.version, 10) >= 8;
 const filterText = (ctx: Ctx): string => (ctx.query.get('filter') ?? '').toLowerCase();
@@ -164,14 +164,14 @@ export const routes: Route[] = [
     re: /^\/application-properties$/,
     handler: (ctx) => ok({ version: `${ctx.version}.0`, buildNumber: ctx.version.replace('.', '0') + '000', buildDate: '1767225600000', displayName: 'Bitbucket' }),
   },
-  { method: 'GET', re: /^\/projects$/, handler: (ctx) => list([...ctx.state.projects.values()].filter((p) => ctx.state.canViewProject(ctx.user, p)).map((p) => renderProject(p, ctx.urls))) },
+  { method: 'GET', re: /^\/projects$/, handler: (ctx) => list([...ctx.state.projects.values()].filter((p) => ctx.state.canViewProject(ctx.user, p, ctx.token)).map((p) => renderProject(p, ctx.urls))) },
   { method: 'GET', re: new RegExp(`^${P}$`), handler: (ctx, [k = '']) => ok(renderProject(project(ctx, k), ctx.urls)) },
   {
     method: 'GET',
     re: new RegExp(`^${P}/repos$`),
     handler: (ctx, [k = '']) => {
       const s = ctx.state;
-      return list(s.reposOf(project(ctx, k)).filter((r) => s.repoLevel(ctx.user, r) > 0).sort((a, b) => a.slug.localeCompare(b.slug)).map((r) => renderRepo(s, r, ctx.urls)));
+      return list(s.reposOf(project(ctx, k)).filter((r) => s.repoLevel(ctx.user, r, ctx.token) > 0).sort((a, b) => a.slug.localeCompare(b.slug)).map((r) => renderRepo(s, r, ctx.urls)));
     },
   },
   { method: 'GET', re: new RegExp(`^${R}$`), handler: (ctx, [k = '', r = '']) => ok(renderRepo(ctx.state, repo(ctx, k, r), ctx.urls)) },
@@ -187,7 +187,7 @@ export const routes: Route[] = [
       const name = (q.get('name') ?? '').toLowerCase();
       return list(
         [...s.repos.values()]
-          .filter((r) => s.repoLevel(ctx.user, r) >= need)
+          .filter((r) => s.repoLevel(ctx.user, r, ctx.token) >= need)
           .filter((r) => key === null || s.projectOf(r).key === key.toUpperCase())
           .filter((r) => archived === 'ALL' || (archived === 'ARCHIVED') === r.archived)
           .filter((r) => name === '' || r.name.toLowerCase().includes(name))
@@ -275,7 +275,7 @@ export const routes: Route[] = [
     handler: (ctx) => {
       const u = needUser(ctx);
       if (ctx.token !== null && !ctx.token.adminEndpoints) throw bbError(403, 'HTTP access tokens cannot be used on this resource', 'com.atlassian.bitbucket.AuthorisationException');
-      if (!u.sysAdmin) throw notPermitted();
+      if (!u.sysAdmin || !capOf(ctx.token).admin) throw notPermitted();
       const name = ctx.query.get('context') ?? '';
       const members = ctx.state.groups.get(name);
       if (members === undefined) throw bbError(404, `Group ${name} does not exist.`, 'com.atlassian.bitbucket.user.NoSuchGroupException');

@@ -2,9 +2,9 @@
 // a small default limit, the context path, X-AUSERNAME, permission lists behind PROJECT_ADMIN /
 // REPO_ADMIN, effective-permission filters on /users, admin-only group members, raw files at a
 // tag, git over HTTP with a Bearer token, 7.x vs 8.x project webhooks, faults by page (429 with
-// Retry-After) and signed deliveries to a receiver and to installed hooks.
+// Retry-After), signed deliveries to a receiver and to installed hooks, and OAuth 2 with PKCE.
 import t, { type Test } from 'tap';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
@@ -208,4 +208,37 @@ t.test('webhooks: 7.x has no project hooks; signed deliveries; fire to installed
   t.equal(ping.status, 204);
   t.equal(ping.headers['X-Hub-Signature'], undefined, 'unsigned without a secret');
   t.same(JSON.parse(rx.got[3]!.body), { test: true });
+});
+
+t.test('OAuth 2 with PKCE: scopes cap what the user may do', async (t) => {
+  const bb = await world();
+  t.teardown(() => bb.close());
+  bb.oauth.addApp('cid', 'csecret', 'https://packyard.test/cb');
+  const verifier = 'v'.repeat(50);
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const token = async (scope: string, v = verifier): Promise<Response> => {
+    const q = new URLSearchParams({ client_id: 'cid', redirect_uri: 'https://packyard.test/cb', response_type: 'code', state: 'st', scope, code_challenge: challenge, code_challenge_method: 'S256', login: 'ada' });
+    const auth = await fetch(`${bb.url}/rest/oauth2/latest/authorize?${q}`, { redirect: 'manual' });
+    t.equal(auth.status, 302);
+    const back = new URL(auth.headers.get('location') ?? '');
+    t.equal(back.searchParams.get('state'), 'st');
+    const body = new URLSearchParams({ client_id: 'cid', client_secret: 'csecret', code: back.searchParams.get('code') ?? '', grant_type: 'authorization_code', redirect_uri: 'https://packyard.test/cb', code_verifier: v });
+    return fetch(`${bb.url}/rest/oauth2/latest/token`, { method: 'POST', body });
+  };
+  t.equal((await token('REPO_READ', 'w'.repeat(50))).status, 400, 'wrong verifier');
+  const read = (await (await token('REPO_READ')).json()) as Row;
+  t.match(read, { token_type: 'bearer', scope: 'REPO_READ', expires_in: 3600 });
+  const at = String(read['access_token']);
+  const lib = await get(bb, '/projects/ACME/repos/lib', at);
+  t.equal(lib.status, 200);
+  t.equal(lib.headers.get('x-ausername'), 'ada');
+  t.equal((await get(bb, '/projects/ACME/permissions/users', at)).status, 401, 'REPO_READ is not PROJECT_ADMIN');
+  const pub = String(((await (await token('PUBLIC_REPOS')).json()) as Row)['access_token']);
+  t.equal((await get(bb, '/projects/ACME', pub)).status, 404, 'PUBLIC_REPOS: private projects hidden');
+  t.equal((await get(bb, '/projects/OPEN', pub)).status, 200);
+  const refreshed = await fetch(`${bb.url}/rest/oauth2/latest/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: 'cid', client_secret: 'csecret', grant_type: 'refresh_token', refresh_token: String(read['refresh_token']) }),
+  });
+  t.match(await refreshed.json(), { scope: 'REPO_READ', token_type: 'bearer' });
 });

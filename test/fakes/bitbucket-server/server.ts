@@ -11,6 +11,7 @@ import { GIT_TAIL, isReceivePack, serveGitRequest, type GitAccess, type GitReque
 import { createRuntime, listen, type TlsOptions } from '../kit/server.js';
 import type { Delivery } from '../kit/webhooks.js';
 import { deliverTo, Payloads, type DeliverOptions, type EventKey } from './payloads.js';
+import { BitbucketOAuth, serveOAuth } from './oauth.js';
 import { bbError, HttpError, notAuthenticated, paged, type Urls } from './render.js';
 import { routes, type Ctx } from './routes.js';
 import { BitbucketState, type Token, type User } from './state.js';
@@ -44,6 +45,8 @@ export interface FakeBitbucketServer {
   readonly gitRequests: GitRequestRecord[];
   readonly deliveries: Delivery[];
   readonly unexpected: Array<{ method: string; path: string }>;
+  /** OAuth 2 incoming application links: oauth.addApp(id, secret, callbackUrl), oauth.approveAs = user id, oauth.tokenRequests. */
+  readonly oauth: BitbucketOAuth;
   /** A status for matching requests; `page` is 1 + start/limit. 429 gets `Retry-After: 1` unless headers say otherwise. */
   fault(f: Fault): void;
   clearFaults(): void;
@@ -73,7 +76,7 @@ function authenticate(state: BitbucketState, req: IncomingMessage): { user: User
     token = state.tokens.get(raw) ?? null;
     user = token === null ? undefined : state.users.get(token.userId);
   }
-  if (user === undefined || !user.active) throw notAuthenticated();
+  if (user === undefined || !user.active || (token !== null && token.expiresAt !== null && token.expiresAt <= Date.now())) throw notAuthenticated();
   return { user, token, raw };
 }
 
@@ -88,6 +91,7 @@ export async function startFakeBitbucketServer(opts: FakeBitbucketServerOptions 
   const gitRequests: GitRequestRecord[] = [];
   const deliveries: Delivery[] = [];
   const payloads = new Payloads(state);
+  const oauth = new BitbucketOAuth();
   const pageLimit = opts.pageLimit ?? 3;
   const maxLimit = opts.maxLimit ?? 1000;
   let urls: Urls = { web: '', host: '' };
@@ -196,6 +200,17 @@ export async function startFakeBitbucketServer(opts: FakeBitbucketServerOptions 
         return;
       }
     }
+    if (rel.startsWith('/rest/oauth2/latest/')) {
+      serveOAuth(state, oauth, req, res, url, rel)
+        .then((served) => {
+          if (!served) {
+            runtime.unexpected.push({ method: req.method ?? 'GET', path });
+            notFound();
+          }
+        })
+        .catch(fail);
+      return;
+    }
     const m = /^\/scm\/([^/]+)\/([^/]+?)(?:\.git)?(\/.*)$/.exec(rel);
     const tail = m === null ? null : GIT_TAIL.exec(m[3] ?? '');
     if (m !== null && tail !== null && tail.index === 0) {
@@ -220,6 +235,7 @@ export async function startFakeBitbucketServer(opts: FakeBitbucketServerOptions 
     gitRequests,
     deliveries,
     unexpected: runtime.unexpected,
+    oauth,
     fault: (f) => faults.add(f),
     clearFaults: () => faults.clear(),
     async deliver(url, eventKey, payload, dopts = {}) {

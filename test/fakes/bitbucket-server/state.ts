@@ -57,6 +57,30 @@ export interface Token {
   userId: number;
   /** False: administrative endpoints refuse it (Atlassian KB on HTTP access tokens). */
   adminEndpoints: boolean;
+  /** OAuth 2 scopes (null: an HTTP access token with the user's full rights). */
+  scopes: string[] | null;
+  /** ms since epoch after which the token is refused (null: never). */
+  expiresAt: number | null;
+}
+
+/** What OAuth scopes let a token do, whatever the user may: levels on projects and repositories. */
+export interface Cap {
+  project: Level;
+  repo: Level;
+  publicOnly: boolean;
+  admin: boolean;
+}
+const FULL: Cap = { project: 3, repo: 3, publicOnly: false, admin: true };
+
+/** Bitbucket's OAuth 2 scopes (a user's own permission is still the ceiling). */
+export function capOf(t: Token | null | undefined): Cap {
+  if (t === null || t === undefined || t.scopes === null) return FULL;
+  const has = (s: string): boolean => t.scopes?.includes(s) === true;
+  if (has('SYSTEM_ADMIN') || has('ADMIN_WRITE')) return FULL;
+  if (has('PROJECT_ADMIN')) return { project: 3, repo: 3, publicOnly: false, admin: false };
+  const repo: Level = has('REPO_ADMIN') ? 3 : has('REPO_WRITE') ? 2 : has('REPO_READ') ? 1 : 0;
+  if (repo > 0) return { project: 1, repo, publicOnly: false, admin: false };
+  return { project: 1, repo: 1, publicOnly: true, admin: false };
 }
 export interface Hook {
   id: number;
@@ -113,8 +137,8 @@ export class BitbucketState {
     if (u === undefined) throw new Error(`no user ${nameOrSlug}`);
     return u;
   }
-  addToken(value: string, user: string, opts: { adminEndpoints?: boolean } = {}): Token {
-    const t: Token = { value, userId: this.user(user).id, adminEndpoints: opts.adminEndpoints ?? true };
+  addToken(value: string, user: string, opts: { adminEndpoints?: boolean; scopes?: string[] | null; expiresAt?: number | null } = {}): Token {
+    const t: Token = { value, userId: this.user(user).id, adminEndpoints: opts.adminEndpoints ?? true, scopes: opts.scopes ?? null, expiresAt: opts.expiresAt ?? null };
     this.tokens.set(value, t);
     return t;
   }
@@ -232,22 +256,25 @@ export class BitbucketState {
     for (const name of this.groupsOf(u)) level = Math.max(level, g.groups.get(name) ?? 0) as Level;
     return level;
   }
-  /** Effective project level: sys admin 3, grants, the default permission, public projects read. */
-  projectLevel(u: User | null, p: Project): Level {
-    if (u === null) return p.public ? 1 : 0;
+  /** Effective project level: sys admin 3, grants, the default permission, public projects read; capped by a token's scopes. */
+  projectLevel(u: User | null, p: Project, token?: Token | null): Level {
+    const cap = capOf(token);
+    if (u === null || (cap.publicOnly && !p.public)) return p.public ? 1 : 0;
     if (!u.active) return 0;
-    if (u.sysAdmin) return 3;
-    return Math.max(this.granted(p.grants, u), p.defaultPermission, p.public ? 1 : 0) as Level;
+    const level = u.sysAdmin ? 3 : Math.max(this.granted(p.grants, u), p.defaultPermission, p.public ? 1 : 0);
+    return Math.min(level, cap.project) as Level;
   }
-  /** Effective repository level: the project's level, the repository's grants, public read. */
-  repoLevel(u: User | null, r: Repository): Level {
-    const fromProject = this.projectLevel(u, this.projectOf(r));
-    if (u === null || !u.active) return Math.max(fromProject, r.public ? 1 : 0) as Level;
-    return Math.max(fromProject, this.granted(r.grants, u), r.public ? 1 : 0) as Level;
+  /** Effective repository level: the project's level, the repository's grants, public read; capped by a token's scopes. */
+  repoLevel(u: User | null, r: Repository, token?: Token | null): Level {
+    const cap = capOf(token);
+    const pub: Level = r.public || this.projectOf(r).public ? 1 : 0;
+    if (u === null || !u.active || cap.publicOnly) return pub;
+    const level = u.sysAdmin ? 3 : Math.max(this.projectLevel(u, this.projectOf(r)), this.granted(r.grants, u), pub);
+    return Math.min(level, cap.repo) as Level;
   }
   /** PROJECT_VIEW: some level on the project or on one of its repositories. */
-  canViewProject(u: User | null, p: Project): boolean {
-    return this.projectLevel(u, p) > 0 || this.reposOf(p).some((r) => this.repoLevel(u, r) > 0);
+  canViewProject(u: User | null, p: Project, token?: Token | null): boolean {
+    return this.projectLevel(u, p, token) > 0 || this.reposOf(p).some((r) => this.repoLevel(u, r, token) > 0);
   }
 
   addHook(scope: Hook['scope'], spec: { name: string; url: string; events: string[]; active?: boolean; secret?: string | null }): Hook {
