@@ -41,7 +41,9 @@ t.test('REST answers and payloads have the documented shapes', async (t) => {
   };
   check(t, S.ApplicationProperties, (await get('/application-properties')).body, 'application-properties');
   check(t, S.paged(S.RestProject), (await get('/projects')).body, 'GET /projects');
-  check(t, S.RestProject, (await get('/projects/ACME')).body, 'GET /projects/{key}');
+  const project = (await get('/projects/ACME')).body as Record<string, unknown>;
+  check(t, S.RestProject, project, 'GET /projects/{key}');
+  t.notOk(ajv.validate(S.RestProject, { ...project, invented: 1 }), 'the shapes are closed: an invented attribute fails');
   check(t, S.paged(S.RestRepository), (await get('/projects/ACME/repos')).body, 'GET /projects/{key}/repos');
   check(t, S.paged(S.RestRepository), (await get('/repos?projectkey=ACME')).body, 'GET /repos');
   check(t, S.RestRepository, (await get('/projects/ACME/repos/lib')).body, 'GET /projects/{key}/repos/{slug}');

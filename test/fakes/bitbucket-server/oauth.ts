@@ -60,17 +60,20 @@ export async function serveOAuth(state: BitbucketState, oauth: BitbucketOAuth, r
     const grant = params['grant_type'];
     if (grant === 'authorization_code') {
       const r = oauth.redeem(params);
-      if (!r.ok) return (r.error === 'bad_client' ? fail(401, 'invalid_client', 'Client authentication failed') : fail(400, 'invalid_grant', 'Invalid authorization code')), true;
-      issue(r.grant.userId, r.grant.scopes.length > 0 ? r.grant.scopes : ['PUBLIC_REPOS'], r.grant.clientId);
+      if (!r.ok && r.error === 'bad_client') fail(401, 'invalid_client', 'Client authentication failed');
+      else if (!r.ok) fail(400, 'invalid_grant', 'Invalid authorization code');
+      else issue(r.grant.userId, r.grant.scopes.length > 0 ? r.grant.scopes : ['PUBLIC_REPOS'], r.grant.clientId);
       return true;
     }
     if (grant === 'refresh_token') {
       const app = oauth.apps.get(params['client_id'] ?? '');
-      if (app === undefined || !safeEqual(app.clientSecret, params['client_secret'] ?? '')) return fail(401, 'invalid_client', 'Client authentication failed'), true;
       const rt = oauth.refreshTokens.get(params['refresh_token'] ?? '');
-      if (rt === undefined || rt.clientId !== app.clientId) return fail(400, 'invalid_grant', 'Invalid refresh token'), true;
-      oauth.refreshTokens.delete(params['refresh_token'] ?? '');
-      issue(rt.userId, rt.scopes, rt.clientId);
+      if (app === undefined || !safeEqual(app.clientSecret, params['client_secret'] ?? '')) fail(401, 'invalid_client', 'Client authentication failed');
+      else if (rt === undefined || rt.clientId !== app.clientId) fail(400, 'invalid_grant', 'Invalid refresh token');
+      else {
+        oauth.refreshTokens.delete(params['refresh_token'] ?? '');
+        issue(rt.userId, rt.scopes, rt.clientId);
+      }
       return true;
     }
     fail(400, 'unsupported_grant_type', 'Only authorization_code and refresh_token are supported');
