@@ -5,23 +5,26 @@
 import { Type, type Static, type TObject } from 'typebox';
 import { GitHubIntegrationConfig } from './github/config.js';
 import { GitLabIntegrationConfig } from './gitlab/config.js';
+import { BitbucketServerIntegrationConfig } from './bitbucket-server/config.js';
 
 /** The schema of each supported integration type. */
 export const INTEGRATION_SCHEMAS: Readonly<Record<string, TObject>> = {
   github: GitHubIntegrationConfig,
   gitlab: GitLabIntegrationConfig,
+  'bitbucket-server': BitbucketServerIntegrationConfig,
 };
 
 /** Types that are supported. */
-export const INTEGRATION_TYPES = ['github', 'gitlab'] as const;
+export const INTEGRATION_TYPES = ['github', 'gitlab', 'bitbucket-server'] as const;
 
 /** Types that are known and not supported yet: start-up says so rather than "unknown". */
-export const PLANNED_INTEGRATION_TYPES = ['bitbucket-server', 'bitbucket-cloud'] as const;
+export const PLANNED_INTEGRATION_TYPES = ['bitbucket-cloud'] as const;
 
-export const IntegrationConfig = Type.Union([GitHubIntegrationConfig, GitLabIntegrationConfig]);
+export const IntegrationConfig = Type.Union([GitHubIntegrationConfig, GitLabIntegrationConfig, BitbucketServerIntegrationConfig]);
 
 /** One integration, whatever its type; narrow on `type` for the keys only one type has. */
 export type IntegrationConfig = Static<typeof IntegrationConfig>;
 
 export type { GitHubIntegrationConfig } from './github/config.js';
 export type { GitLabIntegrationConfig } from './gitlab/config.js';
+export type { BitbucketServerIntegrationConfig } from './bitbucket-server/config.js';

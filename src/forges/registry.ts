@@ -3,9 +3,10 @@
 import type { IntegrationConfig } from './config.js';
 import { createGitHubForge, type GitHubForgeDeps } from './github/index.js';
 import { createGitLabForge, type GitLabForgeDeps } from './gitlab/index.js';
+import { createBitbucketServerForge, type BitbucketServerForgeDeps } from './bitbucket-server/index.js';
 import { ForgeError, type Forge } from './types.js';
 
-export type ForgeDeps = GitHubForgeDeps & GitLabForgeDeps;
+export type ForgeDeps = GitHubForgeDeps & GitLabForgeDeps & BitbucketServerForgeDeps;
 
 type Factory = (config: IntegrationConfig, deps: ForgeDeps) => Forge & { close?: () => void };
 
@@ -17,6 +18,10 @@ const FACTORIES: Record<string, Factory | undefined> = {
   gitlab: (config, deps) => {
     if (config.type !== 'gitlab') throw new ForgeError('invalid', `integration ${config.id} is not of type gitlab`, { integration: config.id });
     return createGitLabForge(config, deps);
+  },
+  'bitbucket-server': (config, deps) => {
+    if (config.type !== 'bitbucket-server') throw new ForgeError('invalid', `integration ${config.id} is not of type bitbucket-server`, { integration: config.id });
+    return createBitbucketServerForge(config, deps);
   },
 };
 

@@ -39,7 +39,7 @@ t.test('no file: the embedded defaults', async (t) => {
 t.test('config.example.yaml documents every key and loads', async (t) => {
   const c = loadConfig({
     file: resolve('config.example.yaml'),
-    env: { PACKYARD_SECRET_KEY: 'x'.repeat(32), GHE_TOKEN: 't', GHE_OAUTH_SECRET: 's', GHE_WEBHOOK_SECRET: 'w', GITHUB_APP_PRIVATE_KEY: 'pem', GITLAB_TOKEN: 'glpat' },
+    env: { PACKYARD_SECRET_KEY: 'x'.repeat(32), GHE_TOKEN: 't', GHE_OAUTH_SECRET: 's', GHE_WEBHOOK_SECRET: 'w', GITHUB_APP_PRIVATE_KEY: 'pem', GITLAB_TOKEN: 'glpat', BBS_TOKEN: 'bbs' },
   });
   t.equal(c.organizations[0]?.sync?.schedule, '*/15 * * * *');
   t.equal(c.integrations[0]?.token, 't');
@@ -194,7 +194,7 @@ t.test('integrations are checked per type: unsupported types and keys a type doe
     [
       'integrations:',
       '  - { id: gl, type: gitlab, url: "https://git.example/gitlab", token: t, app: { app_id: 1, private_key: pem } }',
-      '  - { id: bbs, type: bitbucket-server, url: "https://bb.example" }',
+      '  - { id: bbs, type: bitbucket-server, url: "https://bb.example/bitbucket", nope: 1 }',
       '  - { id: bbc, type: bitbucket-cloud, url: "https://bitbucket.org" }',
       '  - { id: x, type: gitea, url: "https://gitea.example" }',
       '  - { id: y, url: "https://y.example" }',
@@ -205,9 +205,9 @@ t.test('integrations are checked per type: unsupported types and keys a type doe
   const got = problems(() => loadConfig({ file, env: {} }));
   t.same(got.sort(), [
     'integrations[0].app: not a key of type gitlab',
-    'integrations[1].type: "bitbucket-server" is not supported yet (supported: github, gitlab)',
-    'integrations[2].type: "bitbucket-cloud" is not supported yet (supported: github, gitlab)',
-    'integrations[3].type: must be one of: github, gitlab',
+    'integrations[1].nope: not a key of type bitbucket-server',
+    'integrations[2].type: "bitbucket-cloud" is not supported yet (supported: github, gitlab, bitbucket-server)',
+    'integrations[3].type: must be one of: github, gitlab, bitbucket-server',
     'integrations[4].type: required key is missing',
     'integrations[5].api_concurrency: must be >= 1',
     'integrations[5].ca_file: must not have fewer than 1 characters',

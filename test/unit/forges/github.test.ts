@@ -187,8 +187,8 @@ t.test('registry: github, and a clear error for types not supported yet', async 
   const f = createForge({ id: 'ghe', type: 'github', url: 'https://ghe.example', token: 't' } as GitHubIntegrationConfig);
   t.equal(f.type, 'github');
   f.close?.();
-  t.throws(() => createForge({ id: 'bbs', type: 'bitbucket-server', url: 'https://bb.example', token: 't' } as unknown as IntegrationConfig), {
-    message: /forge type "bitbucket-server" \(integration bbs\) is not supported yet/,
+  t.throws(() => createForge({ id: 'bbc', type: 'bitbucket-cloud', url: 'https://bitbucket.org', token: 't' } as unknown as IntegrationConfig), {
+    message: /forge type "bitbucket-cloud" \(integration bbc\) is not supported yet/,
   });
   t.type(new ForgeError('invalid', 'x'), Error);
 });
