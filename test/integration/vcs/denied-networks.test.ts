@@ -78,10 +78,14 @@ t.test('an address that never answers fails in about vcs.connect_timeout_seconds
     ['svn', `http://127.0.0.1:${hole.port}/svn-http`],
     ['svn', `svn+ssh://svn@127.0.0.1:${hole.port}/svn-ssh`],
   ];
-  for (const [type, url] of cases) {
+  // The cases run at once (each waits out its own connect timeout); their results are checked in order.
+  const results = await Promise.all(cases.map(async ([type, url]) => {
     const r = await pky.cli(['package', 'add', '--org', 'acme', '--type', type, url]);
+    return { r, err: await lastError(pky, url) };
+  }));
+  for (const [i, [type, url]] of cases.entries()) {
+    const { r, err } = results[i]!;
     t.equal(r.code, 1, `${type} ${url} fails`);
-    const err = await lastError(pky, url);
     t.equal(err.code, 'VCS_TIMEOUT', `${type} ${url}`);
     t.match(err.message, `Could not connect to 127.0.0.1:${hole.port} for ${url} within 1000 ms (vcs.connect_timeout_seconds)`);
   }
