@@ -123,6 +123,37 @@ function profile(reqs: ReadonlyArray<{ method: string; path: string; query: stri
 
 const profileText = (m: Map<string, number>): string => [...m.entries()].map(([k, n]) => `${k} ${n}`).join(', ');
 
+/**
+ * The same GET requests replayed by a bare client, `concurrency` at a time, without Packyard: how
+ * long the fake (20 ms each plus its own work) takes to answer them at best.
+ */
+async function replay(bb: FakeBitbucketServer, reqs: ReadonlyArray<{ method: string; path: string; query: string }>, concurrency: number): Promise<{ ms: number; perKind: Map<string, number[]> }> {
+  const origin = new URL(bb.url).origin;
+  const auth = `Basic ${Buffer.from(`root:${TOKEN}`).toString('base64')}`;
+  const gets = reqs.filter((r) => r.method === 'GET');
+  const perKind = new Map<string, number[]>();
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < gets.length) {
+      const r = gets[next++] as { method: string; path: string; query: string };
+      const t0 = Date.now();
+      const res = await fetch(`${origin}${r.path}${r.query ? `?${r.query}` : ''}`, { headers: { authorization: auth } });
+      await res.arrayBuffer();
+      const k = endpointKind(r.method, r.path, r.query);
+      perKind.set(k, [...(perKind.get(k) ?? []), Date.now() - t0]);
+    }
+  }));
+  return { ms: Date.now() - started, perKind };
+}
+
+/** "group members (admin) 100 × 40 ms": each kind's count and median answer time in a replay. */
+const kindTimes = (m: Map<string, number[]>): string =>
+  [...m.entries()].sort((a, b) => b[1].length - a[1].length).map(([k, v]) => {
+    const sorted = [...v].sort((a, b) => a - b);
+    return `${k} ${v.length} × ${fmtMs(sorted[Math.floor(sorted.length / 2)] ?? 0)}`;
+  }).join(', ');
+
 export async function benchBitbucketServerReconcile(o: { td: Teardowns; log: (l: string) => void; projects?: number; reposPerProject?: number; groups?: number; users?: number; packagesPerProject?: number }): Promise<BenchResult> {
   const nProjects = o.projects ?? 50;
   const nRepos = o.reposPerProject ?? 20;
@@ -236,6 +267,9 @@ export async function benchBitbucketServerReconcile(o: { td: Teardowns; log: (l:
   const minListing = perProject + groupPages + readerPages + nProjects;
   const minFirst = minListing + s.repos.size + nProjects;
   const minSecond = minListing;
+  const replayFirst = await replay(bb, firstReqs, 8);
+  const replaySecond = await replay(bb, secondReqs, 8);
+  o.log(`bitbucket-server reconcile: the same GETs replayed by a bare client 8 at a time: first ${fmtMs(replayFirst.ms)} (${kindTimes(replayFirst.perKind)}), unchanged ${fmtMs(replaySecond.ms)} (${kindTimes(replaySecond.perKind)})`);
   const p1 = profile(firstReqs);
   const p2 = profile(secondReqs);
   o.log(`bitbucket-server reconcile: first ${fmtMs(firstMs)} with ${firstReqs.length} requests (minimum ${minFirst}): ${profileText(p1)}`);
@@ -244,7 +278,9 @@ export async function benchBitbucketServerReconcile(o: { td: Teardowns; log: (l:
     title: `Bitbucket Data Center: full reconcile of ${nProjects} projects × ${nRepos} repositories, ${nGroups} groups, ${nUsers} users (20 ms per API request)`,
     rows: [
       { bench: 'bitbucket-server reconcile (first)', measure: 'wall time', packyard: fmtMs(firstMs), reference: `${firstReqs.length} requests (minimum ${minFirst})`, ratio: firstReqs.length / minFirst, goal: 'requests ÷ minimum (information)', met: null },
+      { bench: 'bitbucket-server reconcile (first)', measure: 'same GETs, bare client', packyard: fmtMs(replayFirst.ms), reference: `${fmtMs(firstMs)} (the sync)`, ratio: firstMs / Math.max(1, replayFirst.ms), goal: 'sync ÷ bare replay (information)', met: null },
       { bench: 'bitbucket-server reconcile (unchanged)', measure: 'wall time', packyard: fmtMs(secondMs), reference: `${secondReqs.length} requests (minimum ${minSecond})`, ratio: secondReqs.length / minSecond, goal: 'requests ÷ minimum (information)', met: null },
+      { bench: 'bitbucket-server reconcile (unchanged)', measure: 'same GETs, bare client', packyard: fmtMs(replaySecond.ms), reference: `${fmtMs(secondMs)} (the sync)`, ratio: secondMs / Math.max(1, replaySecond.ms), goal: 'sync ÷ bare replay (information)', met: null },
     ],
     details: [
       `Setup: the fake Bitbucket Data Center 8.19 under /bitbucket adds 20 ms to every API request and pages at 25 unless asked for more`,
@@ -258,6 +294,9 @@ export async function benchBitbucketServerReconcile(o: { td: Teardowns; log: (l:
       process.env.BENCH_BBS_GIT === '1'
         ? 'The fake answered raw files from its git repositories during the syncs (BENCH_BBS_GIT=1).'
         : 'The fake\'s raw composer.json answers were computed before the timing and kept: Bitbucket answers them from its caches.',
+      'Bare replay: the GET requests each sync made, sent again by a bare HTTP client 8 at a time (no paging dependencies, no',
+      'Packyard work): what the fake alone takes to answer them.',
+      `Replayed, count × median answer time: first run ${kindTimes(replayFirst.perKind)}; unchanged run ${kindTimes(replaySecond.perKind)}.`,
       `Requests made, first run: ${profileText(p1)}.`,
       `Requests made, unchanged run: ${profileText(p2)}.`,
       `First reconcile: ${first.summary['packagesToAdd'] ?? 0} packages added, ${first.summary['usersToCreate'] ?? 0} users, ${first.summary['teamsToCreate'] ?? 0} teams, ${first.summary['grantsToAdd'] ?? 0} grants.`,
