@@ -1,8 +1,8 @@
 // `npm run bench`: builds the CLI, runs the benchmarks (p2 under load against nginx, first
-// import and unchanged update against composer, hg and svn imports, GitHub sync, GitLab sync, web UI pages'
-// server-side time), prints a table and rewrites the generated part of docs/benchmarks.md. Everything is on 127.0.0.1, in temp dirs, and stopped on exit.
+// import and unchanged update against composer, hg and svn imports, GitHub, GitLab and Bitbucket Data Center sync,
+// web UI pages' server-side time), prints a table and rewrites the generated part of docs/benchmarks.md. Everything is on 127.0.0.1, in temp dirs, and stopped on exit.
 //
-// Knobs (environment): BENCH_ONLY=p2|git|hg|svn|sync|gitlab|ui (a partial run prints but does not write the doc),
+// Knobs (environment): BENCH_ONLY=p2|git|hg|svn|sync|gitlab|bitbucket-server|ui (a partial run prints but does not write the doc),
 // BENCH_WRK_SECONDS (10), BENCH_WRK_REPS (3), BENCH_IMPORT_REPS (3), BENCH_UPDATE_REPS (5),
 // BENCH_UI_REQUESTS (50 per page), BENCH_NO_WRITE=1.
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import { benchUpdate } from './bench-update.js';
 import { benchImportVcs } from './bench-import-vcs.js';
 import { benchReconcile, benchWebhookLatency } from './bench-sync.js';
 import { benchGitLabHookLatency, benchGitLabReconcile } from './bench-gitlab.js';
+import { benchBitbucketServerHookLatency, benchBitbucketServerReconcile } from './bench-bitbucket-server.js';
 import { benchUi } from './bench-ui.js';
 import { createHgBenchRepo } from './hg-fixture.js';
 import { createSvnBenchRepo } from './svn-fixture.js';
@@ -37,6 +38,7 @@ const TOOLS: Record<string, string[]> = {
   svn: ['composer', 'php', 'svn', 'svnadmin'],
   sync: ['git'],
   gitlab: ['git'],
+  'bitbucket-server': ['git'],
   ui: [],
 };
 
@@ -61,7 +63,7 @@ const log = (line: string): void => {
 async function main(): Promise<void> {
   const started = Date.now();
   const only = process.env.BENCH_ONLY ?? '';
-  if (!['', 'p2', 'git', 'hg', 'svn', 'sync', 'gitlab', 'ui'].includes(only)) throw new Error('BENCH_ONLY must be p2, git, hg, svn, sync, gitlab or ui');
+  if (!['', 'p2', 'git', 'hg', 'svn', 'sync', 'gitlab', 'bitbucket-server', 'ui'].includes(only)) throw new Error('BENCH_ONLY must be p2, git, hg, svn, sync, gitlab, bitbucket-server or ui');
   const seconds = intEnv('BENCH_WRK_SECONDS', 10, 30);
   const reps = { wrk: intEnv('BENCH_WRK_REPS', 3, 5), import: intEnv('BENCH_IMPORT_REPS', 3, 5), update: intEnv('BENCH_UPDATE_REPS', 5, 10) };
   requireTools(only);
@@ -104,6 +106,10 @@ async function main(): Promise<void> {
     if (only === '' || only === 'gitlab') {
       results.push(await benchGitLabHookLatency({ td: current, trials: intEnv('BENCH_WEBHOOK_TRIALS', 50, 200), log }));
       results.push(await benchGitLabReconcile({ td: current, log }));
+    }
+    if (only === '' || only === 'bitbucket-server') {
+      results.push(await benchBitbucketServerHookLatency({ td: current, trials: intEnv('BENCH_WEBHOOK_TRIALS', 50, 200), log }));
+      results.push(await benchBitbucketServerReconcile({ td: current, log }));
     }
     if (only === '' || only === 'svn') {
       results.push(await benchImportVcs({

@@ -1,8 +1,8 @@
 // The Bitbucket Data Center REST 1.0 client of one integration: the API at url/rest/api/1.0
 // (context path kept) unless api_url is set, `Authorization: Bearer <token>` or HTTP Basic with
 // `username`, `X-Atlassian-Token: no-check` (the XSRF guard of state-changing calls), the custom
-// CA, Bitbucket's body paging (start/limit, isLastPage/nextPageStart) at 100 per page, all
-// through the one ForgeHttpClient. Answers are checked against schemas.ts here.
+// CA, Bitbucket's body paging (start/limit, isLastPage/nextPageStart) asking 1,000 rows a page,
+// all through the one ForgeHttpClient. Answers are checked against schemas.ts here.
 import type { TSchema } from 'typebox';
 import { readCaFile, type ForgeBuildDeps } from '../forge-deps.js';
 import { ForgeHttpClient, type RequestOptions } from '../http.js';
@@ -35,7 +35,9 @@ export function createBitbucketServerClient(config: BitbucketServerIntegrationCo
   const cred = credentialOf(config);
   return new ForgeHttpClient({
     concurrency: config.api_concurrency ?? 8,
-    perPage: 100,
+    // Bitbucket's default limit is 25. A server whose page.max.* caps a listing lower answers
+    // fewer rows with nextPageStart, so a large ask only saves pages.
+    perPage: 1000,
     ...deps.http,
     paging: 'bitbucket-dc',
     integration: config.id,

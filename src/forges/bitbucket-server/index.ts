@@ -10,6 +10,7 @@ import { bitbucketServerApiUrl, bitbucketServerWebUrl, createBitbucketServerClie
 import type { BitbucketServerIntegrationConfig } from './config.js';
 import { verifyBitbucketServerHook } from './hooks.js';
 import { bitbucketServerOAuth } from './oauth.js';
+import { ProjectReadersCache } from './readers-cache.js';
 import { bitbucketServerDescribeSource, bitbucketServerDirectReaders, bitbucketServerRepository, bitbucketServerSnapshot, keyAndSlug } from './snapshot.js';
 import { ensureBitbucketServerWebhooks } from './webhooks.js';
 
@@ -30,6 +31,8 @@ export function createBitbucketServerForge(config: BitbucketServerIntegrationCon
   const webUrl = bitbucketServerWebUrl(config.url);
   const ca = readCaFile(config, deps);
   const client = createBitbucketServerClient(config, deps, ca);
+  // The last snapshot's project readers, reused by directReaders for a few minutes (readers-cache.ts).
+  const projectReaders = new ProjectReadersCache(deps.now);
   const token = config.token;
   const needCredential = (): string => {
     if (!token) throw new ForgeError('unauthorized', `forge ${config.id}: no token is configured`, { integration: config.id });
@@ -61,12 +64,12 @@ export function createBitbucketServerForge(config: BitbucketServerIntegrationCon
 
     async snapshot(source) {
       needCredential();
-      return bitbucketServerSnapshot(client, source);
+      return bitbucketServerSnapshot(client, source, projectReaders);
     },
 
     async directReaders(_source, repo) {
       needCredential();
-      return bitbucketServerDirectReaders(client, repo);
+      return bitbucketServerDirectReaders(client, repo, projectReaders);
     },
 
     async composerJson(repo) {

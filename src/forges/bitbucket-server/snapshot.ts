@@ -11,6 +11,7 @@
 import type { ForgeHttpClient } from '../http.js';
 import { ForgeError, isForgeError, type DirectReader, type ForgeGrant, type ForgeMember, type ForgeRepository, type ForgeTeam, type ForgeTeamMember, type ForgeUser, type OrgSnapshot, type SourceInfo } from '../types.js';
 import { getOne, keyPath, listAll, slugPath, sourceKeys } from './api.js';
+import type { ProjectReadersCache } from './readers-cache.js';
 import {
   BranchSchema, GroupPermissionSchema, PermittedSchema, ProjectSchema, PROJECT_READ_PERMISSIONS, RepositorySchema, UserSchema,
   type BbGroupPermission, type BbProject, type BbRepository, type BbUser,
@@ -84,7 +85,8 @@ async function groupTeams(client: ForgeHttpClient, keys: string[]): Promise<{ pe
   return { perms: reading, members: new Map(names.map((n, i) => [n, active(lists[i] ?? [])])) };
 }
 
-export async function bitbucketServerSnapshot(client: ForgeHttpClient, source: string): Promise<OrgSnapshot> {
+/** The snapshot; with `cache`, each project's readers are remembered for directReaders once the whole snapshot is complete. */
+export async function bitbucketServerSnapshot(client: ForgeHttpClient, source: string, cache?: ProjectReadersCache): Promise<OrgSnapshot> {
   const keys = sourceKeys(source);
   const projects = await Promise.all(keys.map((k) => requireProject(client, k)));
   const [readers, admins, repoLists, openToAll, groups] = await Promise.all([
@@ -133,6 +135,7 @@ export async function bitbucketServerSnapshot(client: ForgeHttpClient, source: s
       else if (r.public === true) grants.push({ repoId: repo.id, subject: { kind: 'members' }, read: true, label: 'public repository' });
     }
   }
+  for (const [i, k] of keys.entries()) cache?.remember(k, (readers[i] ?? []).map((u) => String(u.id)));
   return { org: { id: keys.join(','), login: keys.join(',') }, users: [...users.values()], members: [...members.values()], teams, teamMembers, repositories, grants };
 }
 
@@ -143,11 +146,18 @@ export function keyAndSlug(repo: { fullName: string }): { key: string; slug: str
   return { key, slug };
 }
 
-/** Users who read one repository through its own permissions (REPO_READ+), not through the project. */
-export async function bitbucketServerDirectReaders(client: ForgeHttpClient, repo: ForgeRepository): Promise<DirectReader[]> {
+/**
+ * Users who read one repository through its own permissions (REPO_READ+), not through the project.
+ * The project's readers come from `cache` when a snapshot listed them a moment ago (the same
+ * reconcile), else they are listed here.
+ */
+export async function bitbucketServerDirectReaders(client: ForgeHttpClient, repo: ForgeRepository, cache?: ProjectReadersCache): Promise<DirectReader[]> {
   const { key, slug } = keyAndSlug(repo);
-  const [repoReaders, projectReaders] = await Promise.all([usersWith(client, 'REPO_READ', key, slug), usersWith(client, 'PROJECT_READ', key)]);
-  const skip = new Set(projectReaders.map((u) => String(u.id)));
+  const known = cache?.fresh(key) ?? null;
+  const [repoReaders, skip] = await Promise.all([
+    usersWith(client, 'REPO_READ', key, slug),
+    known ?? usersWith(client, 'PROJECT_READ', key).then((rows) => new Set(rows.map((u) => String(u.id)))),
+  ]);
   return repoReaders.filter((u) => !skip.has(String(u.id))).map((u) => ({ user: userOf(u), read: true, label: 'REPO_READ+' }));
 }
 

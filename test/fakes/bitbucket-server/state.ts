@@ -3,9 +3,9 @@
 // permission for all licensed users, HTTP access tokens, webhooks per repository and per project,
 // and the effective-permission rules Bitbucket applies (project grants imply repository grants).
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { git, gitCommit, gitReadFile } from '../kit/git-store.js';
+import { gitCommit, gitReadFile } from '../kit/git-store.js';
 
 export type ProjectPermission = 'PROJECT_READ' | 'PROJECT_WRITE' | 'PROJECT_ADMIN';
 export type RepoPermission = 'REPO_READ' | 'REPO_WRITE' | 'REPO_ADMIN';
@@ -192,8 +192,7 @@ export class BitbucketState {
     const id = this.id();
     const gitDir = join(this.gitRoot, `${id}.git`);
     const defaultBranch = opts.defaultBranch ?? 'main';
-    await mkdir(gitDir, { recursive: true });
-    await git(gitDir, ['init', '--quiet', '--bare', '--template=', `--initial-branch=${defaultBranch}`]);
+    await initBare(gitDir, defaultBranch);
     const r: Repository = {
       id,
       slug,
@@ -253,7 +252,8 @@ export class BitbucketState {
   /** The user's explicit level from grants (direct or through any of its groups). */
   private granted(g: Grants, u: User): Level {
     let level = g.users.get(u.id) ?? 0;
-    for (const name of this.groupsOf(u)) level = Math.max(level, g.groups.get(name) ?? 0) as Level;
+    // Walks the grant's few groups, not every group of the server (the same answer as groupsOf(u)).
+    for (const [name, l] of g.groups) if (l > level && this.groups.get(name)?.has(u.id) === true) level = l;
     return level;
   }
   /** Effective project level: sys admin 3, grants, the default permission, public projects read; capped by a token's scopes. */
@@ -286,6 +286,17 @@ export class BitbucketState {
   hooksOf(scope: Hook['scope']): Hook[] {
     return [...this.hooks.values()].filter((h) => h.scope.type === scope.type && h.scope.id === scope.id);
   }
+}
+
+/**
+ * What `git init --quiet --bare --template= --initial-branch=<branch>` writes, without a git
+ * process (1,000 repositories of a benchmark took ~15 s of spawning on a loaded machine).
+ */
+async function initBare(gitDir: string, branch: string): Promise<void> {
+  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..')) throw new Error(`not a branch name: ${branch}`);
+  for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags']) await mkdir(join(gitDir, d), { recursive: true });
+  await writeFile(join(gitDir, 'HEAD'), `ref: refs/heads/${branch}\n`);
+  await writeFile(join(gitDir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n');
 }
 
 function setGrant(s: BitbucketState, g: Grants, who: { user: string } | { group: string }, permission: string | null): void {

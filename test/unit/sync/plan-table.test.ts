@@ -270,6 +270,27 @@ const rows: Row[] = [
       grants: [`team:${ALL} acme/pub (public)`, 'team:friends/ops acme/ops (shared with friends/ops (Reporter))'].sort(),
     },
   },
+  {
+    name: 'Bitbucket Data Center: team ids with a colon (project:10, group:devs) in grants',
+    world: () => ({
+      org: { id: 'PAY', login: 'acme' },
+      users: [{ id: '51', login: 'ada' }, { id: '52', login: 'bo' }],
+      owners: ['51'],
+      members: ['52'],
+      teams: [{ id: 'project:10', slug: 'PAY', members: [{ userId: '51', role: 'maintainer' }, '52'] }, { id: 'group:devs', slug: 'devs', members: ['52'] }],
+      repositories: [{ id: '100', fullName: 'PAY/api', composer: composer('pay/api') }],
+      grants: [
+        { repoId: '100', subject: { kind: 'team', teamId: 'project:10' }, label: 'PROJECT_READ+ on PAY' },
+        { repoId: '100', subject: { kind: 'team', teamId: 'group:devs' }, label: 'PROJECT_WRITE (group devs)' },
+      ],
+    }),
+    expect: {
+      members: { ada: 'owner', bo: 'member' },
+      teams: { [ALL]: ['ada', 'bo'], PAY: ['ada', 'bo'], devs: ['bo'] },
+      reads: { ada: ['PAY/api'], bo: ['PAY/api'] },
+      grants: ['team:PAY PAY/api (PROJECT_READ+ on PAY)', 'team:devs PAY/api (PROJECT_WRITE (group devs))'].sort(),
+    },
+  },
 ];
 
 for (const row of rows) {
