@@ -146,6 +146,8 @@ export interface TeamPageTeam {
   slug: string;
   name: string;
   parentId: number | null;
+  /** The forge's word for what the team stands for ("project", "group"), when it has one. */
+  kind?: string | null;
   members: readonly { login: string; role: string }[];
   /** Only packages the viewer may read. */
   packages: readonly { name: string | null; url: string; permission: string; source: 'local' | 'sync' }[];
@@ -170,7 +172,7 @@ function teamTree(ctx: ViewContext, v: TeamsPageView, parent: { id: number; name
   if (fresh.length === 0) return html``;
   for (const t of fresh) seen.add(t.id);
   return html`<ul class="teams"${parent ? html` aria-label="Teams in ${parent.name}"` : ''}>${fresh.map(
-    (t) => html`<li class="team"><h3>${t.name} <span class="muted">${t.slug}</span></h3>
+    (t) => html`<li class="team"${t.kind ? html` data-kind="${t.kind}"` : ''}><h3>${t.name} <span class="muted">${t.slug}</span>${t.kind ? html` <span class="badge team-kind">${t.kind}</span>` : ''}</h3>
 <div class="team-body"><div><h4>Members</h4>${t.members.length
       ? html`<ul class="plain">${t.members.map((m) => html`<li>${m.login} <span class="badge">${m.role}</span></li>`)}</ul>`
       : html`<p class="empty">No members.</p>`}</div>

@@ -1,6 +1,6 @@
 // The webhooks card of a synced organization's settings page: how the forge's hooks are installed
-// (one for the whole source, or one per package repository) and the state of each as the last
-// sync recorded it (failed ones with why).
+// (one for the whole source, or one per package repository), what those hooks never announce (the
+// sync schedule picks it up), and the state of each as the last sync recorded it (failed ones with why).
 import { html, type Html } from './html.js';
 import { formatTime } from './layout.js';
 
@@ -23,6 +23,10 @@ export interface WebhooksView {
   hooks: readonly HookRowView[];
   /** The forge's words for each way of installing ("one group hook", "a hook per project"), when it has them. */
   scopeLabels?: Readonly<Record<'source' | 'repository', string>> | null;
+  /** What the forge's hooks never announce, by way of installing ("membership changes"), when it says. */
+  scheduleCovers?: Readonly<Partial<Record<'source' | 'repository', readonly string[]>>> | null;
+  /** The organization's sync schedule (cron), named in the note about what hooks never announce. */
+  schedule?: string;
 }
 
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -37,11 +41,31 @@ function modeText(v: WebhooksView): string {
   return scope === 'source' ? `One hook for the whole source on ${v.forge}.` : `One hook per package repository on ${v.forge}.`;
 }
 
+/** "a", "a or b", "a, b or c". */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+/**
+ * What the hooks never announce and the schedule picks up: for the installed hooks' way, or,
+ * before any hook is recorded, when every way lacks the same events (nothing to choose from).
+ */
+function scheduleNote(v: WebhooksView): Html | null {
+  const covers = v.scheduleCovers;
+  if (!covers || !v.installWebhooks || !v.offered) return null;
+  let missing: readonly string[] | undefined;
+  if (v.hooks.length > 0) missing = covers[v.hooks.every((h) => h.scope === 'source') ? 'source' : 'repository'];
+  else if (covers.source && covers.repository && orList(covers.source) === orList(covers.repository)) missing = covers.source;
+  if (!missing || missing.length === 0) return null;
+  return html`<p class="hint schedule-covers">${v.forge} sends no events for ${orList(missing)}; the sync schedule${v.schedule ? html` (<code>${v.schedule}</code>)` : ''} picks them up.</p>`;
+}
+
 const badge = (o: HookRowView['outcome']) => (o === 'failed' ? 'error' : o === 'unknown' ? '' : 'ok');
 
 export function webhooksCard(v: WebhooksView): Html {
   return html`<section class="card" id="webhooks"><h2>Webhooks</h2>
 <p class="hook-mode">${modeText(v)}</p>
+${scheduleNote(v)}
 ${v.hooks.length > 0
   ? html`<table class="hooks"><thead><tr><th>Hook for</th><th>Id</th><th>State</th><th>Checked</th></tr></thead><tbody>
 ${v.hooks.map(

@@ -206,6 +206,12 @@ export interface ForgeWebhooks {
    */
   readonly scopeLabels?: Readonly<Record<HookScope, string>>;
   /**
+   * Optional: what this forge's hooks never announce when installed each way, in plain words
+   * ("membership changes", "new repositories"); the settings page says the sync schedule picks
+   * those up. A scope left out (or the field absent) announces everything sync acts on.
+   */
+  readonly scheduleCovers?: Readonly<Partial<Record<HookScope, readonly string[]>>>;
+  /**
    * Installs or repairs the hooks of `source` pointing at `url` with `secret`: one for the source
    * where the forge and the credential allow it (detected, never assumed), else one per repository
    * in `repositories` (the source's package repositories). Forges never return a hook's secret:
@@ -228,6 +234,12 @@ export interface Forge {
   readonly displayName: string;
   /** Optional: how the New organization form asks for a source of this forge (a generic field without it). */
   readonly sourceHint?: SourceHint;
+  /**
+   * Optional: the forge's word for what a team of its snapshots stands for, from the team's id
+   * ("project", "group"), shown next to the team on the teams page; null or absent when the
+   * forge's teams are all of one kind. Shown only, never interpreted.
+   */
+  teamKind?(teamId: string): string | null;
   /** Optional capabilities: absent when the forge or the configuration does not offer them. */
   readonly oauth?: ForgeOAuth;
   readonly webhooks?: ForgeWebhooks;

@@ -24,6 +24,8 @@ export interface TeamView {
   slug: string;
   name: string;
   parentId: number | null;
+  /** The forge's id of the team a sync made (null for a team made by hand). */
+  externalId: string | null;
   synced: boolean;
   members: { login: string; role: 'maintainer' | 'member' }[];
   packages: { packageId: number; name: string | null; url: string; permission: string; source: 'local' | 'sync' }[];
@@ -86,7 +88,7 @@ export class OrgAdminReads {
         `SELECT full_name AS fullName, composer, archived, visibility FROM forge_repos
          WHERE org_id = ? AND package_id IS NULL AND deleted_at IS NULL ORDER BY composer = 'yes' DESC, lower(full_name)`,
       ),
-      teams: sqlite.prepare(`SELECT id, slug, name, parent_id AS parentId, external_id IS NOT NULL AS synced FROM teams WHERE org_id = ? ORDER BY lower(name), id`),
+      teams: sqlite.prepare(`SELECT id, slug, name, parent_id AS parentId, external_id AS externalId, external_id IS NOT NULL AS synced FROM teams WHERE org_id = ? ORDER BY lower(name), id`),
       teamMembers: sqlite.prepare(
         `SELECT tm.team_id AS teamId, u.login, tm.role FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN users u ON u.id = tm.user_id
          WHERE t.org_id = ? ORDER BY u.login`,

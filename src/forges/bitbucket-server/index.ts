@@ -18,6 +18,9 @@ export { bitbucketServerApiUrl, bitbucketServerWebUrl, sourceKeys, type Bitbucke
 export { signatureMatches } from './hooks.js';
 export { HOOK_EVENTS } from './webhooks.js';
 
+/** What Bitbucket's hooks never announce: the scheduled sync picks these up. */
+const SCHEDULE_COVERS = ['membership changes', 'new repositories'] as const;
+
 export interface BitbucketServerForge extends Forge {
   readonly type: 'bitbucket-server';
   readonly apiUrl: string;
@@ -44,6 +47,7 @@ export function createBitbucketServerForge(config: BitbucketServerIntegrationCon
     integrationId: config.id,
     displayName: 'Bitbucket Data Center',
     sourceHint: { label: 'Project keys', placeholder: 'PAY,WEB', help: 'One project key, or several separated by commas; all their repositories come along.', repositoryNoun: { one: 'repository', other: 'repositories' } },
+    teamKind: (teamId) => (teamId.startsWith('project:') ? 'project' : teamId.startsWith('group:') ? 'group' : null),
     apiUrl,
     client,
     close: () => client.close(),
@@ -51,6 +55,8 @@ export function createBitbucketServerForge(config: BitbucketServerIntegrationCon
 
     webhooks: {
       scopeLabels: { source: 'a hook per project', repository: 'a hook per repository' },
+      // Bitbucket has no membership, permission or repository-created events (forges.md §3.7).
+      scheduleCovers: { source: SCHEDULE_COVERS, repository: SCHEDULE_COVERS },
       async ensureWebhooks(source, repositories, url, secret, opts) {
         needCredential();
         return ensureBitbucketServerWebhooks(client, source, repositories, url, secret, opts?.secretChanged === true);

@@ -48,6 +48,8 @@ export function createGitLabForge(config: GitLabIntegrationConfig, deps: GitLabF
 
     webhooks: {
       scopeLabels: { source: 'one group hook', repository: 'a hook per project' },
+      // Project hooks have no Member, Subgroup or Project events (group hooks do).
+      scheduleCovers: { repository: ['membership changes', 'new projects'] },
       async ensureWebhooks(source, repositories, url, secret, opts) {
         needCredential();
         const group = await findGroup(client, source);

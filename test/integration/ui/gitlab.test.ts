@@ -108,6 +108,7 @@ t.test('GitLab in the web UI', async (t) => {
     const groups = await root.get('/groups/-/settings');
     t.equal(groups.statusCode, 200);
     t.match(groups.body, '<p class="hook-mode">One group hook on GitLab.</p>');
+    t.notMatch(groups.body, 'schedule-covers', 'a group hook announces membership and project events');
     const hook = premium.state.hooksOf('group', premium.state.group('acme').id)[0];
     t.ok(hook, 'the group hook is on the forge');
     t.match(groups.body, new RegExp(`<td>source <code>acme</code></td><td>${hook?.id}</td>\\s*<td><span class="badge ok">created</span>`));
@@ -115,6 +116,7 @@ t.test('GitLab in the web UI', async (t) => {
     const projects = await root.get('/projects/-/settings');
     t.equal(projects.statusCode, 200);
     t.match(projects.body, '<p class="hook-mode">A hook per project on GitLab (one for each package).</p>');
+    t.match(projects.body, '<p class="hint schedule-covers">GitLab sends no events for membership changes or new projects; the sync schedule (<code>0 0 1 1 *</code>) picks them up.</p>');
     for (const path of ['acme/platform/core/lib', 'acme/platform/core/storage/db']) {
       const h = free.state.hooksOf('project', free.state.project(path).id)[0];
       t.ok(h, `${path}: its project hook is on the forge`);

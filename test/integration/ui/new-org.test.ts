@@ -159,7 +159,7 @@ t.test('new organization', async (t) => {
     t.equal(found.done.statusCode, 200);
     t.match(found.done.body, /<div id="source-check" class="check-result ok" role="status">Found <strong>widgets<\/strong> on GitHub Enterprise \(Widgets Inc\) · <span class="count">1<\/span> repository visible/);
     const missing = (await check('nobody-here')).done;
-    t.match(missing.body, /class="check-result error" role="alert">ghe has no organization &quot;nobody-here&quot;/);
+    t.match(missing.body, /class="check-result error" role="alert">Not found on GitHub Enterprise \(ghe\): &quot;nobody-here&quot; does not exist, or the integration&#39;s credential cannot see it\./);
     const none = await check('widgets', '');
     t.equal(none.poll, undefined, 'no job without an integration');
     t.match(none.done.body, 'Choose an integration');

@@ -111,8 +111,11 @@ export function newOrgRoutes(app: FastifyInstance, ui: Ui): void {
     if (job.status === 'failed') return sendHtml(reply, sourceCheck({ ok: false, message: job.error ?? 'The check failed.' }));
     const p = job.payload as { integration?: unknown; source?: unknown };
     const r = job.result as SourceCheckResult | null;
-    if (!r?.found) return sendHtml(reply, sourceCheck({ ok: false, message: `${String(p.integration)} has no organization "${String(p.source)}" that its credential can see.` }));
     const about = integrations().find((i) => i.id === String(p.integration));
+    if (!r?.found) {
+      const where = about && about.displayName !== about.id ? `${about.displayName} (${about.id})` : String(p.integration);
+      return sendHtml(reply, sourceCheck({ ok: false, message: `Not found on ${where}: "${String(p.source)}" does not exist, or the integration's credential cannot see it.` }));
+    }
     return sendHtml(reply, sourceCheck({
       ok: true, login: r.login, name: r.name, repositories: r.repositories,
       ...(about ? { forge: about.displayName } : {}), ...(about?.sourceHint ? { noun: about.sourceHint.repositoryNoun } : {}),

@@ -19,6 +19,7 @@ import { lastSyncRuns } from '../../../sync/reconcile.js';
 import { hookStates } from '../../../sync/hooks.js';
 import type { Plan } from '../../../sync/plan.js';
 import type { VcsType } from '../../../vcs/types.js';
+import type { Forge } from '../../../forges/types.js';
 import {
   addByUrlFragment,
   addedByUrl,
@@ -211,13 +212,26 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
   app.get<{ Params: OrgParams }>('/:org/-/teams', (req, reply) => {
     const r = scoped(req, reply, 'org:members');
     if (!r) return reply;
-    const teams = reads.teams(r.org.id).map((t) => ({
+    const kindOf = teamKinds(r.org.syncIntegration);
+    const teams = reads.teams(r.org.id).map(({ externalId, ...t }) => ({
       ...t,
+      kind: externalId !== null ? kindOf(externalId) : null,
       packages: t.packages.filter((p) => can(r.principal, 'package:read', { org: r.facts, packageId: p.packageId })),
     }));
     return sendHtml(reply, teamsPage(viewContext(ui, req), { org: r.org.name, links: orgLinks(r), managedBy: r.org.syncIntegration, teams, members: reads.members(r.org.id),
       canRemoveMembers: can(r.principal, 'member:remove', { org: r.facts }) }));
   });
+
+  /** The forge's word for what each synced team stands for ("project", "group"), when the forge has one. */
+  function teamKinds(integration: string | null): (externalId: string) => string | null {
+    let forge: Pick<Forge, 'teamKind'> | null = null;
+    try {
+      forge = integration ? deps.forges.get(integration) : null;
+    } catch {
+      // Misconfigured (logged where it is used): the teams are shown without their kind.
+    }
+    return (externalId) => forge?.teamKind?.(externalId) ?? null;
+  }
 
   // ------------------------------------------------------------ settings
 
@@ -236,8 +250,8 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
   }
 
   /** The webhooks card: the forge's name and capability (when its forge can be built) and the recorded hooks. */
-  function webhooksView(orgId: number, sync: { integration: string; source: string; installWebhooks: boolean }): SettingsPageView['webhooks'] {
-    let forge: { displayName: string; webhooks?: { scopeLabels?: Readonly<Record<'source' | 'repository', string>> } } | null = null;
+  function webhooksView(orgId: number, sync: { integration: string; source: string; schedule: string; installWebhooks: boolean }): SettingsPageView['webhooks'] {
+    let forge: Pick<Forge, 'displayName' | 'webhooks'> | null = null;
     try {
       forge = deps.forges.get(sync.integration);
     } catch {
@@ -248,6 +262,8 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
       installWebhooks: sync.installWebhooks,
       offered: forge ? forge.webhooks !== undefined : true,
       scopeLabels: forge?.webhooks?.scopeLabels ?? null,
+      scheduleCovers: forge?.webhooks?.scheduleCovers ?? null,
+      schedule: sync.schedule,
       hooks: hookStates(deps.db, orgId, sync.integration, sync.source),
     };
   }
