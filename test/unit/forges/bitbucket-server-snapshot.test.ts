@@ -153,7 +153,12 @@ t.test('direct readers, describeSource, composer.json, repository lookups, crede
   t.equal(await forge.repository('PAY', '999', 'PAY/gone'), null);
   t.equal(await forge.repository('WEB', '100', 'PAY/api'), null, 'outside the source');
 
-  t.same(await forge.codeCredential('PAY'), { username: 'x-token-auth', password: TOKEN });
+  // A bare token clones as its owner (Bitbucket accepts a token only with its user's name).
+  s.on('GET', '/application-properties', (r) => ({ body: { version: '8.19.0' }, headers: r.headers.authorization === `Bearer ${TOKEN}` ? { 'x-ausername': 'svc' } : ({} as Record<string, string>) }));
+  t.same(await forge.codeCredential('PAY'), { username: 'svc', password: TOKEN });
+  const asked = s.requests.filter((r) => r.path === '/application-properties').length;
+  t.same(await forge.codeCredential('PAY'), { username: 'svc', password: TOKEN });
+  t.equal(s.requests.filter((r) => r.path === '/application-properties').length, asked, 'the owner is asked once');
   t.equal(forge.displayName, 'Bitbucket Data Center');
   t.equal(forge.oauth, undefined);
 });
