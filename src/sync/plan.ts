@@ -287,7 +287,10 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
     const have = current.grants.get(key);
     if (!have) {
       const [subjectPart = '', repoExt = ''] = key.split('\t');
-      const [subject, subjectExt = ''] = subjectPart.split(':') as ['team' | 'user', string];
+      // The subject's forge id may hold ':' itself (Bitbucket's `project:12`, `group:devs`).
+      const colon = subjectPart.indexOf(':');
+      const subject = subjectPart.slice(0, colon) as 'team' | 'user';
+      const subjectExt = subjectPart.slice(colon + 1);
       plan.grantsToAdd.push({ subject, subjectExt, repoExt, label });
     } else if (have.label !== label) plan.grantsToChange.push({ accessId: have.accessId, label, key });
   }
