@@ -22,6 +22,9 @@ import { ensureSourceHooks } from './hooks.js';
 import { composerCheckDue, computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
 import { requestUpdate } from '../jobs/requests.js';
 
+/** The trigger of the sync the schedule queues (src/jobs/schedule.ts). */
+export const SCHEDULE_TRIGGER = 'schedule';
+
 /** What a sync run uses (compose.ts's Deps satisfies it). */
 export interface SyncDeps {
   db: Db;
@@ -123,7 +126,7 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
     deps.db.transaction((tx) => {
       // Computed inside the write transaction, so a concurrent change cannot slip in between.
       const current = loadCurrentState(tx, org.id, integration);
-      plan = computePlan(integration, snapshot, current, { composer, directReaders, autoAddPackages: settings.autoAddPackages });
+      plan = computePlan(integration, snapshot, current, { composer, directReaders, autoAddPackages: settings.autoAddPackages, scheduled: opts.trigger === SCHEDULE_TRIGGER });
       if (opts.dryRun || planIsEmpty(plan)) return;
       const applied = applyPlan(tx, { id: org.id, name: org.name }, integration, plan, current, `sync:${integration}`);
       newPackageIds = applied.newPackageIds;
@@ -139,9 +142,9 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
   const summary = planSummary(plan);
   const status: SyncOutcome['status'] = opts.dryRun ? 'dry-run' : planIsEmpty(plan) ? 'unchanged' : 'applied';
   finish(status, summary);
-  // New and moved packages get their import; packages pushed since the last sync an update (the
-  // scheduled sync repairs what webhooks did not tell).
-  const pushed = opts.dryRun ? [] : plan.packagesToUpdate.map((p) => p.packageId);
+  // New and moved packages get their import; packages pushed since the last sync an update, and on
+  // a scheduled sync those without a push time a check (the schedule repairs what webhooks did not tell).
+  const pushed = opts.dryRun ? [] : [...plan.packagesToUpdate, ...plan.packagesToRecheck].map((p) => p.packageId);
   for (const id of new Set([...newPackageIds, ...movedPackageIds, ...pushed])) requestUpdate(deps.queue, id, `sync:${integration}`, { priority: PRIORITY.background });
 
   let webhook: string | null = null;
