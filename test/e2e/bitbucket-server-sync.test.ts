@@ -8,6 +8,7 @@
 // second sync plans nothing and --dry-run changes nothing; removing a permission and syncing
 // revokes; a 500 on page 2 of /users?permission=… revokes nobody and fails the run with the
 // reason; a deactivated user loses access; a project opened to all users reads for everyone.
+// With a system admin's token (admin endpoints allowed) groups holding a permission become teams.
 // Renames, archiving, clone credentials and missed pushes: bitbucket-server-repos.test.ts.
 import t from 'tap';
 import { existsSync } from 'node:fs';
@@ -182,6 +183,38 @@ t.test('Bitbucket Data Center sync end to end with Debian composer', async (t) =
     await cli(['sync', '--org', 'acme']);
     const otto = await cli(['token', 'create', '--org', 'acme', '--user', 'otto']);
     t.same(await reads(pky, otto.stdout.trim()), ['acme/web-site', 'acme/web-theme'], 'otto reads WEB now, still not PAY');
-    t.same(await reads(pky, tokens.dev1 ?? (await cli(['token', 'create', '--org', 'acme', '--user', 'dev1'])).stdout.trim()), [...PACKAGES], 'a PAY reader reads both');
+    const dev1 = await cli(['token', 'create', '--org', 'acme', '--user', 'dev1']);
+    t.same(await reads(pky, dev1.stdout.trim()), [...PACKAGES], 'a PAY reader reads both');
   });
+});
+
+t.test('with a system admin token (admin endpoints allowed): groups holding a permission become teams', async (t) => {
+  const bb = await startFakeBitbucketServer({ contextPath: '/bitbucket', version: '8.19', pageLimit: 2, maxLimit: 2 });
+  t.teardown(() => bb.close());
+  const s = bb.state;
+  for (const u of ['root', 'gina', 'ivan', 'wes']) s.addUser(u, { sysAdmin: u === 'root' });
+  s.addUser('ghost', { active: false });
+  s.addToken('bbs-admin-token', 'root');
+  s.addGroup('payments', ['gina', 'ivan', 'ghost']);
+  s.addGroup('web', ['wes']);
+  s.addGroup('unused', ['wes']);
+  s.addProject('PAY');
+  s.addProject('WEB');
+  s.grantProject('PAY', { group: 'payments' }, 'PROJECT_READ');
+  s.grantProject('WEB', { group: 'web' }, 'PROJECT_WRITE');
+  await s.addRepo('PAY', 'api', { files: { 'composer.json': '{"name":"acme/pay-api"}\n' } });
+  const pky = await startPackyard(t, { yaml: bitbucketServerSyncYaml(bb, { token: 'bbs-admin-token', source: 'web,pay', installWebhooks: false }) });
+  const r = await pky.cli(['sync', '--org', 'acme']);
+  t.equal(r.code, 0, r.stderr);
+  t.ok(bb.requests.some((x) => /\/admin\/groups\/more-members$/.test(x.path) && x.status === 200), 'group members listed through the admin endpoint');
+  const teams = pky.deps.sqlite.prepare(
+    `SELECT t.slug, group_concat(u.login, ',') AS members FROM teams t LEFT JOIN team_members tm ON tm.team_id = t.id LEFT JOIN users u ON u.id = tm.user_id
+     WHERE t.slug NOT LIKE '~%' GROUP BY t.id ORDER BY t.slug`,
+  ).all() as { slug: string; members: string | null }[];
+  const sorted = teams.map((x) => [x.slug, (x.members ?? '').split(',').filter(Boolean).sort().join(',')]);
+  // root, a system admin, administers every project: a project team member (and an owner).
+  t.same(sorted, [['PAY', 'gina,ivan,root'], ['WEB', 'root,wes'], ['payments', 'gina,ivan'], ['web', 'wes']], 'a team per project and per group holding a permission (not the unused group; not the inactive member)');
+  const grants = pky.deps.sqlite.prepare(`SELECT t.slug, a.permission FROM package_access a JOIN teams t ON t.id = a.team_id ORDER BY t.slug`).all() as { slug: string; permission: string }[];
+  t.same(grants.map((g) => g.slug), ['PAY', 'payments'], 'the package is read through its project team and the group');
+  t.match((await pky.cli(['sync', '--org', 'acme'])).stdout, /unchanged/, 'idempotent');
 });
