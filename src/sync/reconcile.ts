@@ -11,7 +11,7 @@ import { organizations, syncRuns } from '../db/schema.js';
 import { AppError } from '../domain/errors.js';
 import { orgSyncSettings } from '../domain/orgs.js';
 import { isForgeError, type DirectReader, type ForgeRepository, type OrgSnapshot } from '../forges/types.js';
-import { PRIORITY } from '../jobs/job-types.js';
+import { PRIORITY, SCHEDULE_TRIGGER } from '../jobs/job-types.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -21,9 +21,6 @@ import type { ForgeProvider } from './forges.js';
 import { ensureSourceHooks } from './hooks.js';
 import { composerCheckDue, computePlan, planIsEmpty, planSummary, type Plan } from './plan.js';
 import { requestUpdate } from '../jobs/requests.js';
-
-/** The trigger of the sync the schedule queues (src/jobs/schedule.ts). */
-export const SCHEDULE_TRIGGER = 'schedule';
 
 /** What a sync run uses (compose.ts's Deps satisfies it). */
 export interface SyncDeps {
