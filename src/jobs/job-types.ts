@@ -7,6 +7,9 @@ export const SYNC_PREVIEW = 'sync-preview';
 export const CHECK_REPO = 'check-repo';
 export const CHECK_SOURCE = 'check-source';
 
+/** The trigger of jobs the schedule queues (cron); a sync with it checks packages without push times. */
+export const SCHEDULE_TRIGGER = 'schedule';
+
 /**
  * jobs.priority: work a person or a webhook asked for (Update now, the CLI, the API, hooks) runs
  * before background work (syncs' imports, cron, dist builds ahead), and only it may take the

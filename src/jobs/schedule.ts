@@ -11,7 +11,7 @@ import { organizations } from '../db/schema.js';
 import { orgSyncSettings } from '../domain/orgs.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from './queue.js';
-import { HOUSEKEEPING, PRIORITY, SYNC_ORG } from './job-types.js';
+import { HOUSEKEEPING, PRIORITY, SCHEDULE_TRIGGER, SYNC_ORG } from './job-types.js';
 import { requestSync } from './requests.js';
 
 export interface ScheduledJob {
@@ -26,7 +26,7 @@ export function scheduledJobs(config: Config, db: Db, queue: JobQueue): Schedule
     {
       name: HOUSEKEEPING,
       cron: config.housekeeping.schedule,
-      enqueue: () => queue.enqueue({ type: HOUSEKEEPING, lockKey: HOUSEKEEPING, trigger: 'schedule', maxAttempts: 1 }),
+      enqueue: () => queue.enqueue({ type: HOUSEKEEPING, lockKey: HOUSEKEEPING, trigger: SCHEDULE_TRIGGER, maxAttempts: 1 }),
     },
   ];
   const rows = db.select().from(organizations).where(isNotNull(organizations.syncIntegration)).orderBy(organizations.name).all();
@@ -34,7 +34,7 @@ export function scheduledJobs(config: Config, db: Db, queue: JobQueue): Schedule
     const sync = orgSyncSettings(row);
     // A row written before cron validation existed could hold a bad expression: skip it, never crash.
     if (!sync || !cron.validate(sync.schedule)) continue;
-    jobs.push({ name: `${SYNC_ORG}:${row.name}`, cron: sync.schedule, enqueue: () => requestSync(queue, row.name, 'schedule', { priority: PRIORITY.background }) });
+    jobs.push({ name: `${SYNC_ORG}:${row.name}`, cron: sync.schedule, enqueue: () => requestSync(queue, row.name, SCHEDULE_TRIGGER, { priority: PRIORITY.background }) });
   }
   return jobs;
 }

@@ -75,6 +75,12 @@ export interface DesiredExtras {
   directReaders: Map<string, DirectReader[]>;
   /** Add repositories with a composer.json as packages by themselves. */
   autoAddPackages: boolean;
+  /**
+   * A scheduled sync (not one a webhook or a person asked for): packages whose repository has no
+   * push time from the forge get an update check (packagesToRecheck), so a missed push webhook is
+   * repaired by the schedule as it is for forges that give a push time.
+   */
+  scheduled?: boolean;
 }
 
 export interface Plan {
@@ -106,6 +112,12 @@ export interface Plan {
    * what no webhook told (GitLab fires none for a push of more than 3 refs; a lost delivery).
    */
   packagesToUpdate: Array<{ packageId: number; fullName: string }>;
+  /**
+   * On a scheduled sync, packages whose repository the forge gives no push time for (Bitbucket
+   * Data Center): an update checks each (it lists the remote's refs first and stops when nothing
+   * moved, so it is cheap). Queued work, not a change: planIsEmpty does not count it.
+   */
+  packagesToRecheck: Array<{ packageId: number; fullName: string }>;
 }
 
 export function emptyPlan(): Plan {
@@ -113,7 +125,7 @@ export function emptyPlan(): Plan {
     usersToCreate: [], loginsToUpdate: [], membersToAdd: [], memberRolesToChange: [], membersToRemove: [],
     teamsToCreate: [], teamsToUpdate: [], teamsToDelete: [], teamMembersToAdd: [], teamMembersToChange: [], teamMembersToRemove: [],
     grantsToAdd: [], grantsToChange: [], grantsToRemove: [], reposToUpsert: [], reposToMarkDeleted: [], packagesToAdd: [],
-    packagesToLink: [], packagesToMark: [], packagesToMove: [], packagesToUpdate: [],
+    packagesToLink: [], packagesToMark: [], packagesToMove: [], packagesToUpdate: [], packagesToRecheck: [],
   };
 }
 
@@ -124,8 +136,9 @@ export function planSummary(plan: Plan): Record<string, number> {
   return out;
 }
 
+/** Whether the plan changes nothing (the update checks of packagesToRecheck are no change). */
 export function planIsEmpty(plan: Plan): boolean {
-  return Object.values(planSummary(plan)).every((n) => n === 0);
+  return Object.entries(planSummary(plan)).every(([k, n]) => n === 0 || k === 'packagesToRecheck');
 }
 
 /** A free Packyard login for a forge login (suffixed with the integration when taken locally). */
@@ -247,6 +260,9 @@ export function computePlan(integration: string, snapshot: OrgSnapshot, current:
         plan.packagesToMove.push({ packageId, fullName: r.fullName, url: r.cloneUrl });
       } else if (have && have.packageId != null && !have.deleted && r.pushedAt !== null && have.pushedAt !== r.pushedAt) {
         plan.packagesToUpdate.push({ packageId, fullName: r.fullName });
+      } else if (extras.scheduled && have && have.packageId != null && !have.deleted && !r.archived && r.pushedAt === null) {
+        // No push time: the schedule cannot tell what was pushed, so it checks every package.
+        plan.packagesToRecheck.push({ packageId, fullName: r.fullName });
       }
     } else if (extras.autoAddPackages && (composer ?? have?.composer === 'yes') === true) {
       plan.packagesToAdd.push(r);

@@ -11,7 +11,7 @@ import { organizations, syncRuns } from '../db/schema.js';
 import { AppError } from '../domain/errors.js';
 import { orgSyncSettings } from '../domain/orgs.js';
 import { isForgeError, type DirectReader, type ForgeRepository, type OrgSnapshot } from '../forges/types.js';
-import { PRIORITY } from '../jobs/job-types.js';
+import { PRIORITY, SCHEDULE_TRIGGER } from '../jobs/job-types.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -123,7 +123,7 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
     deps.db.transaction((tx) => {
       // Computed inside the write transaction, so a concurrent change cannot slip in between.
       const current = loadCurrentState(tx, org.id, integration);
-      plan = computePlan(integration, snapshot, current, { composer, directReaders, autoAddPackages: settings.autoAddPackages });
+      plan = computePlan(integration, snapshot, current, { composer, directReaders, autoAddPackages: settings.autoAddPackages, scheduled: opts.trigger === SCHEDULE_TRIGGER });
       if (opts.dryRun || planIsEmpty(plan)) return;
       const applied = applyPlan(tx, { id: org.id, name: org.name }, integration, plan, current, `sync:${integration}`);
       newPackageIds = applied.newPackageIds;
@@ -139,9 +139,9 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
   const summary = planSummary(plan);
   const status: SyncOutcome['status'] = opts.dryRun ? 'dry-run' : planIsEmpty(plan) ? 'unchanged' : 'applied';
   finish(status, summary);
-  // New and moved packages get their import; packages pushed since the last sync an update (the
-  // scheduled sync repairs what webhooks did not tell).
-  const pushed = opts.dryRun ? [] : plan.packagesToUpdate.map((p) => p.packageId);
+  // New and moved packages get their import; packages pushed since the last sync an update, and on
+  // a scheduled sync those without a push time a check (the schedule repairs what webhooks did not tell).
+  const pushed = opts.dryRun ? [] : [...plan.packagesToUpdate, ...plan.packagesToRecheck].map((p) => p.packageId);
   for (const id of new Set([...newPackageIds, ...movedPackageIds, ...pushed])) requestUpdate(deps.queue, id, `sync:${integration}`, { priority: PRIORITY.background });
 
   let webhook: string | null = null;

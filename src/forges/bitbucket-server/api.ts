@@ -83,10 +83,14 @@ export function slugPath(slug: string): string {
   return encodeURIComponent(slug);
 }
 
-/** The project keys of a source (`PAY` or `PAY,WEB`), upper-cased (personal `~user` keys kept), deduplicated. */
+/**
+ * The project keys of a source (`PAY` or `PAY,WEB`): upper-cased (Bitbucket's keys are, personal
+ * `~USER` keys too, and its URLs take any case), deduplicated and sorted, so `web, pay` and
+ * `PAY,WEB` name the same organization (the snapshot's org id and login are the keys joined).
+ */
 export function sourceKeys(source: string): string[] {
-  const keys = source.split(',').map((k) => k.trim()).filter((k) => k !== '').map((k) => (k.startsWith('~') ? k : k.toUpperCase()));
+  const keys = source.split(',').map((k) => k.trim()).filter((k) => k !== '').map((k) => k.toUpperCase());
   if (keys.length === 0) throw new ForgeError('invalid', 'the source names no Bitbucket project key');
   for (const k of keys) keyPath(k);
-  return [...new Set(keys)];
+  return [...new Set(keys)].sort();
 }

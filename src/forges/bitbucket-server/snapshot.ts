@@ -31,7 +31,25 @@ async function requireProject(client: ForgeHttpClient, key: string): Promise<BbP
   return p;
 }
 
-/** Active users holding `permission` or more, directly or through groups (query filters need no admin right). */
+/**
+ * Active users holding `permission` or more, directly or through groups (query filters need no admin right).
+ *
+ * "Or more" (PROJECT_READ also lists PROJECT_WRITE and PROJECT_ADMIN holders; REPO_READ also REPO_WRITE,
+ * REPO_ADMIN and the project's readers) is what Atlassian's documentation implies, not what it says in
+ * so many words: the REST reference of GET /rest/api/latest/users ("Get all users") calls `permission`
+ * the root of a filter whose value is a global, project or repository permission and gives
+ * `permission.1=PROJECT_ADMIN&permission.1.projectKey=…` as its example, without saying "or higher"
+ * (https://developer.atlassian.com/server/bitbucket/rest/v811/api-group-system-maintenance/); the Java
+ * API it maps to, UserSearchRequest.getPermissions, limits users "to only those who have all permissions
+ * as specified by each contained permission request"
+ * (https://docs.atlassian.com/bitbucket-server/javadoc/8.3.0/api/com/atlassian/bitbucket/user/UserSearchRequest.html),
+ * and Permission says a permission is had through the permissions that inherit it (getImplyingPermissions:
+ * "the set of permissions that inherit this permission"; PROJECT_READ "allows read access to a project and
+ * any repository it contains", PROJECT_VIEW is implied by read access to one of its repositories)
+ * (https://docs.atlassian.com/bitbucket-server/javadoc/6.10.0/api/com/atlassian/bitbucket/permission/Permission.html).
+ * The fake (test/fakes/bitbucket-server) resolves it that way. Not yet checked on a real server (forges.md §12):
+ * if a server listed exact holders only, PROJECT_WRITE users would read nothing (fail safe: no one gains access).
+ */
 export async function usersWith(client: ForgeHttpClient, permission: string, projectKey: string, repositorySlug?: string): Promise<BbUser[]> {
   const query: Record<string, string> = { permission, 'permission.projectKey': projectKey };
   if (repositorySlug !== undefined) query['permission.repositorySlug'] = repositorySlug;

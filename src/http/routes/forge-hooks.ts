@@ -213,7 +213,9 @@ export function forgeHookRoutes(app: FastifyInstance, deps: ForgeHookDeps): void
       const targets = result.targets === undefined ? null : JSON.stringify(result.targets);
       setOutcome.run(result.status, result.outcome.slice(0, 2000), targets, id, verified.deliveryId);
       metric.inc({ integration: id, outcome: result.status });
-      return reply.code(result.status === 'failed' ? 500 : 202).send({ status: result.status, delivery: verified.deliveryId, outcome: result.outcome });
+      // A ping queues nothing: 200 (Bitbucket's Test button and DESIGN §3 expect it); work queued: 202.
+      const code = result.status === 'failed' ? 500 : verified.hook.kind === 'ping' ? 200 : 202;
+      return reply.code(code).send({ status: result.status, delivery: verified.deliveryId, outcome: result.outcome });
     });
   });
 }

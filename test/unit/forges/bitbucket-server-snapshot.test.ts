@@ -5,7 +5,7 @@
 // composer.json from the raw endpoint, repository lookups after a rename, the code credential,
 // Basic auth, OAuth's current user, and fail-closed errors.
 import t, { type Test } from 'tap';
-import { createBitbucketServerForge } from '../../../src/forges/bitbucket-server/index.js';
+import { createBitbucketServerForge, sourceKeys } from '../../../src/forges/bitbucket-server/index.js';
 import type { BitbucketServerIntegrationConfig } from '../../../src/forges/bitbucket-server/config.js';
 import { createForge } from '../../../src/forges/registry.js';
 import { ForgeError } from '../../../src/forges/types.js';
@@ -134,6 +134,8 @@ t.test('direct readers, describeSource, composer.json, repository lookups, crede
   t.same(await forge.directReaders('PAY', api), [{ user: { id: '5', login: 'erin', name: 'ERIN', email: 'erin@example.com' }, read: true, label: 'REPO_READ+' }]);
 
   t.same(await forge.describeSource('PAY,WEB'), { login: 'PAY,WEB', name: 'PAY project, WEB project', repositories: 4 });
+  t.same((await forge.snapshot('web,PAY,pay')).org, { id: 'PAY,WEB', login: 'PAY,WEB' }, 'any order, case or repetition names the same org');
+  t.same(await forge.describeSource('Web, pay'), { login: 'PAY,WEB', name: 'PAY project, WEB project', repositories: 4 }, 'the keys sorted and upper-cased');
   t.equal(await forge.describeSource('NOPE'), null);
 
   s.on('GET', '/projects/PAY/repos/api/raw/composer.json', (r) => (r.query.get('at') === 'refs/heads/main' ? { raw: Buffer.from('{"name":"acme/api"}') } : { status: 400, body: {} }));
@@ -153,7 +155,12 @@ t.test('direct readers, describeSource, composer.json, repository lookups, crede
   t.equal(await forge.repository('PAY', '999', 'PAY/gone'), null);
   t.equal(await forge.repository('WEB', '100', 'PAY/api'), null, 'outside the source');
 
-  t.same(await forge.codeCredential('PAY'), { username: 'x-token-auth', password: TOKEN });
+  // A bare token clones as its owner (Bitbucket accepts a token only with its user's name).
+  s.on('GET', '/application-properties', (r) => ({ body: { version: '8.19.0' }, headers: r.headers.authorization === `Bearer ${TOKEN}` ? { 'x-ausername': 'svc' } : ({} as Record<string, string>) }));
+  t.same(await forge.codeCredential('PAY'), { username: 'svc', password: TOKEN });
+  const asked = s.requests.filter((r) => r.path === '/application-properties').length;
+  t.same(await forge.codeCredential('PAY'), { username: 'svc', password: TOKEN });
+  t.equal(s.requests.filter((r) => r.path === '/application-properties').length, asked, 'the owner is asked once');
   t.equal(forge.displayName, 'Bitbucket Data Center');
   t.equal(forge.oauth, undefined);
 });
@@ -194,4 +201,11 @@ t.test('the registry builds it; bitbucket-server is a supported type', async (t)
   t.teardown(() => f.close?.());
   t.equal(f.type, 'bitbucket-server');
   t.equal((f as { apiUrl?: string }).apiUrl, 'https://bb.example/bitbucket/rest/api/1.0');
+});
+
+t.test('sourceKeys: upper-cased (personal keys too), deduplicated, sorted', async (t) => {
+  t.same(sourceKeys('WEB,PAY'), ['PAY', 'WEB']);
+  t.same(sourceKeys(' web , Pay ,PAY'), ['PAY', 'WEB']);
+  t.same(sourceKeys('~jdoe,OPS'), ['OPS', '~JDOE']);
+  t.throws(() => sourceKeys(','), ForgeError);
 });

@@ -1,7 +1,9 @@
 // The scheduled sync repairs missed push webhooks: a package whose repository the forge says was
 // pushed since the last sync gets an update queued (plan.packagesToUpdate) and the new push time
-// is recorded, so the next sync plans nothing; a dry run queues nothing; a forge that gives no
-// push time never triggers one. Through syncOrg with the typed FakeForge and a real SQLite file.
+// is recorded, so the next sync plans nothing; a dry run queues nothing. A repository the forge
+// gives no push time for (Bitbucket Data Center) gets an update check on every scheduled sync
+// (plan.packagesToRecheck, no change of the plan), never on a sync a person or a webhook asked
+// for. Through syncOrg with the typed FakeForge and a real SQLite file.
 import t from 'tap';
 import { syncOrg } from '../../../src/sync/reconcile.js';
 import { ghesSyncYaml, startPackyard } from '../../helpers/packyard.js';
@@ -39,12 +41,31 @@ t.test('a repository pushed since the last sync: its package is updated once', a
   const pushed = await syncOrg(pky.deps, 'acme', { trigger: 'schedule' });
   t.equal(pushed.status, 'applied');
   t.same(pushed.plan?.packagesToUpdate, [{ packageId: idOf('acme/lib'), fullName: 'acme/lib' }]);
-  t.same(updates().slice(2), [{ id: idOf('acme/lib'), trigger: 'sync:ghe' }], 'one update queued for the pushed package');
+  t.same(pushed.plan?.packagesToRecheck, [{ packageId: idOf('acme/old'), fullName: 'acme/old' }], 'the scheduled sync checks the package without a push time');
+  t.same(updates().slice(2), [{ id: idOf('acme/lib'), trigger: 'sync:ghe' }, { id: idOf('acme/old'), trigger: 'sync:ghe' }], 'an update queued for the pushed package and one for the unknown');
   const stored = pky.deps.sqlite.prepare(`SELECT pushed_at AS p FROM forge_repos WHERE full_name = 'acme/lib'`).get() as { p: string };
   t.equal(stored.p, '2026-01-02T00:00:00Z', 'the push time is recorded');
   pky.deps.sqlite.prepare(`UPDATE jobs SET status = 'done'`).run();
 
   const again = await syncOrg(pky.deps, 'acme');
   t.equal(again.status, 'unchanged', 'the next sync plans nothing');
-  t.equal(updates().length, 3);
+  t.same(again.plan?.packagesToRecheck, [], 'a sync asked from the CLI checks nothing');
+  t.equal(updates().length, 4);
+  for (const trigger of ['webhook:ghe', 'ui:olga']) {
+    t.same((await syncOrg(pky.deps, 'acme', { trigger })).plan?.packagesToRecheck, [], `nor one a ${trigger.split(':')[0]} asked for`);
+  }
+  t.equal(updates().length, 4);
+
+  const scheduled = await syncOrg(pky.deps, 'acme', { trigger: 'schedule' });
+  t.equal(scheduled.status, 'unchanged', 'a scheduled sync whose only work is the checks changed nothing');
+  t.same(scheduled.plan?.packagesToRecheck, [{ packageId: idOf('acme/old'), fullName: 'acme/old' }]);
+  t.same(updates().slice(4), [{ id: idOf('acme/old'), trigger: 'sync:ghe' }], 'and queued the check');
+  pky.deps.sqlite.prepare(`UPDATE jobs SET status = 'done'`).run();
+
+  world.repositories![1]!.archived = true;
+  const archived = await syncOrg(pky.deps, 'acme', { trigger: 'schedule' });
+  t.same(archived.plan?.packagesToRecheck, [], 'an archived repository is not checked');
+  const dryScheduled = await syncOrg(pky.deps, 'acme', { trigger: 'schedule', dryRun: true });
+  t.equal(dryScheduled.status, 'dry-run');
+  t.equal(updates().length, 5, 'a dry run queues nothing');
 });
