@@ -198,10 +198,12 @@ t.test('with a system admin token (admin endpoints allowed): groups holding a pe
   s.addGroup('payments', ['gina', 'ivan', 'ghost']);
   s.addGroup('web', ['wes']);
   s.addGroup('unused', ['wes']);
+  s.addGroup('PAY', ['wes']); // named like a project key: its team's slug is marked
   s.addProject('PAY');
   s.addProject('WEB');
   s.grantProject('PAY', { group: 'payments' }, 'PROJECT_READ');
   s.grantProject('WEB', { group: 'web' }, 'PROJECT_WRITE');
+  s.grantProject('WEB', { group: 'PAY' }, 'PROJECT_READ');
   await s.addRepo('PAY', 'api', { files: { 'composer.json': '{"name":"acme/pay-api"}\n' } });
   const pky = await startPackyard(t, { yaml: bitbucketServerSyncYaml(bb, { token: 'bbs-admin-token', source: 'web,pay', installWebhooks: false }) });
   const r = await pky.cli(['sync', '--org', 'acme']);
@@ -213,7 +215,7 @@ t.test('with a system admin token (admin endpoints allowed): groups holding a pe
   ).all() as { slug: string; members: string | null }[];
   const sorted = teams.map((x) => [x.slug, (x.members ?? '').split(',').filter(Boolean).sort().join(',')]);
   // root, a system admin, administers every project: a project team member (and an owner).
-  t.same(sorted, [['PAY', 'gina,ivan,root'], ['WEB', 'root,wes'], ['payments', 'gina,ivan'], ['web', 'wes']], 'a team per project and per group holding a permission (not the unused group; not the inactive member)');
+  t.same(sorted, [['PAY', 'gina,ivan,root'], ['PAY (group)', 'wes'], ['WEB', 'root,wes'], ['payments', 'gina,ivan'], ['web', 'wes']], 'a team per project and per group holding a permission (not the unused group; not the inactive member)');
   const grants = pky.deps.sqlite.prepare(`SELECT t.slug, a.permission FROM package_access a JOIN teams t ON t.id = a.team_id ORDER BY t.slug`).all() as { slug: string; permission: string }[];
   t.same(grants.map((g) => g.slug), ['PAY', 'payments'], 'the package is read through its project team and the group');
   t.match((await pky.cli(['sync', '--org', 'acme'])).stdout, /unchanged/, 'idempotent');

@@ -124,9 +124,12 @@ export async function bitbucketServerSnapshot(client: ForgeHttpClient, source: s
   const grants: ForgeGrant[] = [];
 
   if (groups) {
+    // Team slugs are unique in an organization: a group named exactly like a source project
+    // key (`PAY`) gets its slug marked so both teams exist.
+    const keySet = new Set(keys);
     for (const [name, rows] of groups.members) {
       const teamId = `group:${name}`;
-      teams.push({ id: teamId, slug: name, name, parentId: null });
+      teams.push({ id: teamId, slug: keySet.has(name) ? `${name} (group)` : name, name, parentId: null });
       teamMembers.set(teamId, rows.map((u) => ({ userId: String(u.id), role: 'member' })));
       for (const u of rows) users.set(String(u.id), userOf(u));
     }
