@@ -9,6 +9,16 @@ import { describeCredential, scrubSecrets } from './git-env.js';
 import type { VcsCredential } from './types.js';
 import { redactUrlsInText } from './url.js';
 
+/** A Bearer-only credential: only git sends one; hg's [auth] and svn speak user and password. */
+export function bearerRefused(tool: string): AppError {
+  return new AppError(
+    'CREDENTIAL_INVALID',
+    `This package's credential is a token the server takes only as an HTTP Bearer token, which ${tool} cannot send, so it is not used. ` +
+      'Give the package a stored credential (packyard credential add), or configure the integration with a user name and a token or password it accepts as Basic.',
+    { credentialType: 'http-bearer' },
+  );
+}
+
 export interface VcsErrorContext {
   /** The subcommand, e.g. "ls-remote", "pull", "ls". */
   operation: string;
