@@ -43,6 +43,8 @@ export interface VcsErrorPatterns {
   notFound: RegExp;
   /** Connection failures, tested before notFound (hg reports them as "no suitable response"). */
   unreachable?: RegExp;
+  /** A redirect the tool did not follow (git: `http.followRedirects`); group 1 is the status. */
+  redirect?: RegExp;
   /** Lines that say less than the one before them (hg's "(see 'hg help …')" hints). */
   skipLine?: RegExp;
   timeoutHint: string;
@@ -122,6 +124,14 @@ export function vcsError(result: VcsFailure, ctx: VcsErrorContext, p: VcsErrorPa
           ? "check that the key's public key is authorized on the server"
           : 'check the user name and password/token';
     return error('VCS_AUTH_FAILED', `Authentication failed for ${ctx.url} with credential ${credential}; ${hint}`);
+  }
+  const redirect = p.redirect?.exec(stderr);
+  if (redirect) {
+    const why =
+      ctx.credential?.type === 'http-bearer'
+        ? 'with a Bearer token no redirect is followed, since the token would go along to wherever it leads'
+        : 'only the first request of a command may be redirected';
+    return error('VCS_ERROR', `The server of ${ctx.url} answered with a redirect (HTTP ${redirect[1] ?? '3xx'}), which is not followed (${why}); give the package the URL the server redirects to`);
   }
   if (p.unreachable?.test(stderr)) {
     return error('VCS_ERROR', `Could not connect to ${ctx.url} (${last(p.unreachable)}); check the host name, port and network`);
