@@ -139,8 +139,16 @@ export type HookVerification =
   /** Refused; `deliveryId` and `event` as the request sent them (unverified), for the delivery log. */
   | { ok: false; status: 400 | 401; reason: string; deliveryId?: string; event?: string };
 
-/** A code credential for cloning the forge's repositories over https. */
+/**
+ * A code credential for cloning the forge's repositories over https, bound to the integration's
+ * own hosts. `scheme` says how git sends it: `basic` (the default when absent) as `username` and
+ * `password` through git's credential helper; `bearer` as `Authorization: Bearer <password>` for
+ * the package URL's host only, with redirects off, and `username` unused (''): for tokens a forge
+ * takes only as Bearer, such as Bitbucket Data Center project and repository HTTP access tokens.
+ * Bearer works with git only; a Mercurial or Subversion package refuses it.
+ */
 export interface CodeCredential {
+  scheme?: 'basic' | 'bearer';
   username: string;
   password: string;
 }

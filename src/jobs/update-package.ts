@@ -102,7 +102,7 @@ function svnLayout(options: Record<string, string | false> | null): SvnLayout | 
  * The credential a package's repository is reached with, and the hosts it is bound to: its stored
  * credential, or for packages a forge sync added, the integration's code credential (a GitHub
  * App's installation token is refreshed by the forge before it expires), bound to the
- * integration's own hosts (`url`, `api_url`).
+ * integration's own hosts (`url`, `api_url`), as Basic or, when the forge says so, as Bearer.
  */
 async function credentialFor(deps: Pick<DriverDeps, 'db' | 'box' | 'forges'>, pkg: { orgId: number; credentialId: number | null; integration: string | null }) {
   if (pkg.credentialId !== null) return loadVcsCredential(deps.db, deps.box, pkg.credentialId);
@@ -116,7 +116,8 @@ async function credentialFor(deps: Pick<DriverDeps, 'db' | 'box' | 'forges'>, pk
   const hosts = [integration.url, integration.api_url].map((u) => (u === undefined ? undefined : urlHost(u)?.normal)).filter((h): h is string => h !== undefined);
   return {
     name: `integration ${pkg.integration}`,
-    credential: { type: 'http-basic', username: code.username, password: code.password } as VcsCredential,
+    // Bearer: git sends it as a header to the package URL's host only, redirects off (git-env.ts); hg and svn refuse it.
+    credential: (code.scheme === 'bearer' ? { type: 'http-bearer', token: code.password } : { type: 'http-basic', username: code.username, password: code.password }) as VcsCredential,
     caPem: ca,
     hosts: [...new Set(hosts)],
   };

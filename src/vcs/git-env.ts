@@ -1,5 +1,7 @@
 // The environment and `-c` options of every git subprocess: minimal, isolated from the host's
-// git and ssh configuration, and carrying credentials without putting secrets in argv or on disk.
+// git and ssh configuration, and carrying credentials without putting secrets in argv or on disk:
+// user name and password through a credential helper that reads them from the environment, a
+// Bearer token as an http.<url>.extraHeader given through GIT_CONFIG_COUNT/KEY/VALUE (git ≥ 2.31).
 
 import { AppError } from '../domain/errors.js';
 import type { VcsCredential } from './types.js';
@@ -45,6 +47,8 @@ export function describeCredential(credential: VcsCredential | undefined, name?:
       return `${prefix}http-basic (user "${credential.username}")`;
     case 'token':
       return `${prefix}token (user "${credential.username ?? TOKEN_USERNAME}")`;
+    case 'http-bearer':
+      return `${prefix}bearer token`;
     case 'ssh-key':
       return `${prefix}ssh-key`;
   }
@@ -66,6 +70,29 @@ function userAndPassword(credential: VcsCredential): { username: string; passwor
 
 
 /**
+ * The environment that makes git send `Authorization: Bearer <token>` to the package URL's origin
+ * only: `http.<origin>.extraHeader` through GIT_CONFIG_COUNT/KEY/VALUE (git ≥ 2.31), so neither
+ * the key nor the token is in argv (`ps` shows argv; /proc/PID/environ is private to the user).
+ * git applies `http.<url>.*` to URLs under that scheme, host and port only. No credential helper
+ * answers for it: a server that refuses the token gets nothing else.
+ */
+export function bearerHeaderEnv(token: string, scope: { protocol: string; hosts: readonly string[]; origin?: string | undefined } | undefined): Record<string, string> {
+  // A header value is one line of visible ASCII; anything else could add headers or be mangled.
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new AppError('CREDENTIAL_INVALID', 'The Bearer token is empty or contains a blank, a line break or a character outside visible ASCII.');
+  }
+  const origin = scope?.origin;
+  if (origin === undefined || !/^https?:\/\/[a-z0-9_.:[\]%-]+\/$/.test(origin) || scope?.protocol !== origin.slice(0, origin.indexOf(':'))) {
+    throw new AppError('CREDENTIAL_INVALID', 'The credential has no valid host to be sent to, so it is not used.');
+  }
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `http.${origin}.extraHeader`,
+    GIT_CONFIG_VALUE_0: `Authorization: Bearer ${token}`,
+  };
+}
+
+/**
  * Builds the invocation for one git command. `home` is a fresh private directory that exists for
  * the duration of the command only (the caller removes it); ssh key material is written there.
  */
@@ -82,9 +109,10 @@ export async function prepareGitInvocation(options: {
   caFile?: string | undefined;
   /**
    * For http(s): the URL's protocol and the `host` spellings (credential-hosts.ts gitHostSpellings)
-   * the helper answers for. Required with an http credential: no list, no answer.
+   * the helper answers for, and `origin`, the package URL's `scheme://host[:port]/` that a Bearer
+   * header is scoped to. Required with an http credential: no list, no answer.
    */
-  credentialScope?: { protocol: string; hosts: readonly string[] } | undefined;
+  credentialScope?: { protocol: string; hosts: readonly string[]; origin?: string | undefined } | undefined;
 }): Promise<GitInvocation> {
   const { transport, credential, home } = options;
   const env: Record<string, string> = {
@@ -102,17 +130,25 @@ export async function prepareGitInvocation(options: {
     // Defence in depth next to the URL check: no ext::, fd:: or other transports.
     GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh',
   };
+  const bearer = credential?.type === 'http-bearer' && transport !== 'local' ? credential : undefined;
   // An empty helper first clears any inherited helper list. core.sharedRepository=0600: what git
   // writes in a mirror is private to Packyard's user (0600 files, 0700 directories), whatever
   // the umask of the process that runs it. http.followRedirects=initial (git's default, pinned
   // here): only the first request of a command follows a redirect; git then asks the helper about
   // the new host, which answers only for bound hosts. Later requests that are redirected fail.
+  // With a Bearer header no redirect is followed at all: git sends an extra header with every
+  // request of the command, wherever a redirect leads, so none may lead anywhere.
   const configArgs: string[] = [
-    '-c', 'credential.helper=', '-c', 'core.hooksPath=/dev/null', '-c', 'core.sharedRepository=0600', '-c', 'http.followRedirects=initial',
+    '-c', 'credential.helper=', '-c', 'core.hooksPath=/dev/null', '-c', 'core.sharedRepository=0600',
+    '-c', `http.followRedirects=${bearer === undefined ? 'initial' : 'false'}`,
   ];
   const secrets: string[] = [];
 
-  if (credential !== undefined && transport !== 'local') {
+  if (bearer !== undefined) {
+    if (transport !== 'http') credentialMismatch(bearer, transport);
+    Object.assign(env, bearerHeaderEnv(bearer.token, options.credentialScope));
+    secrets.push(bearer.token);
+  } else if (credential !== undefined && transport !== 'local') {
     const basic = userAndPassword(credential);
     if (basic !== undefined) {
       if (transport !== 'http') credentialMismatch(credential, transport);

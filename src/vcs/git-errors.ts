@@ -15,6 +15,7 @@ const GIT: VcsErrorPatterns = {
     /Repository not found|repository '[^']*' not found|does not appear to be a git repository|The requested URL returned error: 404|No such (?:repository|project)/i,
   // Tested before notFound: ssh's and curl's own words, not git's closing advice lines.
   unreachable: /Connection refused|Could not resolve (?:host|hostname)|Name or service not known|No route to host|Connection timed out|Network is unreachable|Failed to connect to/i,
+  redirect: /The requested URL returned error: (30[12378])/,
   timeoutHint: 'check that the server is reachable and answers, or raise vcs.timeout_seconds',
   notFoundMessage: (ctx, credential) => `Repository ${ctx.url} was not found (or the credential ${credential} may not read it).`,
 };

@@ -62,7 +62,9 @@ export function createGitDriver(opts: DriverOptions): Driver {
   // The credential only when the URL's host is bound to it; git's helper then answers for the bound hosts only.
   const bound = credentialForUrl(opts);
   const target = urlHost(opts.url);
-  const credentialScope = target === null ? undefined : { protocol: target.scheme, hosts: gitHostSpellings(target.scheme, bound.hosts) };
+  // `origin`: what a Bearer header is scoped to (http.<origin>.extraHeader), the package URL's own host.
+  const credentialScope =
+    target === null ? undefined : { protocol: target.scheme, hosts: gitHostSpellings(target.scheme, bound.hosts), origin: `${target.scheme}://${target.normal}/` };
   const mirrorDir = opts.mirrorDir;
   // The last listing of this driver instance; syncMirror uses its default branch for HEAD.
   let lastState: RemoteState | undefined;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import type { VcsCredential } from './types.js';
 import { pinnedHostKeys, prepareSshCommand } from './ssh-command.js';
+import { bearerRefused } from './vcs-errors.js';
 
 export type HgTransport = 'http' | 'ssh' | 'local';
 
@@ -78,6 +79,7 @@ export async function prepareHgInvocation(options: {
     secrets.push(...ssh.secrets);
   }
   if (transport === 'http') {
+    if (credential?.type === 'http-bearer') throw bearerRefused('Mercurial (hg)');
     if (credential !== undefined) {
       const basic = userAndPassword(credential);
       if (basic === undefined) credentialMismatch(credential, transport);

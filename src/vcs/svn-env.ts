@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import { pinnedHostKeys, prepareSshCommand, shellQuote } from './ssh-command.js';
 import type { VcsCredential } from './types.js';
+import { bearerRefused } from './vcs-errors.js';
 
 /** How the driver reaches the repository; decides which credential kinds apply. */
 export type SvnTransport = 'http' | 'svn' | 'svn+ssh' | 'local';
@@ -66,6 +67,7 @@ export async function prepareSvnInvocation(options: {
   let stdin: string | undefined;
 
   if (credential !== undefined && transport !== 'local') {
+    if (credential.type === 'http-bearer') throw bearerRefused('Subversion (svn)');
     if (credential.type === 'ssh-key') {
       if (transport !== 'svn+ssh') mismatch(credential, transport);
     } else {

@@ -26,10 +26,15 @@ export interface RemoteState {
   refs: RemoteRef[];
 }
 
-/** Secrets a driver may use to reach a remote. Decrypted only in memory, never logged. */
+/**
+ * Secrets a driver may use to reach a remote. Decrypted only in memory, never logged.
+ * `http-bearer` is never stored: it is a forge integration's code credential that the server
+ * takes only as `Authorization: Bearer` (git over http(s) only; hg and svn refuse it).
+ */
 export type VcsCredential =
   | { type: 'http-basic'; username: string; password: string }
   | { type: 'token'; token: string; username?: string }
+  | { type: 'http-bearer'; token: string }
   | { type: 'ssh-key'; privateKey: string; knownHosts?: string };
 
 export interface FileRequest {

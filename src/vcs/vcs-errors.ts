@@ -9,6 +9,16 @@ import { describeCredential, scrubSecrets } from './git-env.js';
 import type { VcsCredential } from './types.js';
 import { redactUrlsInText } from './url.js';
 
+/** A Bearer-only credential: only git sends one; hg's [auth] and svn speak user and password. */
+export function bearerRefused(tool: string): AppError {
+  return new AppError(
+    'CREDENTIAL_INVALID',
+    `This package's credential is a token the server takes only as an HTTP Bearer token, which ${tool} cannot send, so it is not used. ` +
+      'Give the package a stored credential (packyard credential add), or configure the integration with a user name and a token or password it accepts as Basic.',
+    { credentialType: 'http-bearer' },
+  );
+}
+
 export interface VcsErrorContext {
   /** The subcommand, e.g. "ls-remote", "pull", "ls". */
   operation: string;
@@ -33,6 +43,8 @@ export interface VcsErrorPatterns {
   notFound: RegExp;
   /** Connection failures, tested before notFound (hg reports them as "no suitable response"). */
   unreachable?: RegExp;
+  /** A redirect the tool did not follow (git: `http.followRedirects`); group 1 is the status. */
+  redirect?: RegExp;
   /** Lines that say less than the one before them (hg's "(see 'hg help …')" hints). */
   skipLine?: RegExp;
   timeoutHint: string;
@@ -112,6 +124,14 @@ export function vcsError(result: VcsFailure, ctx: VcsErrorContext, p: VcsErrorPa
           ? "check that the key's public key is authorized on the server"
           : 'check the user name and password/token';
     return error('VCS_AUTH_FAILED', `Authentication failed for ${ctx.url} with credential ${credential}; ${hint}`);
+  }
+  const redirect = p.redirect?.exec(stderr);
+  if (redirect) {
+    const why =
+      ctx.credential?.type === 'http-bearer'
+        ? 'with a Bearer token no redirect is followed, since the token would go along to wherever it leads'
+        : 'only the first request of a command may be redirected';
+    return error('VCS_ERROR', `The server of ${ctx.url} answered with a redirect (HTTP ${redirect[1] ?? '3xx'}), which is not followed (${why}); give the package the URL the server redirects to`);
   }
   if (p.unreachable?.test(stderr)) {
     return error('VCS_ERROR', `Could not connect to ${ctx.url} (${last(p.unreachable)}); check the host name, port and network`);

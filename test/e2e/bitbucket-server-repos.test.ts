@@ -1,6 +1,7 @@
 // Bitbucket Data Center repositories end to end (the fake 8.19 under /bitbucket, 2 rows per page)
-// with a real Packyard: clones work with a bare HTTP access token (Basic as the token's owner)
-// and with `username` + password (Basic); a renamed repository is followed by id (the package
+// with a real Packyard: clones work with a bare personal HTTP access token (Bearer), with a
+// project HTTP access token (Bearer only: the fake refuses it in Basic) and with `username` +
+// password (Basic); a renamed repository is followed by id (the package
 // keeps its id, its clone URL and name follow); an archived repository's package is marked
 // archived; a tag pushed with no webhook becomes visible after the scheduled sync (Bitbucket
 // gives no push time, so the schedule checks every package), and a sync from the CLI does not.
@@ -67,12 +68,26 @@ t.test('clones with username + password (HTTP Basic)', async (t) => {
   t.ok(bb.requests.every((r) => r.token === PASSWORD), 'the API was called with the password');
 });
 
+t.test('a project HTTP access token (no user, Bearer only) syncs and clones its project', async (t) => {
+  const bb = await world(t);
+  const PROJECT_TOKEN = 'bbs-project-token-pay';
+  bb.state.addProjectToken(PROJECT_TOKEN, 'PAY', 'PROJECT_ADMIN');
+  const pky = await startPackyard(t, { yaml: bitbucketServerSyncYaml(bb, { token: PROJECT_TOKEN, source: 'PAY', installWebhooks: false }) });
+  await syncAndImport(t, pky);
+  t.same(packageRows(pky).map((p) => [p.name, p.status]), [['acme/pay-api', 'ok'], ['acme/pay-core', 'ok']], "the project's packages imported");
+  const git = bb.gitRequests.filter((r) => r.path.includes('/scm/'));
+  t.ok(git.length > 0, 'over git');
+  t.ok(git.every((r) => r.token === PROJECT_TOKEN && r.status === 200), 'every git request carried the token and was served');
+  const owner = (await pky.cli(['token', 'create', '--org', 'acme', '--user', 'svc'])).stdout.trim();
+  t.same(await p2Versions(pky, owner, 'acme/pay-api'), ['1.0.0'], 'the version is served');
+});
+
 t.test('a bare token: rename followed by id, archived marked, missed pushes repaired by the schedule', async (t) => {
   const bb = await world(t);
   const s = bb.state;
   const pky = await startPackyard(t, { yaml: bitbucketServerSyncYaml(bb, { token: TOKEN, installWebhooks: false }) });
   await syncAndImport(t, pky);
-  t.same(packageRows(pky).map((p) => [p.name, p.status]), [['acme/pay-api', 'ok'], ['acme/pay-core', 'ok'], ['acme/web-site', 'ok']], 'every package imported with the bare token');
+  t.same(packageRows(pky).map((p) => [p.name, p.status]), [['acme/pay-api', 'ok'], ['acme/pay-core', 'ok'], ['acme/web-site', 'ok']], 'every package imported with the bare token (Bearer)');
   t.ok(bb.gitRequests.length > 0, 'over git');
   const owner = (await pky.cli(['token', 'create', '--org', 'acme', '--user', 'svc'])).stdout.trim();
 

@@ -29,15 +29,6 @@ export interface BitbucketServerForge extends Forge {
   close(): void;
 }
 
-/** The username of the token's user: Bitbucket names it in X-AUSERNAME on any authenticated answer. */
-async function ownerOfToken(client: ForgeHttpClient): Promise<string> {
-  const res = await client.request('/application-properties');
-  const h = res?.headers['x-ausername'];
-  const name = (Array.isArray(h) ? h[0] : h)?.trim();
-  if (!name) throw client.error('unauthorized', 'the token is not accepted (the answer names no user in X-AUSERNAME)', client.url('/application-properties'));
-  return name;
-}
-
 export function createBitbucketServerForge(config: BitbucketServerIntegrationConfig, deps: BitbucketServerForgeDeps = {}): BitbucketServerForge {
   const apiUrl = bitbucketServerApiUrl(config.url, config.api_url);
   const webUrl = bitbucketServerWebUrl(config.url);
@@ -46,7 +37,6 @@ export function createBitbucketServerForge(config: BitbucketServerIntegrationCon
   // The last snapshot's project readers, reused by directReaders for a few minutes (readers-cache.ts).
   const projectReaders = new ProjectReadersCache(deps.now);
   const token = config.token;
-  let tokenOwner: Promise<string> | null = null;
   const needCredential = (): string => {
     if (!token) throw new ForgeError('unauthorized', `forge ${config.id}: no token is configured`, { integration: config.id });
     return token;
@@ -101,17 +91,12 @@ export function createBitbucketServerForge(config: BitbucketServerIntegrationCon
     },
 
     async codeCredential(_source): Promise<CodeCredential> {
-      // With a username: Basic as configured. A bare HTTP access token: git sends it as the
-      // password of its owner's username (Bitbucket checks that the token is that user's; it
-      // accepts no other name), learned once from X-AUSERNAME. Project and repository tokens
-      // are Bearer-only on Bitbucket, and git here speaks Basic only: they cannot clone.
+      // With a username: Basic as configured (a password, or a personal token). A bare HTTP
+      // access token: Bearer, the one scheme every kind takes (project and repository tokens are
+      // Bearer-only on Bitbucket, a personal token takes either), and no owner to look up.
       const password = needCredential();
       if (config.username) return { username: config.username, password };
-      tokenOwner ??= ownerOfToken(client).catch((e: unknown) => {
-        tokenOwner = null;
-        throw e;
-      });
-      return { username: await tokenOwner, password };
+      return { scheme: 'bearer', username: '', password };
     },
 
     verifyHook(req: HookRequest, secret: string) {

@@ -242,3 +242,27 @@ t.test('OAuth 2 with PKCE: scopes cap what the user may do', async (t) => {
   });
   t.match(await refreshed.json(), { scope: 'REPO_READ', token_type: 'bearer' });
 });
+
+t.test('a project HTTP access token: Bearer only, its project only, in no listing', async (t) => {
+  const bb = await world();
+  t.teardown(() => bb.close());
+  const s = bb.state;
+  s.addProject('OTHER');
+  await s.addRepo('OTHER', 'x');
+  s.addProjectToken('tok-proj', 'ACME', 'PROJECT_READ');
+  const repos = (await (await get(bb, '/projects/ACME/repos?limit=100', 'tok-proj')).json()) as Page;
+  t.same(repos.values.map((r) => r['slug']), ['a', 'b', 'c', 'd', 'lib'], 'its project as Bearer');
+  t.equal((await get(bb, '/projects/OTHER/repos/x', 'tok-proj')).status, 404, 'no other project');
+  t.equal((await get(bb, '/projects/ACME/permissions/users', 'tok-proj')).status, 401, 'read is not admin');
+  const users = (await (await get(bb, '/users?limit=100', 'tok-root')).json()) as Page;
+  t.notOk(users.values.some((u) => String(u['name']).startsWith('bot-')), 'its bot user is not listed');
+  const basic = (name: string) => fetch(`${bb.apiUrl}/projects/ACME`, { headers: { Authorization: `Basic ${Buffer.from(`${name}:tok-proj`).toString('base64')}` } });
+  for (const name of ['x-token-auth', 'root', 'bot-project-acme']) t.equal((await basic(name)).status, 401, `Basic ${name}:token refused`);
+  const dir = await makeTempDir('bbs-proj-clone-');
+  t.teardown(() => removeDir(dir));
+  const env = { ...isolatedGitEnv(dir), GIT_TERMINAL_PROMPT: '0' };
+  await execFileP('git', ['-c', 'http.extraHeader=Authorization: Bearer tok-proj', 'clone', '--quiet', `${bb.url}/scm/acme/lib.git`, `${dir}/lib`], { env });
+  await t.rejects(execFileP('git', ['-c', 'http.extraHeader=Authorization: Bearer tok-proj', 'clone', '--quiet', `${bb.url}/scm/other/x.git`, `${dir}/x`], { env }), 'not another project');
+  const basicUrl = `${bb.url.replace('://', '://x-token-auth:tok-proj@')}/scm/acme/lib.git`;
+  await t.rejects(execFileP('git', ['clone', '--quiet', basicUrl, `${dir}/basic`], { env }), 'Basic refused over git too');
+});

@@ -73,8 +73,9 @@ function authenticate(state: BitbucketState, req: IncomingMessage): { user: User
       token = t;
     } else if (u !== undefined && u.password !== null && u.password === raw) user = u;
   } else {
+    // Bearer: a personal token as its user, a project token as its bot (Basic never finds a bot).
     token = state.tokens.get(raw) ?? null;
-    user = token === null ? undefined : state.users.get(token.userId);
+    user = token === null ? undefined : (state.users.get(token.userId) ?? state.bots.get(token.userId));
   }
   if (user === undefined || !user.active || (token !== null && token.expiresAt !== null && token.expiresAt <= Date.now())) throw notAuthenticated();
   return { user, token, raw };
@@ -168,13 +169,14 @@ export async function startFakeBitbucketServer(opts: FakeBitbucketServerOptions 
     const raw = tokenOf(req);
     const denied: GitAccess = { ok: false, status: 401, text: 'Authentication failed\n', headers: { 'WWW-Authenticate': 'Basic realm="Atlassian Bitbucket"' } };
     let user: User | null;
+    let token: Token | null;
     try {
-      user = authenticate(state, req).user;
+      ({ user, token } = authenticate(state, req));
     } catch {
       return { token: raw, access: denied };
     }
     const r = state.findRepo(key, slug);
-    if (r === undefined || state.repoLevel(user, r) === 0) {
+    if (r === undefined || state.repoLevel(user, r, token) === 0) {
       return { token: raw, access: user === null ? denied : { ok: false, status: 404, text: `Repository not found\n` } };
     }
     if (isReceivePack(url, tail)) return { token: raw, access: { ok: false, status: 403, text: 'You are not permitted to push to this repository (the fake is read-only over git).\n' } };

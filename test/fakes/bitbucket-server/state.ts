@@ -1,6 +1,7 @@
 // The fake Bitbucket Data Center's state: users, groups, projects, repositories (real bare git
 // repositories via the kit), project/repository grants to users and groups, a project's default
-// permission for all licensed users, HTTP access tokens, webhooks per repository and per project,
+// permission for all licensed users, HTTP access tokens (personal ones, and project tokens that
+// belong to no user and work as Bearer only), webhooks per repository and per project,
 // and the effective-permission rules Bitbucket applies (project grants imply repository grants).
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -61,6 +62,12 @@ export interface Token {
   scopes: string[] | null;
   /** ms since epoch after which the token is refused (null: never). */
   expiresAt: number | null;
+  /**
+   * A project HTTP access token: no user's, accepted as Bearer only (Basic with any name is
+   * refused), with `level` on one project and its repositories and nothing else (`userId` is its
+   * bot user's, which no listing shows). Null: a personal token.
+   */
+  project: { projectId: number; level: Level } | null;
 }
 
 /** What OAuth scopes let a token do, whatever the user may: levels on projects and repositories. */
@@ -100,6 +107,8 @@ export class BitbucketState {
   readonly projects = new Map<number, Project>();
   readonly repos = new Map<number, Repository>();
   readonly tokens = new Map<string, Token>();
+  /** The users project tokens act as: authenticated, but in no listing and holding no grant. */
+  readonly bots = new Map<number, User>();
   readonly hooks = new Map<number, Hook>();
   private seq = 0;
   private clock = Date.parse('2026-01-01T00:00:00Z');
@@ -138,7 +147,17 @@ export class BitbucketState {
     return u;
   }
   addToken(value: string, user: string, opts: { adminEndpoints?: boolean; scopes?: string[] | null; expiresAt?: number | null } = {}): Token {
-    const t: Token = { value, userId: this.user(user).id, adminEndpoints: opts.adminEndpoints ?? true, scopes: opts.scopes ?? null, expiresAt: opts.expiresAt ?? null };
+    const t: Token = { value, userId: this.user(user).id, adminEndpoints: opts.adminEndpoints ?? true, scopes: opts.scopes ?? null, expiresAt: opts.expiresAt ?? null, project: null };
+    this.tokens.set(value, t);
+    return t;
+  }
+  /** A project HTTP access token (Bearer only) with `permission` on the project; its bot user is in `bots`, not `users`. */
+  addProjectToken(value: string, projectKey: string, permission: ProjectPermission): Token {
+    const p = this.project(projectKey);
+    const id = this.id();
+    const name = `bot-project-${p.key.toLowerCase()}-${id}`;
+    this.bots.set(id, { id, name, slug: name, displayName: `${p.key} token`, emailAddress: '', active: true, sysAdmin: false, password: null });
+    const t: Token = { value, userId: id, adminEndpoints: false, scopes: null, expiresAt: null, project: { projectId: p.id, level: LEVEL_OF[permission] ?? 0 } };
     this.tokens.set(value, t);
     return t;
   }
@@ -258,6 +277,7 @@ export class BitbucketState {
   }
   /** Effective project level: sys admin 3, grants, the default permission, public projects read; capped by a token's scopes. */
   projectLevel(u: User | null, p: Project, token?: Token | null): Level {
+    if (token?.project) return p.id === token.project.projectId ? token.project.level : p.public ? 1 : 0;
     const cap = capOf(token);
     if (u === null || (cap.publicOnly && !p.public)) return p.public ? 1 : 0;
     if (!u.active) return 0;
@@ -266,6 +286,7 @@ export class BitbucketState {
   }
   /** Effective repository level: the project's level, the repository's grants, public read; capped by a token's scopes. */
   repoLevel(u: User | null, r: Repository, token?: Token | null): Level {
+    if (token?.project) return r.projectId === token.project.projectId ? token.project.level : r.public || this.projectOf(r).public ? 1 : 0;
     const cap = capOf(token);
     const pub: Level = r.public || this.projectOf(r).public ? 1 : 0;
     if (u === null || !u.active || cap.publicOnly) return pub;

@@ -133,4 +133,8 @@ t.test("an integration's token goes only to the integration's own hosts", async 
     message: `The clone URL's host 127.0.0.1:${elsewhere.port} is not a host of integration "ghe" (github.example), so its token is not sent there. Set the integration's url or api_url to the forge's host.`,
   });
   t.equal(elsewhere.requests.length, 0, 'nothing reached the other host');
+  // A Bearer code credential is bound the same way.
+  fake.credential = { scheme: 'bearer', username: '', password: 'forge-TOKEN-1' };
+  await t.rejects(updatePackage(pky.deps, pkg.id), { code: 'CREDENTIAL_HOST_MISMATCH', message: /is not a host of integration "ghe" \(github\.example\)/ }, 'bearer');
+  t.equal(elsewhere.requests.length, 0, 'nothing reached the other host (bearer)');
 });

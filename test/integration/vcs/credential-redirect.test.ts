@@ -1,6 +1,7 @@
 // A credential goes only to the hosts it is bound to, also when the server redirects: a loopback
 // server answers 302 to a second one on another port that records the Authorization header it
-// gets. git and hg must send it nothing; svn and ssh refuse an unbound URL before running.
+// gets. git and hg must send it nothing; svn and ssh refuse an unbound URL before running. A
+// Bearer credential (an extra header git sends with every request) is never redirected at all.
 import t from 'tap';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,7 +36,9 @@ const target = await listen((req, res) => {
   res.end('authentication required\n');
 });
 // The package's server: redirects every request to the second one, same path.
+const originSeen: (string | null)[] = [];
 const origin = await listen((req, res) => {
+  originSeen.push(req.headers.authorization ?? null);
   req.resume();
   res.writeHead(302, { Location: `http://127.0.0.1:${target.port}${req.url ?? '/'}` });
   res.end();
@@ -120,4 +123,34 @@ t.test('a URL whose host is not bound: the driver refuses before any command run
     t.match(e.message, /packyard credential update --org ORG deploy --host /);
   }
   t.equal(seen.length, 0, 'nothing reached the server');
+});
+
+t.test('git with a Bearer credential: no redirect is followed, even to a bound host; a clear error', async (t) => {
+  const BEARER = 'redirect-BEARER-token';
+  for (const hosts of [[originHost], [originHost, targetHost]]) {
+    seen.length = 0;
+    originSeen.length = 0;
+    const opts = options(`http://${originHost}/pkg.git`, hosts);
+    opts.credential = { type: 'http-bearer', token: BEARER };
+    const driver = createGitDriver(opts);
+    const e = (await driver.listRemote().catch((x: unknown) => x)) as AppError;
+    t.equal(e.code, 'VCS_ERROR', hosts.join(' '));
+    t.match(e.message, /answered with a redirect \(HTTP 302\), which is not followed \(with a Bearer token no redirect is followed.*give the package the URL the server redirects to/);
+    t.notOk(e.message.includes(BEARER), 'the token is not in the message');
+    t.same(originSeen, [`Bearer ${BEARER}`], 'the package host got the header (the check below is sensitive)');
+    t.same(seen, [], 'the other host received nothing at all');
+  }
+  // hg and svn refuse it before anything is sent.
+  seen.length = 0;
+  originSeen.length = 0;
+  for (const [make, url] of [
+    [createHgDriver, `http://${originHost}/repo`],
+    [createSvnDriver, `http://${originHost}/svn/repo`],
+  ] as const) {
+    const opts = options(url, [originHost]);
+    opts.credential = { type: 'http-bearer', token: BEARER };
+    const driver = make(opts);
+    await t.rejects(driver.listRemote(), { code: 'CREDENTIAL_INVALID', message: /HTTP Bearer token/ }, url);
+  }
+  t.same([seen, originSeen], [[], []], 'nothing reached either server');
 });

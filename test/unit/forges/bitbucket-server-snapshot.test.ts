@@ -155,12 +155,11 @@ t.test('direct readers, describeSource, composer.json, repository lookups, crede
   t.equal(await forge.repository('PAY', '999', 'PAY/gone'), null);
   t.equal(await forge.repository('WEB', '100', 'PAY/api'), null, 'outside the source');
 
-  // A bare token clones as its owner (Bitbucket accepts a token only with its user's name).
-  s.on('GET', '/application-properties', (r) => ({ body: { version: '8.19.0' }, headers: r.headers.authorization === `Bearer ${TOKEN}` ? { 'x-ausername': 'svc' } : ({} as Record<string, string>) }));
-  t.same(await forge.codeCredential('PAY'), { username: 'svc', password: TOKEN });
-  const asked = s.requests.filter((r) => r.path === '/application-properties').length;
-  t.same(await forge.codeCredential('PAY'), { username: 'svc', password: TOKEN });
-  t.equal(s.requests.filter((r) => r.path === '/application-properties').length, asked, 'the owner is asked once');
+  // A bare token clones as Bearer (project and repository tokens take nothing else), with no
+  // question to the server about who owns it.
+  const before2 = s.requests.length;
+  t.same(await forge.codeCredential('PAY'), { scheme: 'bearer', username: '', password: TOKEN });
+  t.equal(s.requests.length, before2, 'no owner lookup');
   t.equal(forge.displayName, 'Bitbucket Data Center');
   t.equal(forge.oauth, undefined);
 });
@@ -169,7 +168,7 @@ t.test('username + token: HTTP Basic, and the clone credential carries the usern
   const { s, forge } = await setup(t, { username: 'svc' });
   await forge.describeSource('WEB');
   t.ok(s.requests.every((r) => r.headers.authorization === `Basic ${Buffer.from(`svc:${TOKEN}`).toString('base64')}`));
-  t.same(await forge.codeCredential('WEB'), { username: 'svc', password: TOKEN });
+  t.same(await forge.codeCredential('WEB'), { username: 'svc', password: TOKEN }, 'Basic: no scheme, the default');
 });
 
 t.test('no token: unauthorized before any request', async (t) => {
