@@ -52,7 +52,7 @@ export function registerPackage(program: Command): void {
         if (opts.repo !== undefined) {
           const repo = opts.repo;
           const ok = await withDeps(program.opts<GlobalOptions>(), async (deps) => {
-            const added = addForgePackage(deps.db, deps.queue, opts.org, repo, actor());
+            const added = addForgePackage(deps.db, deps.queue, opts.org, repo, actor(), deps.box);
             // Its read access comes from the forge: a sync right after grants it.
             requestSync(deps.queue, opts.org, 'cli');
             const out = describeOutcome(repo, await waitFor(deps, added.job));
@@ -73,7 +73,7 @@ export function registerPackage(program: Command): void {
           for (const [k, v] of layout) if (v !== undefined) vcsOptions[k] = v === 'false' ? false : v;
           checkRepositoryUrl(url, policy);
           await deps.network.check(url, { unresolved: 'allow' });
-          const added = addPackage(deps.db, deps.queue, policy, { org: opts.org, url, type: opts.type as VcsType | undefined, credential: opts.credential, vcsOptions }, actor());
+          const added = addPackage(deps.db, deps.queue, policy, { org: opts.org, url, type: opts.type as VcsType | undefined, credential: opts.credential, vcsOptions }, actor(), deps.box);
           const job = await waitFor(deps, added.job);
           const out = describeOutcome(url, job);
           process.stdout.write(`${out.line}\n`);
