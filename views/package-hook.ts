@@ -52,7 +52,7 @@ export function replaceHookConfirm(ctx: ViewContext, org: string, name: string, 
 }
 
 const badge = (d: GenericDeliveryView) =>
-  d.status === 'rejected' || d.status === 'failed' ? 'error' : d.outcome.startsWith('coalesced') ? '' : 'ok';
+  d.status === 'rejected' || d.status === 'failed' ? 'error' : d.outcome.startsWith('coalesced') ? 'new' : 'ok';
 const label = (d: GenericDeliveryView) => (d.status === 'rejected' ? 'refused' : d.outcome.startsWith('coalesced') ? 'coalesced' : d.outcome.startsWith('queued') ? 'queued' : d.status);
 
 /** Deliveries on generic hook URLs, newest first; `org` names each row's package (Activity). */
