@@ -3,7 +3,8 @@
 // the package added by URL with the real CLI (its generic hook URL printed, and shown again by
 // `package hook-url show`), then a commit and a tag pushed and the Azure DevOps "Code pushed"
 // service hook (Services example, with the optional basic auth) posted to the hook URL: the new
-// tag becomes visible to Debian's composer. A Packagist-style body does the same for the next tag.
+// tag becomes visible to Debian's composer. A Packagist-style body does the same for the next tag;
+// `package hook-url replace` makes a new URL and the old one gets 404.
 import t from 'tap';
 import { join } from 'node:path';
 import { startPackyard } from '../helpers/packyard.js';
@@ -80,5 +81,14 @@ t.test('a push announced on the generic hook URL makes the new tag visible to co
     t.same(await versions(), ['v1.2.0', 'v1.1.0', 'v1.0.0', 'dev-main']);
     const r = await project.run(['require', 'acme/lib:^1.2']);
     t.equal(r.code, 0, r.stderr);
+  });
+
+  await t.test('package hook-url replace: a new URL, the old one gets 404', async (t) => {
+    const fresh = (await ok(['package', 'hook-url', 'replace', '--org', 'acme', 'acme/lib'])).stdout.trim();
+    t.match(fresh, `${pky.url}/hooks/generic/`);
+    t.not(fresh, hookUrl);
+    t.equal((await fetch(hookUrl, { method: 'POST' })).status, 404);
+    t.equal((await fetch(fresh, { method: 'POST' })).status, 202);
+    t.equal((await ok(['package', 'hook-url', 'show', '--org', 'acme', 'acme/lib'])).stdout.trim(), fresh);
   });
 });
