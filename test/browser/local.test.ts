@@ -104,7 +104,7 @@ t.test('local sign-in and tokens in chromium', { skip: browserSkip() }, async (t
     t.ok(await field.getAttribute('readonly') !== null, 'a read-only field (selectable without JavaScript)');
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
-    t.equal(await page.evaluate(() => navigator.clipboard.readText()), first, 'the URL, not the field\'s (empty) text');
+    t.equal(await page.evaluate<string>('navigator.clipboard.readText()'), first, 'the URL, not the field\'s (empty) text');
     await shot(page, 'package-hook', { doc: true });
     await page.getByRole('link', { name: 'Replace…' }).click();
     await page.getByRole('heading', { name: 'Replace the hook URL of acme/foo' }).waitFor();
