@@ -58,7 +58,7 @@ export function fromSns(messageType: string, r: SnsResult): Received {
     case 'unsubscribed':
       return { queue: false, kind: 'sns-unsubscribe', action, status: 200, reply: { status: 'unsubscribed' }, outcome: 'unsubscribe confirmation received; nothing queued', refused: false };
     case 'notification':
-      return { queue: true, kind: `sns-${r.source}`, action, refs: r.refs };
+      return { queue: true, kind: r.source === 'sns' ? 'sns' : `sns-${r.source}`, action, refs: r.refs };
   }
 }
 
