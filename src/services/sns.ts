@@ -5,7 +5,8 @@
 // subscription by a GET of its SubscribeURL (same rule). Both URLs are checked before anything is
 // fetched: a foreign host gets 403 and no request. The pure rules are in src/domain/sns.ts.
 import { Agent, request } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
+import { isIP } from 'node:net';
 import { X509Certificate, verify as rsaVerify } from 'node:crypto';
 import { checkSnsUrl, classifySnsMessage, parseSnsEnvelope, snsDigest, snsStringToSign, wholeHostPattern, type SnsEnvelope } from '../domain/sns.js';
 
@@ -62,14 +63,16 @@ export function createSnsVerifier(deps: SnsDeps): SnsVerifier {
   /** GET over https, no redirects followed, the answer cut off past `limit` bytes; non-2xx fails. */
   function get(url: URL, limit: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const target = deps.connectTo ?? { host: url.hostname, port: 443 };
+      const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1'); // IPv6 without its brackets
+      const target = deps.connectTo ?? { host: hostname, port: 443 };
       const req = request(
         {
           agent,
           method: 'GET',
           host: target.host,
           port: target.port,
-          servername: url.hostname,
+          // SNI for names only (an IP address there is deprecated); the identity check uses the URL's host either way.
+          ...(isIP(hostname) === 0 ? { servername: hostname } : { checkServerIdentity: (_h: string, cert: PeerCertificate) => checkServerIdentity(hostname, cert) }),
           path: `${url.pathname}${url.search}`,
           headers: { host: url.host, 'user-agent': 'Packyard', accept: '*/*' },
           timeout: timeoutMs,

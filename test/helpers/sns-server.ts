@@ -6,11 +6,12 @@
 // product's own string-to-sign code.
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 
 export interface SnsTestPki {
   /** The test CA's certificate (PEM): what the product must trust. */
@@ -29,13 +30,13 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
 }
 
-/** A CA, a TLS certificate for `hosts` issued by it, and a self-signed SNS signing certificate. */
+/** A CA, a TLS certificate for `hosts` (names or IP addresses) issued by it, and a self-signed SNS signing certificate. */
 export function makeSnsPki(hosts: string[]): SnsTestPki {
   const dir = mkdtempSync(join(tmpdir(), 'pky-sns-pki-'));
   try {
     openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Packyard SNS test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
     openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', `/CN=${hosts[0]}`]);
-    writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}\nextendedKeyUsage=serverAuth\n`);
+    writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${hosts.map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',')}\nextendedKeyUsage=serverAuth\n`);
     openssl(dir, ['x509', '-req', '-in', 'tls.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.pem', '-days', '2', '-extfile', 'ext.cnf']);
     openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'signing.key', '-out', 'signing.pem', '-days', '2', '-subj', '/CN=sns.amazonaws.com']);
     openssl(dir, ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'other.key']);
@@ -61,12 +62,16 @@ export interface FakeSns {
   close(): Promise<void>;
 }
 
-/** Serves `certPath` (the signing certificate) and answers every other GET as a SubscribeURL would. */
-export async function startFakeSns(pki: SnsTestPki, certPath: string): Promise<FakeSns> {
+/**
+ * Serves `certPath` (the signing certificate) and answers every other GET as a SubscribeURL would;
+ * `override` may answer a request first (returns true when it did).
+ */
+export async function startFakeSns(pki: SnsTestPki, certPath: string, override?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<FakeSns> {
   const requests: SnsRequest[] = [];
   let connections = 0;
   const server: Server = createServer({ key: pki.tlsKey, cert: pki.tlsCert }, (req, res) => {
     requests.push({ host: req.headers.host ?? '', method: req.method ?? '', url: req.url ?? '' });
+    if (override?.(req, res)) return;
     if (req.url === certPath) {
       res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(pki.signingCert);
       return;
