@@ -2,7 +2,7 @@
 // so what is queued stays queued): every body kind → 202 with the delivery recorded (kind, refs,
 // outcome); Azure DevOps with basic auth; a body over the limit → 413 and the server still
 // answers; a burst coalesces into one queued update; an unknown token → 404 and nothing
-// recorded; SNS messages go through the verifier (the placeholder refuses, a stub verifier's
+// recorded; SNS messages go through the verifier (the real one refuses a malformed envelope, a stub verifier's
 // notification queues); a replaced token's URL → 404; the token is sealed at rest.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
@@ -157,12 +157,12 @@ t.test('the generic hook URL', async (t) => {
     t.match(latest(), { kind: 'sns-codecommit', refs: ['refs/tags/v4.0.0'], status: 'accepted' });
   });
 
-  await t.test('without a verifier (the placeholder module) every SNS message is refused', async (t) => {
+  await t.test('the real verifier refuses a malformed SNS envelope and queues nothing', async (t) => {
     const bare = await buildApp({ ...deps, sns: createSnsVerifier({ hostPattern: /^sns\.[a-z0-9-]+\.amazonaws\.com$/ }) });
     t.teardown(() => bare.close());
     drain();
     const res = await bare.inject({ method: 'POST', url: hookPath, headers: { 'content-type': 'text/plain', 'x-amz-sns-message-type': 'Notification' }, payload: '{}' });
-    t.equal(res.statusCode, 403);
+    t.equal(res.statusCode, 400);
     t.equal(queued(), 0);
   });
 
