@@ -36,6 +36,7 @@ import { scheduledJobs, Schedules } from './jobs/schedule.js';
 import { acquireServerLease, type ServerLease } from './jobs/server-lease.js';
 import { PRIVATE_DIR, tightenDataDir } from './services/file-modes.js';
 import { openProcessScratch } from './services/scratch.js';
+import { createSnsVerifier, type SnsDeps, type SnsVerifier } from './services/sns.js';
 
 export interface Paths {
   dataDir: string;
@@ -74,6 +75,8 @@ export interface Deps {
   /** Web UI sessions and the UI pages' reads. */
   sessions: SessionStore;
   uiReads: UiReads;
+  /** Verifies AWS SNS deliveries on the generic hook URL (hooks.sns_host_pattern). */
+  sns: SnsVerifier;
   /**
    * The cron schedules: started by the server only (main.ts); `reload()` after a change to an
    * organization's sync settings puts it in the running schedule at once (a no-op in the CLI).
@@ -107,6 +110,8 @@ export interface ComposeOptions {
    * (config organizations, rendered metadata); throws LOCKED while another server holds it.
    */
   server?: boolean;
+  /** Tests only: a CA the SNS certificate and SubscribeURL fetches trust, and where they connect. */
+  sns?: Pick<SnsDeps, 'ca' | 'connectTo'>;
 }
 
 function countBy(sqlite: Sqlite, sql: string): Record<string, number> {
@@ -185,12 +190,14 @@ export function compose(config: Config, opts: ComposeOptions = {}): Deps {
     forges: new ForgeProvider(config.integrations, opts.forgeFactory ?? defaultForgeFactory, { log: log.child({ module: 'forge' }), metrics, db }),
     sessions: new SessionStore(sqlite),
     uiReads: new UiReads(sqlite),
+    sns: createSnsVerifier({ hostPattern: new RegExp(config.hooks.sns_host_pattern), ...opts.sns }),
     failedAuth: new FailedAuthCounter(log.child({ module: 'auth' }), metrics.authFailures),
     schedules: new Schedules(() => scheduledJobs(config, db, queue), log.child({ module: 'schedule' })),
     serverLease,
     close() {
       deps.failedAuth.stop();
       deps.forges.close();
+      deps.sns.close?.();
       serverLease?.release();
       sqlite.close();
       scratch.remove();

@@ -1,10 +1,11 @@
-// An organization's activity (jobs, webhook deliveries with "Replay") and its audit log ("more"),
-// for owners and admins.
+// An organization's activity (jobs, webhook deliveries with "Replay", deliveries on its packages'
+// generic hook URLs) and its audit log ("more"), for owners and admins.
 import { html, type Html } from './html.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
 import { packageHref } from './orgs.js';
 import { crumbs, orgNav, type OrgLinks } from './org-nav.js';
 import type { AuditPart, NamedAuditRow } from '../src/services/audit-names.js';
+import { hookDeliveriesTable, type DeliveryRowView } from './package-hook.js';
 
 export interface ActivityJobView {
   id: number;
@@ -36,6 +37,8 @@ export interface ActivityPageView {
   jobs: readonly ActivityJobView[];
   /** null for an organization without an integration. */
   deliveries: { integration: string; rows: readonly ActivityDeliveryView[] } | null;
+  /** Deliveries on the generic hook URLs of the organization's packages, newest first. */
+  hookDeliveries?: readonly DeliveryRowView[] | undefined;
 }
 
 const duration = (j: { startedAt: number | null; finishedAt: number | null }) =>
@@ -76,6 +79,11 @@ ${v.deliveries.rows.map(
 </tbody></table></div>
 <p class="hint">Replay queues again what a delivery queued (an update of the package, or a sync); the delivery log itself is not changed.</p>`
     : html`<p class="empty">No deliveries yet.</p>`}`
+  : ''}
+${v.hookDeliveries && (v.hookDeliveries.length > 0 || v.deliveries === null)
+  ? html`<h2>Generic hook URL deliveries</h2>
+${hookDeliveriesTable(ctx, v.hookDeliveries, v.org)}
+<p class="hint">Deliveries on the packages' generic hook URLs (CodeCommit through SNS, Azure DevOps, scripts). A burst while an update is queued is coalesced into it.</p>`
   : ''}`,
     crumbs(ctx, v.org, href, 'activity'),
   );

@@ -1,12 +1,14 @@
 // A package's page, with the organization's menu: versions (dev branches, the default branch
 // first and marked, then tags newest first; stability, requirements, source and dist references), last
-// update and error, skipped refs with their reasons, the generic hook URL's existence, and
-// "Update now" with the job status fragment that polls until the job ends.
+// update and error, skipped refs with their reasons, the generic hook URL (views/package-hook.ts:
+// shown with its recent deliveries to those who may manage the package, only its existence to
+// readers), and "Update now" with the job status fragment that polls until the job ends.
 import { removePackageCard } from './confirm.js';
 import { html, type Html } from './html.js';
 import { csrfField, formatTime, layout, type ViewContext } from './layout.js';
 import { packageHref } from './orgs.js';
 import { orgNav, type OrgLinks } from './org-nav.js';
+import { hookDeliveriesTable, hookUrlFact, type DeliveryRowView, type HookUrlView } from './package-hook.js';
 
 export interface VersionView {
   version: string;
@@ -35,12 +37,13 @@ export interface PackagePageView {
   lastErrorAt: number | null;
   versions: readonly VersionView[];
   skipped: readonly { kind: string; name: string; commit: string; reason: string }[];
-  hasHook: boolean;
+  /** The generic hook URL as this user may see it. */
+  hook: HookUrlView;
+  /** The hook URL was just replaced. */
+  hookReplaced?: boolean | undefined;
+  /** The latest deliveries on the hook URL (those who may manage the package). */
+  hookDeliveries?: readonly DeliveryRowView[] | undefined;
   canUpdate: boolean;
-  /** May replace the hook URL (package:manage). */
-  canManage: boolean;
-  /** A hook URL just made: shown this once. */
-  newHookUrl?: string | undefined;
   /** A job still queued or running for this package, shown polling on load. */
   activeJob: JobView | null;
   /** The organization's pages this user may open (its menu). */
@@ -87,13 +90,7 @@ ${v.description ? html`<p class="lead">${v.description}</p>` : ''}
   <dt>Status</dt><dd><span class="badge ${v.status}">${v.status === 'new' ? 'importing' : v.status}</span></dd>
   <dt>Last update</dt><dd>${formatTime(v.lastUpdatedAt)}</dd>
   ${v.lastError ? html`<dt>Last error</dt><dd><pre class="error">${v.lastError}</pre><span class="muted">${formatTime(v.lastErrorAt)}</span></dd>` : ''}
-  <dt>Generic hook URL</dt><dd>${v.newHookUrl
-    ? html`<p>New hook URL (copy it now, it is shown only once; the old one no longer works):</p><pre id="hook-url">${v.newHookUrl}</pre>
-      <button type="button" class="copy" data-copy="hook-url">Copy</button>`
-    : html`${v.hasHook ? 'Set. Its secret is stored hashed, so it cannot be shown again.' : html`<span class="muted">none</span>`}
-      ${v.canManage
-        ? html`<form method="post" action="${href}/hook" class="inline">${csrfField(ctx)}<button type="submit" class="copy">${v.hasHook ? 'Replace with a new hook URL' : 'Create a hook URL'}</button></form>`
-        : ' An owner of the organization can make a new one.'}`}</dd>
+  <dt>Generic hook URL</dt><dd>${hookUrlFact(href, v.hook, v.hookReplaced === true)}</dd>
 </dl>
 ${v.canUpdate
   ? html`<form method="post" action="${href}/update" hx-post="${href}/update" hx-target="#job-status" hx-swap="outerHTML" class="inline">
@@ -116,6 +113,8 @@ ${v.skipped.length
 ${v.skipped.map((s) => html`<tr><td><span class="muted">${s.kind}</span> ${s.name}</td><td><code>${short(s.commit)}</code></td><td>${s.reason}</td></tr>`)}
 </tbody></table></div>`
   : html`<p class="empty">Every ref became a version.</p>`}
+${v.hookDeliveries ? html`<h2>Hook deliveries</h2>
+${hookDeliveriesTable(ctx, v.hookDeliveries)}` : ''}
 ${v.canRemove ? removePackageCard(href) : ''}`,
     [
       { href: `${ctx.base}/${v.org}/`, label: v.org },

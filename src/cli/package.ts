@@ -1,4 +1,4 @@
-// packyard package add | update | show | remove
+// packyard package add | update | show | remove | hook-url show|replace
 import type { Command } from 'commander';
 import { eq } from 'drizzle-orm';
 import { credentials } from '../db/schema.js';
@@ -7,6 +7,7 @@ import { checkRepositoryUrl, sshHostOf } from '../vcs/url.js';
 import { actor, fail, withDeps, type GlobalOptions } from './context.js';
 import { addForgePackage, addPackage, describePackage, getPackageByName, listPackages, removePackage } from '../services/packages.js';
 import { runOrWait } from '../jobs/wait.js';
+import { hookUrlOf, rotateHookToken, storedHookUrl } from '../services/hook-urls.js';
 import type { Config } from '../config/schema.js';
 import type { JobQueue, JobRow } from '../jobs/queue.js';
 import type { JobRunner } from '../jobs/runner.js';
@@ -52,7 +53,7 @@ export function registerPackage(program: Command): void {
         if (opts.repo !== undefined) {
           const repo = opts.repo;
           const ok = await withDeps(program.opts<GlobalOptions>(), async (deps) => {
-            const added = addForgePackage(deps.db, deps.queue, opts.org, repo, actor());
+            const added = addForgePackage(deps.db, deps.queue, opts.org, repo, actor(), deps.box);
             // Its read access comes from the forge: a sync right after grants it.
             requestSync(deps.queue, opts.org, 'cli');
             const out = describeOutcome(repo, await waitFor(deps, added.job));
@@ -73,7 +74,7 @@ export function registerPackage(program: Command): void {
           for (const [k, v] of layout) if (v !== undefined) vcsOptions[k] = v === 'false' ? false : v;
           checkRepositoryUrl(url, policy);
           await deps.network.check(url, { unresolved: 'allow' });
-          const added = addPackage(deps.db, deps.queue, policy, { org: opts.org, url, type: opts.type as VcsType | undefined, credential: opts.credential, vcsOptions }, actor());
+          const added = addPackage(deps.db, deps.queue, policy, { org: opts.org, url, type: opts.type as VcsType | undefined, credential: opts.credential, vcsOptions }, actor(), deps.box);
           const job = await waitFor(deps, added.job);
           const out = describeOutcome(url, job);
           process.stdout.write(`${out.line}\n`);
@@ -122,7 +123,7 @@ export function registerPackage(program: Command): void {
         await withDeps(program.opts<GlobalOptions>(), (deps) => {
           const d = describePackage(deps.db, opts.org, name);
           if (opts.json) {
-            const { hookTokenHash: _h, remoteStateHash: _r, ...pkgView } = d.pkg;
+            const { hookTokenHash: _h, hookTokenSealed: _s, remoteStateHash: _r, ...pkgView } = d.pkg;
             process.stdout.write(`${JSON.stringify({ package: pkgView, versions: d.versions, skipped: d.skipped }, null, 2)}\n`);
             return;
           }
@@ -152,6 +153,36 @@ export function registerPackage(program: Command): void {
           }
           process.stdout.write(`${lines.join('\n')}\n`);
         });
+      } catch (e) {
+        fail(e);
+      }
+    });
+  pkg
+    .command('hook-url <action> <name>')
+    .description('the package\'s generic hook URL: "show" prints it (to stdout), "replace" makes a new one (the old one stops working)')
+    .requiredOption('--org <org>', 'the organization')
+    .action(async (action: string, name: string, opts: { org: string }) => {
+      try {
+        if (action !== 'show' && action !== 'replace') throw new Error(`hook-url: give show or replace (got "${action}")`);
+        const ok = await withDeps(program.opts<GlobalOptions>(), (deps) => {
+          const p = getPackageByName(deps.db, opts.org, name);
+          const publicUrl = deps.config.server.public_url;
+          if (action === 'replace') {
+            process.stdout.write(`${hookUrlOf(publicUrl, rotateHookToken(deps.db, deps.box, p.id, actor()))}\n`);
+            process.stderr.write('packyard: the old hook URL no longer works\n');
+            return true;
+          }
+          const stored = storedHookUrl(deps.db, deps.box, publicUrl, p.id);
+          if (stored.state === 'shown') {
+            process.stdout.write(`${stored.url}\n`);
+            return true;
+          }
+          process.stderr.write(stored.state === 'none'
+            ? 'packyard: the package has no hook URL; make one with: packyard package hook-url replace\n'
+            : 'packyard: this hook URL was stored hashed (before this version): replace it to see the URL (packyard package hook-url replace)\n');
+          return false;
+        });
+        if (!ok) process.exitCode = 1;
       } catch (e) {
         fail(e);
       }

@@ -261,6 +261,14 @@ function semanticProblems(cfg: Record<string, unknown>): { path: Path; message: 
       }
     });
   }
+  const hooks = isPlainObject(cfg.hooks) ? cfg.hooks : {};
+  if (typeof hooks.sns_host_pattern === 'string') {
+    try {
+      new RegExp(hooks.sns_host_pattern);
+    } catch (e) {
+      out.push({ path: ['hooks', 'sns_host_pattern'], message: `is not a valid regular expression: ${(e as Error).message}` });
+    }
+  }
   const hk = isPlainObject(cfg.housekeeping) ? cfg.housekeeping : null;
   if (hk && typeof hk.schedule === 'string' && !cron.validate(hk.schedule)) {
     out.push({ path: ['housekeeping', 'schedule'], message: `"${hk.schedule}" is not a valid cron expression` });

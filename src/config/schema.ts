@@ -67,6 +67,13 @@ export const HousekeepingConfig = Type.Object(
   Strict,
 );
 
+export const HooksConfig = Type.Object(
+  {
+    sns_host_pattern: Type.String({ minLength: 1, description: 'regular expression the whole host of an SNS SigningCertURL or SubscribeURL must match' }),
+  },
+  Strict,
+);
+
 export const OrganizationConfig = Type.Object(
   {
     name: Type.String({ minLength: 1, description: 'checked by validateOrgName' }),
@@ -97,6 +104,7 @@ export const Config = Type.Object(
     jobs: JobsConfig,
     housekeeping: HousekeepingConfig,
     integrations: Type.Array(IntegrationConfig),
+    hooks: HooksConfig,
     organizations: Type.Array(OrganizationConfig),
   },
   Strict,
@@ -121,6 +129,7 @@ export const DEFAULTS = {
   jobs: { concurrency: 2, build_dists_ahead: false },
   housekeeping: { schedule: '17 3 * * *', job_retention_days: 30, delivery_retention_days: 30, removed_dist_grace_days: 30 },
   integrations: [],
+  hooks: { sns_host_pattern: '^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$' },
   organizations: [],
 } as const;
 

@@ -1,7 +1,6 @@
 // Packages: add a repository (checked URL, optional credential), request updates through the
 // job queue, describe a package (versions, skipped refs, last update and error), and remove one.
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { randomBytes } from 'node:crypto';
 import type { Tx } from '../db/client.js';
 import { dists, forgeRepos, organizations, packageRefs, packages, removedDists, versions } from '../db/schema.js';
 import { writeAudit } from '../db/repos/audit.js';
@@ -10,7 +9,8 @@ import { checkRepositoryUrl, redactUrl } from '../vcs/url.js';
 import type { VcsType } from '../vcs/types.js';
 import type { JobQueue, JobRow } from '../jobs/queue.js';
 import { requestUpdate } from '../jobs/requests.js';
-import { hashHookToken } from '../domain/hook-tokens.js';
+import { newHookToken } from './hook-urls.js';
+import type { SecretBox } from './secrets.js';
 import { getOrg } from './orgs.js';
 import { attachCredential } from './credential-binding.js';
 
@@ -72,15 +72,19 @@ export function inferVcsType(url: string, given: VcsType | undefined): VcsType {
   return given;
 }
 
-/** Adds the package row and queues its first import; returns the row, the job and the hook secret. */
-export function addPackage(db: Tx, queue: JobQueue, policy: UrlPolicy, input: AddPackageInput, actor: string): { pkg: PackageRow; job: JobRow; hookToken: string } {
+/**
+ * Adds the package row and queues its first import; returns the row, the job and the hook secret.
+ * `box` seals the hook token so the package page can show its URL again (the CLI and the UI pass
+ * it; without it only the hash is stored, and the URL is shown once).
+ */
+export function addPackage(db: Tx, queue: JobQueue, policy: UrlPolicy, input: AddPackageInput, actor: string, box?: Pick<SecretBox, 'seal'>): { pkg: PackageRow; job: JobRow; hookToken: string } {
   checkRepositoryUrl(input.url, policy);
   const type: VcsType = inferVcsType(input.url, input.type);
   if (!policy.vcsTypes.includes(type)) {
     throw new AppError('BAD_REQUEST', `${type} repositories are not supported yet (supported: ${policy.vcsTypes.join(', ')})`);
   }
   const vcsOptions = checkVcsOptions(type, input.vcsOptions);
-  const hookToken = randomBytes(24).toString('base64url');
+  const { token: hookToken, columns: hook } = newHookToken(box);
   const pkg = db.transaction((tx) => {
     const org = getOrg(tx, input.org);
     const credentialId = input.credential ? attachCredential(tx, org, input.credential, input.url, actor) : null;
@@ -88,7 +92,7 @@ export function addPackage(db: Tx, queue: JobQueue, policy: UrlPolicy, input: Ad
     if (dup) throw new AppError('PACKAGE_EXISTS', `organization "${org.name}" already has a package for ${input.url}`, { url: input.url });
     const row = tx
       .insert(packages)
-      .values({ orgId: org.id, url: input.url, vcsType: type, vcsOptions, credentialId, hookTokenHash: hashHookToken(hookToken), status: 'new', createdAt: Date.now() })
+      .values({ orgId: org.id, url: input.url, vcsType: type, vcsOptions, credentialId, ...hook, status: 'new', createdAt: Date.now() })
       .returning()
       .get();
     writeAudit(tx, { orgId: org.id, actor, action: 'package.add', target: input.url, details: { type, credential: input.credential } });
@@ -138,8 +142,8 @@ export function orgNameOf(db: Tx, orgId: number): string {
  * repositories when auto_add_packages is off): found by owner/name in the last sync's listing,
  * cloned with the integration's credential, linked so later syncs keep its access and marks.
  */
-export function addForgePackage(db: Tx, queue: JobQueue, orgName: string, fullName: string, actor: string): { pkg: PackageRow; job: JobRow; hookToken: string } {
-  const hookToken = randomBytes(24).toString('base64url');
+export function addForgePackage(db: Tx, queue: JobQueue, orgName: string, fullName: string, actor: string, box?: Pick<SecretBox, 'seal'>): { pkg: PackageRow; job: JobRow; hookToken: string } {
+  const { token: hookToken, columns: hook } = newHookToken(box);
   const pkg = db.transaction((tx) => {
     const org = getOrg(tx, orgName);
     if (!org.syncIntegration) throw new AppError('BAD_REQUEST', `organization "${orgName}" is not synced with a forge; give a repository URL instead`);
@@ -153,7 +157,7 @@ export function addForgePackage(db: Tx, queue: JobQueue, orgName: string, fullNa
     if (dup) throw new AppError('PACKAGE_EXISTS', `organization "${org.name}" already has a package for ${repo.cloneUrl}`);
     const row = tx.insert(packages).values({
       orgId: org.id, url: repo.cloneUrl, vcsType: 'git', credentialId: null, integration: org.syncIntegration,
-      forgeStatus: repo.archived ? 'archived' : 'active', hookTokenHash: hashHookToken(hookToken), status: 'new', createdAt: Date.now(),
+      forgeStatus: repo.archived ? 'archived' : 'active', ...hook, status: 'new', createdAt: Date.now(),
     }).returning().get();
     // An owner adding it again undoes an earlier removal's "ignored".
     tx.update(forgeRepos).set({ packageId: row.id, ...(repo.composer === 'ignored' ? { composer: 'yes' as const } : {}), updatedAt: Date.now() })
@@ -163,18 +167,6 @@ export function addForgePackage(db: Tx, queue: JobQueue, orgName: string, fullNa
   });
   const { job } = requestUpdate(queue, pkg.id, actor);
   return { pkg, job, hookToken };
-}
-
-/** Replaces a package's generic hook URL secret; the old URL stops working. Returns the new secret (shown once). */
-export function rotateHookToken(db: Tx, packageId: number, actor: string): string {
-  const hookToken = randomBytes(24).toString('base64url');
-  db.transaction((tx) => {
-    const pkg = tx.select().from(packages).where(eq(packages.id, packageId)).get();
-    if (!pkg) throw new AppError('PACKAGE_NOT_FOUND', `package ${packageId} does not exist`);
-    tx.update(packages).set({ hookTokenHash: hashHookToken(hookToken) }).where(eq(packages.id, packageId)).run();
-    writeAudit(tx, { orgId: pkg.orgId, actor, action: 'package.hook-rotate', target: pkg.name ?? pkg.url });
-  });
-  return hookToken;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

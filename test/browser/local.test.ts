@@ -3,7 +3,8 @@
 // organization whose package carries markup in its description (shown as text, never run),
 // creates a token with a scope and an expiry (its secret shown once, and it works with the
 // composer endpoints), then revokes it (and it stops working), and creates an organization (a bad
-// name is shown at its field), and removes a package through its confirmation page.
+// name is shown at its field), copies and replaces a package's hook URL, and removes a package
+// through its confirmation page.
 // Screenshots as in forge.test.ts.
 import t from 'tap';
 import { browserSkip, openBrowser, shot } from '../helpers/browser.js';
@@ -92,6 +93,27 @@ t.test('local sign-in and tokens in chromium', { skip: browserSkip() }, async (t
     t.match(await page.locator('h1').textContent(), 'widgets');
     await page.goto(url('/'));
     t.ok(await page.getByRole('link', { name: 'widgets' }).count(), 'listed among the organizations');
+  });
+
+  await t.test('the hook URL on the package page: Copy puts it on the clipboard, Replace… asks first', async (t) => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: pky.url });
+    await page.goto(url('/acme/-/packages/acme/foo'));
+    const field = page.getByLabel('Generic hook URL');
+    const first = await field.inputValue();
+    t.match(first, `${pky.url}/hooks/generic/`);
+    t.ok(await field.getAttribute('readonly') !== null, 'a read-only field (selectable without JavaScript)');
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    t.equal(await page.evaluate<string>('navigator.clipboard.readText()'), first, 'the URL, not the field\'s (empty) text');
+    await shot(page, 'package-hook', { doc: true });
+    await page.getByRole('link', { name: 'Replace…' }).click();
+    await page.getByRole('heading', { name: 'Replace the hook URL of acme/foo' }).waitFor();
+    await page.getByRole('button', { name: 'Replace hook URL' }).click();
+    await page.getByText('Replaced: the old URL no longer works.').waitFor();
+    const second = await page.getByLabel('Generic hook URL').inputValue();
+    t.not(second, first);
+    t.equal((await fetch(first, { method: 'POST' })).status, 404, 'the old URL is gone');
+    t.equal((await fetch(second, { method: 'POST' })).status, 202);
   });
 
   await t.test('the admin removes a package: a confirmation page, the name typed', async (t) => {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { execFile, execFileSync } from 'node:child_process';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { compose, type Deps } from '../../src/compose.js';
+import { compose, type ComposeOptions, type Deps } from '../../src/compose.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { createLogger } from '../../src/log.js';
 import type { ForgeFactory } from '../../src/sync/forges.js';
@@ -46,6 +46,8 @@ export interface TestPackyardOptions {
   reuseDir?: string;
   /** Forge clients for the configured integrations (tests give stubs). */
   forgeFactory?: ForgeFactory;
+  /** The SNS verifier's test seam: a CA its fetches trust and the address they connect to. */
+  sns?: ComposeOptions['sns'];
 }
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -114,7 +116,7 @@ export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {})
   if (opts.listen === false) {
     writeConfig(port || 8080);
     config = loadConfig({ file: configFile, env: {} });
-    deps = compose(config, { log: createLogger('silent'), ...(opts.forgeFactory ? { forgeFactory: opts.forgeFactory } : {}) });
+    deps = compose(config, { log: createLogger('silent'), ...(opts.forgeFactory ? { forgeFactory: opts.forgeFactory } : {}), ...(opts.sns ? { sns: opts.sns } : {}) });
   } else {
     // Bind first to learn a free port, then write it into the config (public_url needs it).
     const probe = await import('node:net').then(
@@ -130,7 +132,7 @@ export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {})
     );
     writeConfig(probe);
     config = loadConfig({ file: configFile, env: {} });
-    deps = compose(config, { server: true, log: createLogger(process.env.PKY_TEST_LOG ?? 'silent'), ...(opts.forgeFactory ? { forgeFactory: opts.forgeFactory } : {}) });
+    deps = compose(config, { server: true, log: createLogger(process.env.PKY_TEST_LOG ?? 'silent'), ...(opts.forgeFactory ? { forgeFactory: opts.forgeFactory } : {}), ...(opts.sns ? { sns: opts.sns } : {}) });
     server = await startServer(config, { deps });
   }
   const url = config.server.public_url;

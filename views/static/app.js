@@ -1,5 +1,6 @@
 // The UI's only script besides htmx (no inline scripts: the CSP is default-src 'self').
-// Copy buttons: <button class="copy" data-copy="ELEMENT_ID"> copies that element's text.
+// Copy buttons: <button class="copy" data-copy="ELEMENT_ID"> copies that element's text (an
+// <input>'s value: without JavaScript such a read-only field is selected and copied by hand).
 // navigator.clipboard needs https (or localhost); on a plain-http intranet the text is
 // selected and copied with the older execCommand instead.
 function flash(button, text) {
@@ -13,12 +14,13 @@ document.addEventListener('click', (event) => {
   if (!button) return;
   const source = document.getElementById(button.getAttribute('data-copy') || '');
   if (!source) return;
+  const field = source instanceof HTMLInputElement || source instanceof HTMLTextAreaElement ? source : null;
   if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(source.textContent || '').then(() => flash(button, 'Copied'), () => flash(button, 'Copy failed'));
+    navigator.clipboard.writeText((field ? field.value : source.textContent) || '').then(() => flash(button, 'Copied'), () => flash(button, 'Copy failed'));
     return;
   }
-  const selection = window.getSelection();
-  selection.selectAllChildren(source);
+  if (field) field.select();
+  else window.getSelection().selectAllChildren(source);
   let ok = false;
   try { ok = document.execCommand('copy'); } catch { ok = false; }
   flash(button, ok ? 'Copied' : 'Selected: press Ctrl+C');

@@ -68,8 +68,19 @@ export const deliveries = sqliteTable(
     outcome: text('outcome').notNull(),
     /** What the delivery queued, for the activity page and "Replay" (null before migration 0006). */
     targets: text('targets', { mode: 'json' }).$type<DeliveryTargets>(),
+    /**
+     * Deliveries on a package's generic hook URL (integration 'generic'): the package (its
+     * deliveries go with it), and the refs the body named (Azure DevOps refUpdates, CodeCommit
+     * references); null for forge deliveries. Since migration 0009.
+     */
+    packageId: integer('package_id').references(() => packages.id, { onDelete: 'cascade' }),
+    refs: text('refs', { mode: 'json' }).$type<string[]>(),
   },
-  (t) => [uniqueIndex('deliveries_integration_delivery').on(t.integration, t.deliveryId), index('deliveries_received').on(t.receivedAt)],
+  (t) => [
+    uniqueIndex('deliveries_integration_delivery').on(t.integration, t.deliveryId),
+    index('deliveries_received').on(t.receivedAt),
+    index('deliveries_package').on(t.packageId, t.receivedAt),
+  ],
 );
 
 /** Per-integration state Packyard keeps itself: the generated webhook secret, the installed hook. */

@@ -41,8 +41,13 @@ export const packages = sqliteTable(
     /** Driver options (svn layout: trunk-path, branches-path, tags-path, package-path); null for defaults. */
     vcsOptions: text('vcs_options', { mode: 'json' }).$type<Record<string, string | false>>(),
     credentialId: integer('credential_id').references(() => credentials.id, { onDelete: 'set null' }),
-    /** Secret part of the generic hook URL /hooks/generic/HOOK_TOKEN (stored hashed). */
+    /** Secret part of the generic hook URL /hooks/generic/HOOK_TOKEN, hashed: how a delivery finds its package. */
     hookTokenHash: text('hook_token_hash'),
+    /**
+     * The same token sealed (SecretBox, src/services/hook-urls.ts) so that the package page can show
+     * the URL again; null for tokens made before migration 0009 (shown as "Replace to see the URL").
+     */
+    hookTokenSealed: blob('hook_token_sealed', { mode: 'buffer' }),
     defaultBranch: text('default_branch'),
     /** sha256 of the last remote listing: an unchanged listing means nothing to do. */
     remoteStateHash: text('remote_state_hash'),

@@ -82,7 +82,7 @@ t.test('web UI pages', async (t) => {
     t.match(r.body, /<code>php<\/code> &gt;=8\.2/);
     t.match(r.body, /<span class="muted">tag<\/span> v1\.0\.0<br><code>[0-9a-f]{12}<\/code>/, 'source reference');
     t.match(r.body, /<span class="muted">tag<\/span> v1\.1\.0/, 'the broken tag is listed as skipped');
-    t.match(r.body, /Generic hook URL<\/dt><dd>Set\./);
+    t.match(r.body, /Generic hook URL<\/dt><dd>[^]*<input id="hook-url" class="secret" type="text" readonly value="http:\/\/127\.0\.0\.1:\d+\/hooks\/generic\/[A-Za-z0-9_-]{32}"/, 'shown to a member who may manage it');
     t.match(r.body, /hx-post="\/acme\/-\/packages\/acme\/foo\/update"/);
     t.equal((await root.get('/acme/-/packages/ACME/FOO')).statusCode, 200, 'names are case-insensitive');
     t.equal((await carol.get('/corp/-/packages/corp/shared')).statusCode, 200);
@@ -114,23 +114,63 @@ t.test('web UI pages', async (t) => {
     t.equal(form.statusCode, 303, 'without htmx: back to the package page');
   });
 
-  await t.test('hook URL: only its existence is shown; those who manage the package replace it (shown once)', async (t) => {
+  await t.test('hook URL: shown to those who manage the package, copied, replaced after a confirmation; readers never see it', async (t) => {
+    const urlOn = (body: string) => /<input id="hook-url" class="secret" type="text" readonly value="([^"]+)"/.exec(body)?.[1] ?? '';
     const page = await alice.get('/acme/-/packages/acme/foo');
-    t.notMatch(page.body, /\/hooks\/generic\//, 'no hook URL on the page');
-    t.match(page.body, /action="\/acme\/-\/packages\/acme\/foo\/hook"/);
+    const first = urlOn(page.body);
+    t.match(first, new RegExp(`^${pky.url}/hooks/generic/[A-Za-z0-9_-]{32}$`), 'the URL, again, from its sealed token');
+    t.equal(page.headers['cache-control'], 'no-store', 'a page with a secret is not cached');
+    t.match(page.body, /<button type="button" class="copy" data-copy="hook-url">Copy<\/button>/);
+    t.match(page.body, /<a class="button danger" href="\/acme\/-\/packages\/acme\/foo\/hook">Replace…<\/a>/);
+    t.equal((await app.inject({ method: 'POST', url: new URL(first).pathname })).statusCode, 202, 'the shown URL works');
+    // The delivery shows on the package page (those who manage it) and on Activity (owners).
+    t.match((await alice.get('/acme/-/packages/acme/foo')).body, /<h2>Hook deliveries<\/h2>[^]*<td>script<\/td>[^]*(?:queued|coalesced): update job \d+/);
+
+    const confirm = await alice.get('/acme/-/packages/acme/foo/hook');
+    t.equal(confirm.statusCode, 200, 'Replace… asks first (works without JavaScript)');
+    t.match(confirm.body, /<form method="post" action="\/acme\/-\/packages\/acme\/foo\/hook" class="confirm"><input type="hidden" name="_csrf"/);
+    t.match(confirm.body, 'stops working at once');
     t.equal((await alice.post('/acme/-/packages/acme/foo/hook', {})).statusCode, 403, 'CSRF token needed');
     const r = await alice.post('/acme/-/packages/acme/foo/hook', { _csrf: alice.csrf });
     t.equal(r.statusCode, 201);
-    const url = /<pre id="hook-url">([^<]+)<\/pre>/.exec(r.body)?.[1] ?? '';
-    t.match(url, `${pky.url}/hooks/generic/`);
-    const hook = await app.inject({ method: 'POST', url: new URL(url).pathname, payload: {} });
-    t.equal(hook.statusCode, 202, 'the new hook URL works');
+    t.match(r.body, 'Replaced: the old URL no longer works.');
+    const second = urlOn(r.body);
+    t.match(second, `${pky.url}/hooks/generic/`);
+    t.not(second, first);
+    t.equal((await app.inject({ method: 'POST', url: new URL(first).pathname })).statusCode, 404, 'the old URL is gone');
+    t.equal((await app.inject({ method: 'POST', url: new URL(second).pathname })).statusCode, 202, 'the new hook URL works');
+    t.equal(urlOn((await alice.get('/acme/-/packages/acme/foo')).body), second, 'and is shown from then on');
+    const audit = pky.deps.sqlite.prepare(`SELECT actor, target FROM audit_log WHERE action = 'package.hook-rotate' ORDER BY id DESC LIMIT 1`).get() as { actor: string; target: string };
+    t.match(audit, { actor: 'ui:alice', target: 'acme/foo' }, 'audited');
+
+    // corp/shared has no hook yet: its owner makes one; carol (a reader) only learns that it is set.
+    t.match((await frank.get('/corp/-/packages/corp/shared')).body, 'Create a hook URL…');
+    const made = await frank.post('/corp/-/packages/corp/shared/hook', { _csrf: frank.csrf });
+    t.equal(made.statusCode, 201, 'the owner may');
+    const azure = JSON.stringify({ eventType: 'git.push', publisherId: 'tfs', resource: { refUpdates: [{ name: 'refs/tags/v9.9.9' }] } });
+    t.equal((await app.inject({ method: 'POST', url: new URL(urlOn(made.body)).pathname, headers: { 'content-type': 'application/json' }, payload: azure })).statusCode, 202);
+    const activity = await frank.get('/corp/-/activity');
+    t.match(activity.body, /<h2>Generic hook URL deliveries<\/h2>[^]*<a href="\/corp\/-\/packages\/corp\/shared">corp\/shared<\/a><\/td><td>azure-devops <span class="muted">git\.push<\/span><\/td>\s*<td><ul class="refs plain"><li><code>refs\/tags\/v9\.9\.9<\/code>/, 'on Activity');
+    const acmeActivity = await root.get('/acme/-/activity');
+    t.match(acmeActivity.body, 'acme/foo');
+    t.notMatch(acmeActivity.body, 'corp/shared', 'only the organization\'s own');
     const carolPage = await carol.get('/corp/-/packages/corp/shared');
-    t.notMatch(carolPage.body, /\/hook"/, 'a member of a synced org gets no button');
-    t.match(carolPage.body, 'An owner of the organization can make a new one.');
+    t.equal(carolPage.statusCode, 200);
+    t.notMatch(carolPage.body, /\/hooks\/generic\//, 'a reader never sees the URL');
+    t.notMatch(carolPage.body, /\/hook"/, 'nor the Replace link');
+    t.notMatch(carolPage.body, /Hook deliveries/, 'nor the deliveries');
+    t.match(carolPage.body, 'Set. Those who manage the package see it.');
+    t.equal((await carol.get('/corp/-/packages/corp/shared/hook')).statusCode, 403);
     t.equal((await carol.post('/corp/-/packages/corp/shared/hook', { _csrf: carol.csrf })).statusCode, 403);
+    t.equal((await eve.get('/acme/-/packages/acme/foo/hook')).statusCode, 404);
     t.equal((await eve.post('/acme/-/packages/acme/foo/hook', { _csrf: eve.csrf })).statusCode, 404);
-    t.equal((await frank.post('/corp/-/packages/corp/shared/hook', { _csrf: frank.csrf })).statusCode, 201, 'the owner may');
+    t.equal((await dave.get('/corp/-/packages/corp/shared/hook')).statusCode, 404, 'no read, no page');
+
+    // A token stored before this version (hash only): "replace to see".
+    pky.deps.sqlite.prepare(`UPDATE packages SET hook_token_hash = ?, hook_token_sealed = NULL WHERE name = 'corp/secret'`).run('0'.repeat(64));
+    const old = await frank.get('/corp/-/packages/corp/secret');
+    t.match(old.body, 'stored hashed: replace it to see the URL');
+    t.notMatch(old.body, /id="hook-url"/);
   });
 
   await t.test('tokens: create (shown once), use, revoke; CSRF and ownership', async (t) => {

@@ -133,6 +133,17 @@ t.test('semantic checks: reserved names, unknown integration, bad cron, listen f
   ].sort());
 });
 
+t.test('hooks.sns_host_pattern: the AWS default, an override, and a bad regular expression stops start-up with its path', async (t) => {
+  const def = new RegExp(loadConfig({ env: {} }).hooks.sns_host_pattern);
+  t.ok(def.test('sns.us-east-1.amazonaws.com') && def.test('sns.cn-north-1.amazonaws.com.cn'));
+  t.notOk(def.test('sns.us-east-1.amazonaws.com.evil.test'));
+  t.equal(loadConfig({ file: write('hooks:\n  sns_host_pattern: "^sns\\\\.example\\\\.test$"\n'), env: {} }).hooks.sns_host_pattern, '^sns\\.example\\.test$');
+  const [problem, ...rest] = problems(() => loadConfig({ file: write('hooks:\n  sns_host_pattern: "^sns\\\\.(unclosed$"\n'), env: {} }));
+  t.match(problem, /^hooks\.sns_host_pattern: is not a valid regular expression: /);
+  t.same(rest, []);
+  t.same(problems(() => loadConfig({ file: write('hooks:\n  sns_host_pattern: ""\n'), env: {} })).map((p) => p.split(':')[0]), ['hooks.sns_host_pattern']);
+});
+
 t.test('vcs.denied_networks: an invalid CIDR stops start-up with its key path; an empty list is allowed', async (t) => {
   const bad = write('vcs:\n  denied_networks: [10.0.0.0/8, "10.0.0.0/33", intranet]\n');
   t.same(problems(() => loadConfig({ file: bad, env: {} })), [

@@ -1,5 +1,6 @@
-// The organization's activity (jobs, the forge's webhook deliveries with "Replay") and its audit
-// log: owners and instance admins only (org:manage), everyone else gets the 404.
+// The organization's activity (jobs, the forge's webhook deliveries with "Replay", deliveries on
+// its packages' generic hook URLs) and its audit log: owners and instance admins only
+// (org:manage), everyone else gets the 404.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Action } from '../../../domain/policy.js';
 import { deliveryConcerns, replayTargetOf, type ReplayTarget } from '../../../domain/deliveries.js';
@@ -8,10 +9,13 @@ import type { DeliveryView, OrgAdminReads } from '../../../services/org-admin-re
 import { activityPage, auditPage, auditRows, replayResult } from '../../../../views/org-activity.js';
 import { isHx, notFound, orgLinks, resolveOrgFor, sendError, sendHtml, uiActor, viewContext, type OrgScope, type Ui } from './support.js';
 import { requestSync, requestUpdate } from '../../../jobs/requests.js';
+import { GenericDeliveries } from '../../../services/generic-deliveries.js';
 
 type OrgParams = { org: string };
 
 export const AUDIT_PAGE_SIZE = 50;
+/** Generic hook URL deliveries shown on Activity. */
+export const ACTIVITY_HOOK_DELIVERIES = 50;
 
 /**
  * What a delivery queued for this organization: its stored targets, or for deliveries logged
@@ -53,6 +57,7 @@ function concernsOrg(reads: OrgAdminReads, orgId: number, orgName: string, d: De
 
 export function orgActivityRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminReads): void {
   const deps = ui.deps;
+  const hookDeliveries = new GenericDeliveries(deps.sqlite);
   const scoped = (req: FastifyRequest<{ Params: OrgParams }>, reply: FastifyReply, action: Action): OrgScope | null =>
     resolveOrgFor(ui, req, reply, req.params.org, action);
 
@@ -71,7 +76,9 @@ export function orgActivityRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminR
             .map((d) => ({ ...d, replayable: replayTarget(reads, r.org.id, r.org.name, d) !== null })),
         }
       : null;
-    return sendHtml(reply, activityPage(viewContext(ui, req), { org: r.org.name, links: orgLinks(r), jobs, deliveries }));
+    return sendHtml(reply, activityPage(viewContext(ui, req), {
+      org: r.org.name, links: orgLinks(r), jobs, deliveries, hookDeliveries: hookDeliveries.forOrg(r.org.id, ACTIVITY_HOOK_DELIVERIES),
+    }));
   });
 
   app.post<{ Params: OrgParams & { id: string } }>('/:org/-/activity/deliveries/:id/replay', (req, reply) => {

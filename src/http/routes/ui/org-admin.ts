@@ -144,7 +144,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
       const policy = { allowLocalPaths: deps.config.vcs.allow_local_paths, allowedProtocols: deps.config.vcs.allowed_protocols, vcsTypes: vcsTypes() };
       checkRepositoryUrl(form.url, policy);
       await deps.network.check(form.url, { unresolved: 'allow' });
-      const { job } = addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type === '' ? undefined : (form.type as VcsType), credential: form.credential || undefined }, uiActor(req));
+      const { job } = addPackage(deps.db, deps.queue, policy, { org: r.org.name, url: form.url, type: form.type === '' ? undefined : (form.type as VcsType), credential: form.credential || undefined }, uiActor(req), deps.box);
       // The name is known after the first import: the answer follows the import, then links the package.
       const view = importJobView(r, job);
       if (isHx(req) && view) return sendHtml(reply, addedByUrl(ctx, r.org.name, view), 201);
@@ -166,7 +166,7 @@ export function orgAdminRoutes(app: FastifyInstance, ui: Ui, reads: OrgAdminRead
     const fullName = str((req.body as Record<string, unknown> | undefined)?.repository).slice(0, 300);
     const ctx = viewContext(ui, req);
     try {
-      const { job } = addForgePackage(deps.db, deps.queue, r.org.name, fullName, uiActor(req));
+      const { job } = addForgePackage(deps.db, deps.queue, r.org.name, fullName, uiActor(req), deps.box);
       // A sync gives the new package its grants from the forge.
       requestSync(deps.queue, r.org.name, uiActor(req));
       if (isHx(req)) return sendHtml(reply, addedRepoRow(ctx, r.org.name, fullName, importJobView(r, job)), 201);

@@ -1,8 +1,13 @@
-// A package's page, "Update now" (enqueues an update job) and the job status fragment it polls.
+// A package's page, "Update now" (enqueues an update job) and the job status fragment it polls;
+// the generic hook URL: shown with its latest deliveries to those who may manage the package
+// (package:manage), replaced after a confirmation (audited); readers only learn that one is set.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../../../domain/policy.js';
 import { shownError } from '../../../domain/error-detail.js';
-import { rotateHookToken } from '../../../services/packages.js';
+import { rotateHookToken, storedHookUrl } from '../../../services/hook-urls.js';
+import { GenericDeliveries } from '../../../services/generic-deliveries.js';
+import { confirmPage } from '../../../../views/confirm.js';
+import { replaceHookConfirm, type HookUrlView } from '../../../../views/package-hook.js';
 import type { JobRow } from '../../../jobs/queue.js';
 import type { PackageDetail } from '../../../services/ui-reads.js';
 import { jobStatus, packagePage, type JobView } from '../../../../views/package.js';
@@ -30,7 +35,12 @@ const errorDetail = (r: OrgScope, pkg: PackageDetail): Detail => {
   return (message) => shownError(message, pkg.lastErrorCode, may);
 };
 
+/** Deliveries shown on the package page. */
+export const PACKAGE_PAGE_DELIVERIES = 10;
+
 export function packageRoutes(app: FastifyInstance, ui: Ui): void {
+  const deliveries = new GenericDeliveries(ui.deps.sqlite);
+
   /** The organization and the package, when the user may read it; replies itself otherwise. */
   function resolvePackage(req: FastifyRequest<{ Params: PkgParams }>, reply: FastifyReply): { r: OrgScope; pkg: PackageDetail } | null {
     const r = resolveOrg(ui, req, reply, req.params.org);
@@ -43,8 +53,12 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
     return { r, pkg };
   }
 
-  function renderPage(req: FastifyRequest, reply: FastifyReply, r: OrgScope, pkg: PackageDetail, newHookUrl?: string): FastifyReply {
+  function renderPage(req: FastifyRequest, reply: FastifyReply, r: OrgScope, pkg: PackageDetail, hookReplaced = false): FastifyReply {
     const activeId = ui.deps.uiReads.activeUpdateJob(pkg.id);
+    const canManage = can(r.principal, 'package:manage', { org: r.facts, packageId: pkg.id });
+    const hook: HookUrlView = canManage ? storedHookUrl(ui.deps.db, ui.deps.box, ui.publicUrl, pkg.id) : { state: 'hidden', set: pkg.hasHook };
+    // The page carries a secret: never kept by a cache.
+    if (hook.state === 'shown') reply.header('Cache-Control', 'no-store');
     const active = activeId !== null ? ui.deps.queue.get(activeId) : null;
     return sendHtml(
       reply,
@@ -61,15 +75,15 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
         lastErrorAt: pkg.lastErrorAt,
         versions: pkg.versions,
         skipped: pkg.skipped,
-        hasHook: pkg.hasHook,
+        hook,
+        hookReplaced,
+        hookDeliveries: canManage ? deliveries.forPackage(pkg.id, PACKAGE_PAGE_DELIVERIES) : undefined,
         canUpdate: can(r.principal, 'package:update', { org: r.facts, packageId: pkg.id }),
-        canManage: can(r.principal, 'package:manage', { org: r.facts, packageId: pkg.id }),
         canRemove: can(r.principal, 'package:remove', { org: r.facts, packageId: pkg.id }),
-        newHookUrl,
         activeJob: active ? jobView(active, errorDetail(r, pkg)) : null,
         links: orgLinks(r),
       }),
-      newHookUrl ? 201 : 200,
+      hookReplaced ? 201 : 200,
     );
   }
 
@@ -78,17 +92,31 @@ export function packageRoutes(app: FastifyInstance, ui: Ui): void {
     return found ? renderPage(req, reply, found.r, found.pkg) : reply;
   });
 
-  // A new generic hook URL (the secret is stored hashed, so the old one cannot be shown).
-  app.post<{ Params: PkgParams }>('/:org/-/packages/:vendor/:name/hook', (req, reply) => {
+  /** The package when the user may manage it; 403 for a reader, the 404 for anyone else. */
+  function manageable(req: FastifyRequest<{ Params: PkgParams }>, reply: FastifyReply): { r: OrgScope; pkg: PackageDetail } | null {
     const found = resolvePackage(req, reply);
+    if (!found) return null;
+    if (!can(found.r.principal, 'package:manage', { org: found.r.facts, packageId: found.pkg.id })) {
+      sendError(ui, req, reply, 403, 'Not allowed', 'Only those who manage the package can see or replace its hook URL.');
+      return null;
+    }
+    return found;
+  }
+
+  // "Replace…": the confirmation (works without JavaScript), then the POST with the CSRF token.
+  app.get<{ Params: PkgParams }>('/:org/-/packages/:vendor/:name/hook', (req, reply) => {
+    const found = manageable(req, reply);
+    if (!found) return reply;
+    const v = replaceHookConfirm(viewContext(ui, req), found.r.org.name, found.pkg.name as string, found.pkg.hasHook);
+    return sendHtml(reply, confirmPage(viewContext(ui, req), v));
+  });
+
+  app.post<{ Params: PkgParams }>('/:org/-/packages/:vendor/:name/hook', (req, reply) => {
+    const found = manageable(req, reply);
     if (!found) return reply;
     const { r, pkg } = found;
-    if (!can(r.principal, 'package:manage', { org: r.facts, packageId: pkg.id })) {
-      return sendError(ui, req, reply, 403, 'Not allowed', 'Only owners of the organization can replace the hook URL.');
-    }
-    const secret = rotateHookToken(ui.deps.db, pkg.id, uiActor(req));
-    reply.header('Cache-Control', 'no-store');
-    return renderPage(req, reply, r, { ...pkg, hasHook: true }, `${ui.publicUrl}/hooks/generic/${secret}`);
+    rotateHookToken(ui.deps.db, ui.deps.box, pkg.id, uiActor(req));
+    return renderPage(req, reply, r, { ...pkg, hasHook: true }, true);
   });
 
   app.post<{ Params: PkgParams }>('/:org/-/packages/:vendor/:name/update', (req, reply) => {

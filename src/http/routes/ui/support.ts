@@ -10,6 +10,7 @@ import type { Logger } from '../../../log.js';
 import type { AccessReader } from '../../../services/access.js';
 import type { ComposerReader, OrgLookup } from '../../../services/composer-reader.js';
 import type { OrgWriteDeps } from '../../../services/orgs.js';
+import type { SecretBox } from '../../../services/secrets.js';
 import type { SessionInfo, SessionStore } from '../../../services/sessions.js';
 import type { UiReads } from '../../../services/ui-reads.js';
 import type { ForgeProvider } from '../../../sync/forges.js';
@@ -52,6 +53,8 @@ export interface UiDeps extends OrgWriteDeps {
   network: Pick<NetworkGuard, 'check'>;
   /** The forges of the integrations: sign-in (their oauth capability) and the settings' webhooks card. */
   forges: Pick<ForgeProvider, 'get' | 'ids'>;
+  /** Seals a new package's hook token and opens it for the package page (src/services/hook-urls.ts). */
+  box: Pick<SecretBox, 'seal' | 'open'>;
 }
 
 export interface Ui {
