@@ -4,7 +4,7 @@ import type { GitHubIntegrationConfig } from './config.js';
 import { readCaFile, type ForgeBuildDeps } from '../forge-deps.js';
 import { ForgeHttpClient, type RequestOptions } from '../http.js';
 import { ForgeError, type CodeCredential, type Forge, type ForgeRepository, type ForgeWebhooks, type HookRequest } from '../types.js';
-import { githubApiUrl } from './api-url.js';
+import { githubApiUrl, githubWebUrl, isGitHubDotCom } from './api-url.js';
 import { AppAuth } from './app-auth.js';
 import { verifyGitHubHook } from './hooks.js';
 import { githubDirectReaders, githubRepository, githubSnapshot, repoPath } from './snapshot.js';
@@ -12,7 +12,7 @@ import { ensureGitHubWebhooks } from './webhook.js';
 import { createGitHubOAuth, type GitHubOAuth } from './oauth.js';
 import { OrgSchema, firstProblem } from './schemas.js';
 
-export { githubApiUrl } from './api-url.js';
+export { githubApiUrl, githubWebUrl, isGitHubDotCom } from './api-url.js';
 export { appJwt } from './app-auth.js';
 export { signBody } from './hooks.js';
 export { HOOK_EVENTS } from './webhook.js';
@@ -35,7 +35,7 @@ const RAW = 'application/vnd.github.raw+json';
 
 /** "GitHub" for github.com, else "GitHub Enterprise" (the sign-in button's label). */
 export function githubDisplayName(url: string): string {
-  return /^https:\/\/(www\.)?github\.com\/?$/.test(url) ? 'GitHub' : 'GitHub Enterprise';
+  return isGitHubDotCom(url) ? 'GitHub' : 'GitHub Enterprise';
 }
 
 function pickOAuthHttp(h: NonNullable<GitHubForgeDeps['http']>) {
@@ -49,7 +49,7 @@ function pickOAuthHttp(h: NonNullable<GitHubForgeDeps['http']>) {
 
 export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubForgeDeps = {}): GitHubForge {
   const apiUrl = githubApiUrl(config.url, config.api_url);
-  const webUrl = config.url.replace(/\/+$/, '').replace(/\/api\/v3$/, '');
+  const webUrl = githubWebUrl(config.url);
   const ca = readCaFile(config, deps);
   const client = new ForgeHttpClient({
     concurrency: config.api_concurrency ?? 8,

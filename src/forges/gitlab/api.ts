@@ -13,8 +13,22 @@ import { firstProblem } from './schemas.js';
  * from the cache keeps only the Link header, not x-next-page, and GitLab's REST API sends few ETags. */
 export type GitLabForgeDeps = ForgeBuildDeps;
 
-/** The web URL without a trailing slash or a pasted /api/v4 (OAuth lives under it). */
+/** True when `url` names gitlab.com (www. included) rather than a self-managed instance. */
+export function isGitLabDotCom(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/\.$/, '');
+    return host === 'gitlab.com' || host === 'www.gitlab.com';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The web URL without a trailing slash or a pasted /api/v4 (OAuth lives under it); gitlab.com in
+ * any spelling (www., http://, a trailing slash) is https://gitlab.com, which has no relative root.
+ */
 export function gitlabWebUrl(url: string): string {
+  if (isGitLabDotCom(url)) return 'https://gitlab.com';
   return url.replace(/\/+$/, '').replace(/\/api\/v4$/, '');
 }
 

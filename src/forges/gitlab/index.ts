@@ -13,7 +13,7 @@ import { gitlabOAuth } from './oauth.js';
 import { findGroup, gitlabDescribeSource, gitlabDirectReaders, gitlabRepository, gitlabSnapshot } from './snapshot.js';
 import { ensureGitLabWebhooks } from './webhooks.js';
 
-export { gitlabApiUrl, gitlabWebUrl, type GitLabForgeDeps } from './api.js';
+export { gitlabApiUrl, gitlabWebUrl, isGitLabDotCom, type GitLabForgeDeps } from './api.js';
 export { tokenMatches } from './hooks.js';
 export { GROUP_HOOK_FLAGS, PROJECT_HOOK_FLAGS } from './webhooks.js';
 
