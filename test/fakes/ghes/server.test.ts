@@ -227,6 +227,29 @@ t.test('latency is added to API requests; dotcom flavor has no enterprise header
   t.notOk('installed_version' in meta);
 });
 
+t.test("apiPrefix '': the REST API at the root like api.github.com, /api/v3 refused, git and OAuth unchanged", async (t) => {
+  const gh = await startFakeGhes({ flavor: 'dotcom', apiPrefix: '' });
+  await seed(gh);
+  t.equal(gh.apiUrl, gh.url, 'the API URL is the root');
+  const org = await api(gh, '/orgs/acme', 'tok-owner');
+  t.equal(org.status, 200);
+  t.match(await org.json(), { login: 'acme', url: `${gh.url}/orgs/acme` }, 'URLs in answers have no /api/v3');
+  const members = await api(gh, '/orgs/acme/members?per_page=20', 'tok-owner');
+  t.match(members.headers.get('link'), new RegExp(`<http://${new URL(gh.url).host}/orgs/acme/members\\?per_page=20&page=2>; rel="next"`));
+  const token = await fetch(`${gh.url}/login/oauth/access_token`, { method: 'POST', headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'client_id=nope&client_secret=x&code=y' });
+  t.equal(token.status, 200, 'OAuth keeps its path, not routed to the API');
+  t.match(await token.json(), { error: String });
+  const work = await makeTempDir('fake-ghes-root-');
+  t.teardown(() => removeDir(work));
+  const remote = `${gh.url.replace('http://', 'http://x-access-token:tok-owner@')}/acme/lib.git`;
+  const { stdout } = await execFileP('git', ['ls-remote', remote, 'refs/heads/main'], { env: isolatedGitEnv(work), timeout: 30_000 });
+  t.match(stdout, /^[0-9a-f]{40}\trefs\/heads\/main/, 'git over HTTP still at /{owner}/{repo}.git');
+  const v3 = await fetch(`${gh.url}/api/v3/orgs/acme`, { headers: { Authorization: 'token tok-owner' } });
+  t.equal(v3.status, 404, '/api/v3 is not api.github.com');
+  t.same(gh.unexpected, [{ method: 'GET', path: '/api/v3/orgs/acme' }]);
+  await t.rejects(gh.close(), /does not implement: GET \/api\/v3\/orgs\/acme/, 'a strict fake fails the test that used /api/v3');
+});
+
 t.test('renames: a renamed repository redirects, a renamed user keeps its id', async (t) => {
   const gh = await startFakeGhes();
   t.teardown(() => gh.close());

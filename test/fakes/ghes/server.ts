@@ -1,5 +1,7 @@
 // A stateful fake GitHub Enterprise Server on loopback: the REST API under /api/v3 (pagination,
 // ETags, rate limits, faults, latency) and git smart HTTP at /{owner}/{repo}.git via git http-backend.
+// With `apiPrefix: ''` the REST API is served at the root as api.github.com serves it (and
+// /api/v3 is refused), for tests of a `url: https://github.com` integration.
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
@@ -34,12 +36,18 @@ export interface FakeGhesOptions {
   strict?: boolean;
   /** Serve https with this key and certificate (e.g. a self-signed one: GHES with a private CA). */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Where the REST API lives: '/api/v3' (default, GHES) or '' (at the root, the shape of
+   * api.github.com; OAuth and git keep their paths on the same port). With '', a request under
+   * /api/v3 answers GitHub's 404 and counts as unexpected (so a strict fake's close() rejects).
+   */
+  apiPrefix?: '/api/v3' | '';
 }
 
 export interface FakeGhes {
   /** http://127.0.0.1:PORT (web root; git over http at /{owner}/{repo}.git) */
   readonly url: string;
-  /** `${url}/api/v3` */
+  /** `${url}/api/v3`, or `url` itself with `apiPrefix: ''` */
   readonly apiUrl: string;
   readonly state: GhesState;
   /** API requests only, in arrival order. */
@@ -87,6 +95,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
   const { root, children, unexpected, track } = runtime;
   const state = new GhesState(root);
   const flavor = opts.flavor ?? 'ghes';
+  const apiPrefix = opts.apiPrefix ?? '/api/v3';
   const requests: ApiRequestRecord[] = [];
   const gitRequests: FakeGhes['gitRequests'] = [];
   const deliveries: Delivery[] = [];
@@ -114,7 +123,7 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
-    const rel = url.pathname.slice('/api/v3'.length) || '/';
+    const rel = url.pathname.slice(apiPrefix.length) || '/';
     const query = url.searchParams;
     const rawToken = tokenOf(req);
     const record: ApiRequestRecord = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), status: 0, token: rawToken };
@@ -281,12 +290,27 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
     }
   }
 
+  const underV3 = (path: string): boolean => path === '/api/v3' || path.startsWith('/api/v3/');
+  const serveApi = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    handleApi(req, res, url).catch(() => {
+      if (!res.writableEnded) res.end();
+    });
+  };
+
   const handler: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/api/v3' || url.pathname.startsWith('/api/v3/')) {
-      handleApi(req, res, url).catch(() => {
-        if (!res.writableEnded) res.end();
-      });
+    if (apiPrefix === '/api/v3' && underV3(url.pathname)) {
+      serveApi(req, res, url);
+      return;
+    }
+    if (apiPrefix === '' && underV3(url.pathname)) {
+      // api.github.com has no /api/v3: a client that adds it is configured for GHES.
+      const method = (req.method ?? 'GET').toUpperCase();
+      unexpected.push({ method, path: url.pathname });
+      requests.push({ method, path: url.pathname, query: url.search.replace(/^\?/, ''), status: 404, token: tokenOf(req) });
+      req.resume();
+      res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' }));
       return;
     }
     if (OAUTH_PATHS.has(url.pathname)) {
@@ -300,13 +324,17 @@ export async function startFakeGhes(opts: FakeGhesOptions = {}): Promise<FakeGhe
       serveGit({ root, state, children, gitRequests, tokenOf }, req, res, url, m);
       return;
     }
+    if (apiPrefix === '') {
+      serveApi(req, res, url);
+      return;
+    }
     req.resume();
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('Not Found\n');
   };
   const server = await listen(runtime, handler, { tls: opts.tls, strict: opts.strict, label: 'fake GHES' });
   const web = server.origin;
-  urls = { web, api: `${web}/api/v3` };
+  urls = { web, api: `${web}${apiPrefix}` };
 
   return {
     url: web,
