@@ -151,6 +151,12 @@ export interface CodeCredential {
   scheme?: 'basic' | 'bearer';
   username: string;
   password: string;
+  /**
+   * Hosts (normal form: lowercase, `:port` only when not the default) the forge serves clones
+   * from besides those of the integration's `url` and `api_url`: github.com for an integration
+   * written `url: https://www.github.com`, whose clone URLs are on github.com.
+   */
+  hosts?: readonly string[];
 }
 
 /** What the forge says about a sync source before an organization is created from it. */

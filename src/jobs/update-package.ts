@@ -102,7 +102,8 @@ function svnLayout(options: Record<string, string | false> | null): SvnLayout | 
  * The credential a package's repository is reached with, and the hosts it is bound to: its stored
  * credential, or for packages a forge sync added, the integration's code credential (a GitHub
  * App's installation token is refreshed by the forge before it expires), bound to the
- * integration's own hosts (`url`, `api_url`), as Basic or, when the forge says so, as Bearer.
+ * integration's own hosts (`url`, `api_url`, and those the forge names, such as github.com for
+ * `url: https://www.github.com`), as Basic or, when the forge says so, as Bearer.
  */
 async function credentialFor(deps: Pick<DriverDeps, 'db' | 'box' | 'forges'>, pkg: { orgId: number; credentialId: number | null; integration: string | null }) {
   if (pkg.credentialId !== null) return loadVcsCredential(deps.db, deps.box, pkg.credentialId);
@@ -114,6 +115,7 @@ async function credentialFor(deps: Pick<DriverDeps, 'db' | 'box' | 'forges'>, pk
   const caFile = integration.ca_file;
   const ca = caFile === undefined ? null : readFileSync(caFile, 'utf8');
   const hosts = [integration.url, integration.api_url].map((u) => (u === undefined ? undefined : urlHost(u)?.normal)).filter((h): h is string => h !== undefined);
+  hosts.push(...(code.hosts ?? []));
   return {
     name: `integration ${pkg.integration}`,
     // Bearer: git sends it as a header to the package URL's host only, redirects off (git-env.ts); hg and svn refuse it.

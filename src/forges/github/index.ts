@@ -50,6 +50,7 @@ function pickOAuthHttp(h: NonNullable<GitHubForgeDeps['http']>) {
 export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubForgeDeps = {}): GitHubForge {
   const apiUrl = githubApiUrl(config.url, config.api_url);
   const webUrl = githubWebUrl(config.url);
+  const dotcom = isGitHubDotCom(config.url);
   const ca = readCaFile(config, deps);
   const client = new ForgeHttpClient({
     concurrency: config.api_concurrency ?? 8,
@@ -166,7 +167,8 @@ export function createGitHubForge(config: GitHubIntegrationConfig, deps: GitHubF
     async codeCredential(source): Promise<CodeCredential> {
       needCredential();
       const password = app ? await app.token(source) : (staticToken as string);
-      return { username: 'x-access-token', password };
+      // github.com's clones are on github.com, whatever spelling `url` has (www.github.com).
+      return { username: 'x-access-token', password, ...(dotcom ? { hosts: ['github.com'] } : {}) };
     },
 
     verifyHook(req: HookRequest, secret: string) {

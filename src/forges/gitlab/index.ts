@@ -6,7 +6,7 @@
 import type { ForgeHttpClient } from '../http.js';
 import { ForgeError, type CodeCredential, type Forge, type HookRequest } from '../types.js';
 import { readCaFile } from '../forge-deps.js';
-import { createGitLabClient, gitlabApiUrl, gitlabWebUrl, idPath, type GitLabForgeDeps } from './api.js';
+import { createGitLabClient, gitlabApiUrl, gitlabWebUrl, idPath, isGitLabDotCom, type GitLabForgeDeps } from './api.js';
 import type { GitLabIntegrationConfig } from './config.js';
 import { verifyGitLabHook } from './hooks.js';
 import { gitlabOAuth } from './oauth.js';
@@ -85,7 +85,8 @@ export function createGitLabForge(config: GitLabIntegrationConfig, deps: GitLabF
     },
 
     async codeCredential(_source): Promise<CodeCredential> {
-      return { username: 'oauth2', password: needCredential() };
+      // gitlab.com's clones are on gitlab.com, whatever spelling `url` has (www.gitlab.com).
+      return { username: 'oauth2', password: needCredential(), ...(isGitLabDotCom(config.url) ? { hosts: ['gitlab.com'] } : {}) };
     },
 
     verifyHook(req: HookRequest, secret: string) {

@@ -137,4 +137,8 @@ t.test("an integration's token goes only to the integration's own hosts", async 
   fake.credential = { scheme: 'bearer', username: '', password: 'forge-TOKEN-1' };
   await t.rejects(updatePackage(pky.deps, pkg.id), { code: 'CREDENTIAL_HOST_MISMATCH', message: /is not a host of integration "ghe" \(github\.example\)/ }, 'bearer');
   t.equal(elsewhere.requests.length, 0, 'nothing reached the other host (bearer)');
+  // A host the forge itself names (github.com for url: https://www.github.com) is bound too.
+  fake.credential = { username: 'x-access-token', password: 'forge-TOKEN-1', hosts: [`127.0.0.1:${elsewhere.port}`] };
+  await updatePackage(pky.deps, pkg.id);
+  t.ok(elsewhere.requests.some((r) => r.user === 'x-access-token'), 'the token went to the host the forge named');
 });

@@ -39,6 +39,25 @@ t.test('github.com in every spelling: API https://api.github.com, OAuth on https
   }
 });
 
+t.test('clone hosts: github.com and gitlab.com name their canonical host, so www. spellings still clone', async (t) => {
+  for (const url of ['https://github.com', 'https://www.github.com/']) {
+    const f = github(url);
+    t.teardown(() => f.close());
+    t.same(await f.codeCredential('acme'), { username: 'x-access-token', password: 'ghp_x', hosts: ['github.com'] }, url);
+  }
+  const ghes = github('https://ghe.corp');
+  t.teardown(() => ghes.close());
+  t.same(await ghes.codeCredential('acme'), { username: 'x-access-token', password: 'ghp_x' }, 'GHES: url and api_url hosts only');
+  for (const url of ['https://gitlab.com', 'https://www.gitlab.com']) {
+    const f = gitlab(url);
+    t.teardown(() => f.close());
+    t.same(await f.codeCredential('acme'), { username: 'oauth2', password: 'glpat-x', hosts: ['gitlab.com'] }, url);
+  }
+  const managed = gitlab('https://git.corp/gitlab');
+  t.teardown(() => managed.close());
+  t.same(await managed.codeCredential('acme'), { username: 'oauth2', password: 'glpat-x' });
+});
+
 t.test('github.com with api_url: the API moves, the web URL and display name stay github.com', async (t) => {
   const f = github('https://github.com', { api_url: 'http://127.0.0.1:9/' });
   t.teardown(() => f.close());
