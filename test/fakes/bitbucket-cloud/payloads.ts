@@ -43,8 +43,8 @@ export class Payloads {
       website: null,
       is_private: r.isPrivate,
       workspace: renderWorkspaceRef(w, urls),
-      project: { type: 'project', key: p.key, uuid: p.uuid, name: p.name, links: { self: { href: `${urls.api}/workspaces/${w.slug}/projects/${p.key}` }, html: { href: `${urls.web}/${w.slug}/workspace/projects/${p.key}` } } },
-      owner: { type: 'team', display_name: w.name, uuid: w.uuid, username: w.slug, links: renderWorkspaceRef(w, urls)['links'] },
+      project: { type: 'project', key: p.key, uuid: p.uuid, name: p.name, links: { html: { href: `${urls.web}/${w.slug}/workspace/projects/${p.key}` } } },
+      owner: { type: 'team', display_name: w.name, uuid: w.uuid, links: renderWorkspaceRef(w, urls)['links'] },
     };
   }
 

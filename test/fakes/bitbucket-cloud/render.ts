@@ -48,7 +48,7 @@ export function renderUser(u: User, urls: Urls): Record<string, unknown> {
 
 /** GET /user: the caller, with the fields Bitbucket adds for oneself. */
 export function renderSelf(u: User, urls: Urls): Record<string, unknown> {
-  return { ...renderUser(u, urls), username: u.username, created_on: '2020-01-01T00:00:00.000000+00:00', account_status: 'active', has_2fa_enabled: null, is_staff: false, location: null };
+  return { ...renderUser(u, urls), created_on: '2020-01-01T00:00:00.000000+00:00', account_status: 'active', has_2fa_enabled: null, is_staff: false };
 }
 
 export function renderWorkspace(w: Workspace, urls: Urls): Record<string, unknown> {
@@ -103,7 +103,7 @@ export function renderProject(s: BitbucketCloudState, p: Project, urls: Urls): R
     name: p.name,
     is_private: p.isPrivate,
     description: '',
-    links: { self: link(`${urls.api}/workspaces/${w.slug}/projects/${p.key}`), html: link(`${urls.web}/${w.slug}/workspace/projects/${p.key}`), avatar: link(`${urls.web}/${w.slug}/workspace/projects/${p.key}/avatar`) },
+    links: { html: link(`${urls.web}/${w.slug}/workspace/projects/${p.key}`), avatar: link(`${urls.web}/${w.slug}/workspace/projects/${p.key}/avatar`) },
     created_on: '2020-01-01T00:00:00.000000+00:00',
     updated_on: '2020-01-01T00:00:00.000000+00:00',
     has_publicly_visible_repos: [...s.repos.values()].some((r) => r.projectId === p.id && !r.isPrivate),
@@ -152,10 +152,10 @@ export function renderRepo(s: BitbucketCloudState, r: Repository, urls: Urls, ca
     description: '',
     scm: 'git',
     website: null,
-    owner: { type: 'team', display_name: w.name, uuid: w.uuid, username: w.slug, links: { self: link(`${urls.api}/workspaces/${w.slug}`), html: link(`${urls.web}/${w.slug}/`), avatar: link(`${urls.web}/workspaces/${w.slug}/avatar`) } },
+    owner: { type: 'team', display_name: w.name, uuid: w.uuid, links: { self: link(`${urls.api}/workspaces/${w.slug}`), html: link(`${urls.web}/${w.slug}/`), avatar: link(`${urls.web}/workspaces/${w.slug}/avatar`) } },
     workspace: renderWorkspaceRef(w, urls),
     is_private: r.isPrivate,
-    project: { type: 'project', key: s.projectOf(r).key, uuid: s.projectOf(r).uuid, name: s.projectOf(r).name, links: { self: link(`${urls.api}/workspaces/${w.slug}/projects/${s.projectOf(r).key}`) } },
+    project: { type: 'project', key: s.projectOf(r).key, uuid: s.projectOf(r).uuid, name: s.projectOf(r).name, links: { html: link(`${urls.web}/${w.slug}/workspace/projects/${s.projectOf(r).key}`) } },
     fork_policy: 'no_public_forks',
     created_on: when,
     updated_on: when,
@@ -163,9 +163,6 @@ export function renderRepo(s: BitbucketCloudState, r: Repository, urls: Urls, ca
     language: 'php',
     uuid: r.uuid,
     mainbranch: { name: r.mainbranch, type: 'branch' },
-    override_settings: { default_merge_strategy: true, branching_model: true },
-    parent: null,
-    enforced_signed_commits: null,
     has_issues: false,
     has_wiki: false,
   };
@@ -188,15 +185,12 @@ export function renderGroup10(s: BitbucketCloudState, g: Group, urls: Urls): Rec
     slug: g.slug,
     permission: g.permission,
     auto_add: g.autoAdd,
-    email_forwarding_disabled: false,
-    account_privilege: null,
-    default_permission: g.permission,
-    owner: { display_name: w.name, uuid: w.uuid, is_team: true, nickname: w.slug, account_id: null, avatar: `${urls.web}/workspaces/${w.slug}/avatar`, resource_uri: `/1.0/users/${w.slug}` },
+    owner: { display_name: w.name, uuid: w.uuid, is_team: true, nickname: w.slug, account_id: null, avatar: `${urls.web}/workspaces/${w.slug}/avatar` },
     members: [...g.members]
       .map((id) => s.users.get(id))
       .filter((u): u is User => u !== undefined)
       .sort((a, b) => a.nickname.localeCompare(b.nickname))
-      .map((u) => ({ display_name: u.displayName, uuid: u.uuid, account_id: u.accountId, nickname: u.nickname, is_team: false, avatar: `${urls.web}/account/${u.accountId}/avatar`, resource_uri: `/1.0/users/${encodeURIComponent(u.uuid)}` })),
+      .map((u) => ({ display_name: u.displayName, uuid: u.uuid, account_id: u.accountId, nickname: u.nickname, is_team: false, avatar: `${urls.web}/account/${u.accountId}/avatar` })),
   };
 }
 
