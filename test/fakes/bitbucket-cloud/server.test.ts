@@ -78,7 +78,7 @@ t.test('auth, errors, paging, the caller', async (t) => {
   const bb = await world();
   t.teardown(() => bb.close());
   t.match(bb.apiUrl, /^http:\/\/127\.0\.0\.1:\d+\/api\/2\.0$/);
-  t.match(await (await get(bb, '/user')).json(), { type: 'user', nickname: 'olga', username: 'olga', display_name: 'Olga Owner', uuid: /^\{[0-9a-f-]{36}\}$/ });
+  t.match(await (await get(bb, '/user')).json(), { type: 'user', nickname: 'olga', account_id: String, display_name: 'Olga Owner', uuid: /^\{[0-9a-f-]{36}\}$/ });
   t.match(await (await get(bb, '/user', ADA)).json(), { nickname: 'ada' });
   const bad = await get(bb, '/user', basic('olga', 'tok-olga'));
   t.equal(bad.status, 401, 'an API token needs the email, not the username');
