@@ -115,12 +115,14 @@ export interface DeliverOptions {
   /** X-Hook-UUID (a hook's uuid; a random one when sent without a hook). */
   hookUuid?: string;
   attempt?: number;
+  /** X-Request-UUID (default a fresh one): pass a previous delivery's to send it again. */
+  requestUuid?: string;
 }
 
 /** POSTs one event as Bitbucket Cloud does; the Delivery records headers, body and status. */
 export async function deliverTo(url: string, eventKey: EventKey, payload: object, opts: DeliverOptions = {}): Promise<Delivery> {
   const body = Buffer.from(JSON.stringify(payload));
-  const requestUuid = randomUUID();
+  const requestUuid = opts.requestUuid ?? randomUUID();
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     'User-Agent': 'Bitbucket-Webhooks/2.0',

@@ -235,6 +235,8 @@ t.test('webhooks: secret write-only, signed repo:push deliveries, fire to instal
   const direct = await bb.deliver(rx.url, 'repo:push', payload, { secret: 'k' });
   t.equal(direct.status, 200);
   t.equal(direct.headers['X-Hub-Signature'], `sha256=${createHmac('sha256', 'k').update(direct.body).digest('hex')}`);
+  const again = await bb.deliver(rx.url, 'repo:push', payload, { secret: 'k', requestUuid: direct.deliveryId, attempt: 2 });
+  t.same([again.headers['X-Request-UUID'], again.headers['X-Attempt-Number']], [direct.deliveryId, '2'], 'a retry keeps the request uuid');
 });
 
 t.test('OAuth 2: authorization code as the user, client credentials as the workspace', async (t) => {
