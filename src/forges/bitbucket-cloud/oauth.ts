@@ -1,7 +1,8 @@
 // Sign in with Bitbucket (Cloud): the ForgeOAuth capability of an integration that has `oauth`
 // (an OAuth consumer of the workspace, with a callback URL and the Account: Read permission).
 // OAuth 2 authorization code at url/site/oauth2/authorize and url/site/oauth2/access_token, no
-// PKCE (Bitbucket Cloud does not document it), scope `account` (the least: who the user is;
+// PKCE (Bitbucket Cloud does not document it), the consumer as HTTP Basic on the token request
+// (Bitbucket's documented form), scope `account` (the least: who the user is;
 // Bitbucket takes a consumer's scopes from its settings). The signed-in account comes from
 // GET /2.0/user with the access token, matched by its uuid; the login is the nickname.
 import type { ForgeHttpClient } from '../http.js';
@@ -21,6 +22,8 @@ export function bitbucketCloudOAuth(client: ForgeHttpClient, webUrl: string, app
     tokenUrl: `${webUrl}/site/oauth2/access_token`,
     scopes: [...BITBUCKET_CLOUD_OAUTH_SCOPES],
     pkce: false,
+    // Bitbucket documents the consumer as HTTP Basic on the token request and has refused it in the body.
+    clientAuth: 'basic',
     async currentUser(accessToken: string): Promise<ForgeUser> {
       // Bearer whatever the integration's own scheme (Basic with a username).
       const u = await getOne<BcAccount>(client, '/user', AccountSchema, { token: null, headers: { authorization: `Bearer ${accessToken}` } });

@@ -132,6 +132,7 @@ t.test('sign in: the consumer URLs under url, no PKCE, scope account; the curren
   t.equal(oauth.tokenUrl, `${s.origin}/site/oauth2/access_token`);
   t.same(oauth.scopes, ['account']);
   t.equal(oauth.pkce, false);
+  t.equal(oauth.clientAuth, 'basic', 'the consumer as HTTP Basic on the token request');
   s.on('GET', '/2.0/user', (r) => (r.headers.authorization === 'Bearer at-1' ? { body: { ...account(7, 'alice.a'), account_status: 'active' } } : { status: 401, body: {} }));
   t.same(await oauth.currentUser('at-1'), { id: '{00000000-0000-0000-0000-000000000007}', login: 'alice.a', name: 'ALICE.A', email: null });
   await t.rejects(oauth.currentUser('other'), { name: 'ForgeError', kind: 'unauthorized' });
