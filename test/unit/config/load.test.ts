@@ -236,6 +236,25 @@ t.test('integrations are checked per type: unsupported types and keys a type doe
   t.match(e?.message, /integrations\[0\]\.app \(line 2\): not a key of type gitlab/, 'the message names the path and the line');
 });
 
+t.test('a bitbucket-cloud integration: url defaults to bitbucket.org; the OAuth consumer may be its credential', async (t) => {
+  const file = write(
+    [
+      'integrations:',
+      '  - { id: bbc, type: bitbucket-cloud, username: "svc@acme.example", token: t }',
+      '  - { id: cc, type: bitbucket-cloud, oauth: { client_id: k, client_secret: s }, oauth_client_credentials: true }',
+      '  - { id: self, type: bitbucket-cloud, url: "https://bb.test.example", token: t }',
+      'organizations:',
+      '  - { name: acme, sync: { integration: cc, source: acme } }',
+    ].join('\n'),
+  );
+  const c = loadConfig({ file, env: {} });
+  t.same(c.integrations.map((i) => i.url), ['https://bitbucket.org', 'https://bitbucket.org', 'https://bb.test.example']);
+  const cc = c.integrations[1];
+  t.equal(cc?.type === 'bitbucket-cloud' ? cc.oauth_client_credentials : undefined, true);
+  const bare = write(['integrations:', '  - { id: cc, type: bitbucket-cloud }', 'organizations:', '  - { name: acme, sync: { integration: cc, source: acme } }'].join('\n'));
+  t.match(problems(() => loadConfig({ file: bare, env: {} })), [/integrations\[0\]\.token: integration "cc" needs a credential/]);
+});
+
 t.test('a gitlab integration loads with its keys', async (t) => {
   const file = write(
     [
