@@ -66,7 +66,8 @@ function httpsClone(client: ForgeHttpClient, r: BcRepository): { https: string; 
   } catch {
     u = null;
   }
-  if (!u || u.protocol !== 'https:') throw client.error('invalid', `repository ${r.full_name} has no https clone link`, client.url(`/repositories/${r.full_name}`));
+  // The link named `https` (plain http only where Bitbucket is served so, as in tests).
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) throw client.error('invalid', `repository ${r.full_name} has no https clone link`, client.url(`/repositories/${r.full_name}`));
   u.username = '';
   u.password = '';
   return { https: u.toString(), ssh: clone.find((l) => l.name === 'ssh')?.href ?? null };
