@@ -2,8 +2,11 @@
 // stub (the stateful fake is another helper's; this checks the adapter fits the sync layer):
 // members and owners by uuid with nicknames as logins, group teams, repositories, the workspace
 // hook installed with the secret; a second sync plans nothing; a failing permission listing
-// changes nothing (fail closed); a member removed on Bitbucket is removed.
+// changes nothing (fail closed); a member removed on Bitbucket is removed; signed repo:push
+// deliveries at /hooks/ID accepted, deduplicated on X-Request-UUID, a bad signature refused.
 import t from 'tap';
+import { createHmac } from 'node:crypto';
+import { buildApp } from '../../../src/app.js';
 import { syncOrg } from '../../../src/sync/reconcile.js';
 import { account, bitbucketCloudStub, repo } from '../../helpers/bitbucket-cloud-stub.js';
 import { startPackyard } from '../../helpers/packyard.js';
@@ -60,4 +63,17 @@ t.test('a Bitbucket Cloud workspace syncs, idempotently and fail closed', async 
   const removed = await syncOrg(pky.deps, 'acme', { trigger: 'test' });
   t.equal(removed.status, 'applied', removed.error ?? '');
   t.same(rows(`SELECT i.login FROM identities i JOIN org_members m ON m.user_id = i.user_id`), [{ login: 'alice' }], 'bob left the workspace: removed');
+
+  const app = await buildApp(pky.deps);
+  t.teardown(() => app.close());
+  const body = JSON.stringify({ repository: { uuid: api.uuid, full_name: api.full_name }, push: { changes: [{ new: { type: 'tag', name: 'v1.0.0' }, old: null }] } });
+  const deliver = (uuid: string, secret = 'hook-secret') =>
+    app.inject({ method: 'POST', url: '/hooks/bbc', payload: body, headers: { 'content-type': 'application/json', 'x-event-key': 'repo:push', 'x-request-uuid': uuid, 'x-hub-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` } });
+  const ok = await deliver('11111111-1111-1111-1111-111111111111');
+  t.equal(ok.statusCode, 202, ok.body);
+  const again = await deliver('11111111-1111-1111-1111-111111111111');
+  t.equal(again.statusCode, 200);
+  t.match(again.json(), { status: 'duplicate' });
+  const bad = await deliver('22222222-2222-2222-2222-222222222222', 'wrong');
+  t.equal(bad.statusCode, 401);
 });
