@@ -106,6 +106,18 @@ function withDefaults(defaults: unknown, value: unknown): unknown {
   return value;
 }
 
+/**
+ * An integration's keys that its type's schema gives a `default` (Bitbucket Cloud's `url`), filled
+ * in when left out; the schema then checks the result like any other value.
+ */
+function withIntegrationDefaults(integ: unknown): unknown {
+  if (!isPlainObject(integ) || typeof integ.type !== 'string') return integ;
+  const props = (INTEGRATION_SCHEMAS[integ.type] as { properties?: Record<string, { default?: unknown }> } | undefined)?.properties ?? {};
+  const out: Record<string, unknown> = { ...integ };
+  for (const [k, p] of Object.entries(props)) if (out[k] === undefined && p.default !== undefined) out[k] = structuredClone(p.default);
+  return out;
+}
+
 function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === 'object') {
     for (const child of Object.values(v)) deepFreeze(child);
@@ -245,7 +257,8 @@ function semanticProblems(cfg: Record<string, unknown>): { path: Path; message: 
   integrations.forEach((integ: unknown, i) => {
     const id = isPlainObject(integ) ? integ.id : undefined;
     if (typeof id !== 'string') return;
-    if (isPlainObject(integ) && (integ.token !== undefined || integ.app !== undefined)) credentialed.add(id);
+    // A credential: a token, a GitHub App, or an OAuth consumer's client-credentials token.
+    if (isPlainObject(integ) && (integ.token !== undefined || integ.app !== undefined || integ.oauth_client_credentials === true)) credentialed.add(id);
     if (isPlainObject(integ) && integ.token !== undefined && integ.app !== undefined) {
       out.push({ path: ['integrations', i, 'app'], message: 'set either token or app, not both' });
     }
@@ -334,6 +347,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     throw configError(opts.file, problems.map((p) => ({ ...p, line: lineOf(doc, counter, parsePathForLine(p.path)) })));
   }
   const merged = withDefaults(DEFAULTS, expanded) as Record<string, unknown>;
+  if (Array.isArray(merged.integrations)) merged.integrations = merged.integrations.map(withIntegrationDefaults);
   if (Array.isArray(merged.organizations)) {
     merged.organizations = merged.organizations.map((o: unknown) =>
       isPlainObject(o) && isPlainObject(o.sync) ? { ...o, sync: withDefaults(ORG_SYNC_DEFAULTS, o.sync) } : o,

@@ -6,21 +6,23 @@ import { Type, type Static, type TObject } from 'typebox';
 import { GitHubIntegrationConfig } from './github/config.js';
 import { GitLabIntegrationConfig } from './gitlab/config.js';
 import { BitbucketServerIntegrationConfig } from './bitbucket-server/config.js';
+import { BitbucketCloudIntegrationConfig } from './bitbucket-cloud/config.js';
 
 /** The schema of each supported integration type. */
 export const INTEGRATION_SCHEMAS: Readonly<Record<string, TObject>> = {
   github: GitHubIntegrationConfig,
   gitlab: GitLabIntegrationConfig,
   'bitbucket-server': BitbucketServerIntegrationConfig,
+  'bitbucket-cloud': BitbucketCloudIntegrationConfig,
 };
 
 /** Types that are supported. */
-export const INTEGRATION_TYPES = ['github', 'gitlab', 'bitbucket-server'] as const;
+export const INTEGRATION_TYPES = ['github', 'gitlab', 'bitbucket-server', 'bitbucket-cloud'] as const;
 
 /** Types that are known and not supported yet: start-up says so rather than "unknown". */
-export const PLANNED_INTEGRATION_TYPES = ['bitbucket-cloud'] as const;
+export const PLANNED_INTEGRATION_TYPES: readonly string[] = [];
 
-export const IntegrationConfig = Type.Union([GitHubIntegrationConfig, GitLabIntegrationConfig, BitbucketServerIntegrationConfig]);
+export const IntegrationConfig = Type.Union([GitHubIntegrationConfig, GitLabIntegrationConfig, BitbucketServerIntegrationConfig, BitbucketCloudIntegrationConfig]);
 
 /** One integration, whatever its type; narrow on `type` for the keys only one type has. */
 export type IntegrationConfig = Static<typeof IntegrationConfig>;
@@ -28,3 +30,4 @@ export type IntegrationConfig = Static<typeof IntegrationConfig>;
 export type { GitHubIntegrationConfig } from './github/config.js';
 export type { GitLabIntegrationConfig } from './gitlab/config.js';
 export type { BitbucketServerIntegrationConfig } from './bitbucket-server/config.js';
+export type { BitbucketCloudIntegrationConfig } from './bitbucket-cloud/config.js';

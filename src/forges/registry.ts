@@ -4,9 +4,10 @@ import type { IntegrationConfig } from './config.js';
 import { createGitHubForge, type GitHubForgeDeps } from './github/index.js';
 import { createGitLabForge, type GitLabForgeDeps } from './gitlab/index.js';
 import { createBitbucketServerForge, type BitbucketServerForgeDeps } from './bitbucket-server/index.js';
+import { createBitbucketCloudForge, type BitbucketCloudForgeDeps } from './bitbucket-cloud/index.js';
 import { ForgeError, type Forge } from './types.js';
 
-export type ForgeDeps = GitHubForgeDeps & GitLabForgeDeps & BitbucketServerForgeDeps;
+export type ForgeDeps = GitHubForgeDeps & GitLabForgeDeps & BitbucketServerForgeDeps & BitbucketCloudForgeDeps;
 
 type Factory = (config: IntegrationConfig, deps: ForgeDeps) => Forge & { close?: () => void };
 
@@ -22,6 +23,10 @@ const FACTORIES: Record<string, Factory | undefined> = {
   'bitbucket-server': (config, deps) => {
     if (config.type !== 'bitbucket-server') throw new ForgeError('invalid', `integration ${config.id} is not of type bitbucket-server`, { integration: config.id });
     return createBitbucketServerForge(config, deps);
+  },
+  'bitbucket-cloud': (config, deps) => {
+    if (config.type !== 'bitbucket-cloud') throw new ForgeError('invalid', `integration ${config.id} is not of type bitbucket-cloud`, { integration: config.id });
+    return createBitbucketCloudForge(config, deps);
   },
 };
 

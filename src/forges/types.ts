@@ -187,9 +187,14 @@ export interface ForgeOAuth {
   scopes: string[];
   /** Whether the forge takes PKCE (S256). */
   pkce: boolean;
-  /** The OAuth application's client (the integration's `oauth`): sent in the token request's form body. */
+  /** The OAuth application's client (the integration's `oauth`): sent in the token request (see clientAuth). */
   clientId: string;
   clientSecret: string;
+  /**
+   * How the token request carries the client: in the form body (absent: the default), or as HTTP
+   * Basic (`basic`) for forges that take nothing else (Bitbucket Cloud).
+   */
+  clientAuth?: 'body' | 'basic';
   /** Extra parameters of the authorize URL (GitHub: allow_signup=false). */
   authorizeParams?: Record<string, string>;
   /** Extra PEM the token request trusts besides the public CAs (the integration's ca_file). */

@@ -39,7 +39,7 @@ t.test('no file: the embedded defaults', async (t) => {
 t.test('config.example.yaml documents every key and loads', async (t) => {
   const c = loadConfig({
     file: resolve('config.example.yaml'),
-    env: { PACKYARD_SECRET_KEY: 'x'.repeat(32), GHE_TOKEN: 't', GHE_OAUTH_SECRET: 's', GHE_WEBHOOK_SECRET: 'w', GITHUB_APP_PRIVATE_KEY: 'pem', GITLAB_TOKEN: 'glpat', BBS_TOKEN: 'bbs' },
+    env: { PACKYARD_SECRET_KEY: 'x'.repeat(32), GHE_TOKEN: 't', GHE_OAUTH_SECRET: 's', GHE_WEBHOOK_SECRET: 'w', GITHUB_APP_PRIVATE_KEY: 'pem', GITLAB_TOKEN: 'glpat', BBS_TOKEN: 'bbs', BBC_API_TOKEN: 'bbc' },
   });
   t.equal(c.organizations[0]?.sync?.schedule, '*/15 * * * *');
   t.equal(c.integrations[0]?.token, 't');
@@ -206,7 +206,7 @@ t.test('integrations are checked per type: unsupported types and keys a type doe
       'integrations:',
       '  - { id: gl, type: gitlab, url: "https://git.example/gitlab", token: t, app: { app_id: 1, private_key: pem } }',
       '  - { id: bbs, type: bitbucket-server, url: "https://bb.example/bitbucket", nope: 1 }',
-      '  - { id: bbc, type: bitbucket-cloud, url: "https://bitbucket.org" }',
+      '  - { id: bbc, type: bitbucket-cloud, url: "https://bitbucket.org", app: 1 }',
       '  - { id: x, type: gitea, url: "https://gitea.example" }',
       '  - { id: y, url: "https://y.example" }',
       '  - { id: gl2, type: gitlab, url: "ftp://nope", api_concurrency: 0, ca_file: "" }',
@@ -217,8 +217,8 @@ t.test('integrations are checked per type: unsupported types and keys a type doe
   t.same(got.sort(), [
     'integrations[0].app: not a key of type gitlab',
     'integrations[1].nope: not a key of type bitbucket-server',
-    'integrations[2].type: "bitbucket-cloud" is not supported yet (supported: github, gitlab, bitbucket-server)',
-    'integrations[3].type: must be one of: github, gitlab, bitbucket-server',
+    'integrations[2].app: not a key of type bitbucket-cloud',
+    'integrations[3].type: must be one of: github, gitlab, bitbucket-server, bitbucket-cloud',
     'integrations[4].type: required key is missing',
     'integrations[5].api_concurrency: must be >= 1',
     'integrations[5].ca_file: must not have fewer than 1 characters',
@@ -234,6 +234,25 @@ t.test('integrations are checked per type: unsupported types and keys a type doe
     return null;
   })();
   t.match(e?.message, /integrations\[0\]\.app \(line 2\): not a key of type gitlab/, 'the message names the path and the line');
+});
+
+t.test('a bitbucket-cloud integration: url defaults to bitbucket.org; the OAuth consumer may be its credential', async (t) => {
+  const file = write(
+    [
+      'integrations:',
+      '  - { id: bbc, type: bitbucket-cloud, username: "svc@acme.example", token: t }',
+      '  - { id: cc, type: bitbucket-cloud, oauth: { client_id: k, client_secret: s }, oauth_client_credentials: true }',
+      '  - { id: self, type: bitbucket-cloud, url: "https://bb.test.example", token: t }',
+      'organizations:',
+      '  - { name: acme, sync: { integration: cc, source: acme } }',
+    ].join('\n'),
+  );
+  const c = loadConfig({ file, env: {} });
+  t.same(c.integrations.map((i) => i.url), ['https://bitbucket.org', 'https://bitbucket.org', 'https://bb.test.example']);
+  const cc = c.integrations[1];
+  t.equal(cc?.type === 'bitbucket-cloud' ? cc.oauth_client_credentials : undefined, true);
+  const bare = write(['integrations:', '  - { id: cc, type: bitbucket-cloud }', 'organizations:', '  - { name: acme, sync: { integration: cc, source: acme } }'].join('\n'));
+  t.match(problems(() => loadConfig({ file: bare, env: {} })), [/integrations\[0\]\.token: integration "cc" needs a credential/]);
 });
 
 t.test('a gitlab integration loads with its keys', async (t) => {

@@ -183,12 +183,12 @@ t.test('verifyHook: every event maps to a HookEvent', async (t) => {
   }
 });
 
-t.test('registry: github, and a clear error for types not supported yet', async (t) => {
+t.test('registry: github, and a clear error for types it does not know', async (t) => {
   const f = createForge({ id: 'ghe', type: 'github', url: 'https://ghe.example', token: 't' } as GitHubIntegrationConfig);
   t.equal(f.type, 'github');
   f.close?.();
-  t.throws(() => createForge({ id: 'bbc', type: 'bitbucket-cloud', url: 'https://bitbucket.org', token: 't' } as unknown as IntegrationConfig), {
-    message: /forge type "bitbucket-cloud" \(integration bbc\) is not supported yet/,
+  t.throws(() => createForge({ id: 'gt', type: 'gitea', url: 'https://gitea.example', token: 't' } as unknown as IntegrationConfig), {
+    message: /forge type "gitea" \(integration gt\) is not supported yet/,
   });
   t.type(new ForgeError('invalid', 'x'), Error);
 });

@@ -61,7 +61,7 @@ export function signInIntegrations(forges: SignInForges, log: Logger): SignInSet
 export interface OAuth2Credentials {
   client: { id: string; secret: string };
   auth: { authorizeHost: string; authorizePath: string; tokenHost: string; tokenPath: string };
-  options: { authorizationMethod: 'body'; bodyFormat: 'form' };
+  options: { authorizationMethod: 'body' | 'header'; bodyFormat: 'form' };
   http: { timeout: number; maxBytes: number; agent?: https.Agent };
 }
 
@@ -76,7 +76,8 @@ export function oauth2Credentials(o: ForgeOAuth): OAuth2Credentials {
   return {
     client: { id: o.clientId, secret: o.clientSecret },
     auth: { authorizeHost: authorize.origin, authorizePath: authorize.pathname, tokenHost: token.origin, tokenPath: token.pathname },
-    options: { authorizationMethod: 'body', bodyFormat: 'form' },
+    // simple-oauth2's 'header' is HTTP Basic with the client id and secret.
+    options: { authorizationMethod: o.clientAuth === 'basic' ? 'header' : 'body', bodyFormat: 'form' },
     http: {
       timeout: TOKEN_REQUEST_TIMEOUT_MS,
       maxBytes: TOKEN_RESPONSE_MAX_BYTES,
