@@ -160,6 +160,7 @@ t.test('repositories, raw files, git over HTTP, the 1.0 groups API, faults', asy
   );
   bb.state.addApiToken('dev2', 'tok-dev2');
   await execFileP('git', ['clone', '--quiet', at('x-bitbucket-api-token-auth', 'tok-dev2', 'lib'), `${dir}/lib`], { env });
+  await t.rejects(execFileP('git', ['clone', '--quiet', at(encodeURIComponent('dev2@example.test'), 'tok-dev2', 'lib'), `${dir}/lib-email`], { env }), 'over git an API token goes with the username, not the email');
   await execFileP('git', ['clone', '--quiet', at('ada', 'app-ada', 'lib'), `${dir}/lib2`], { env });
   await t.rejects(execFileP('git', ['clone', '--quiet', at('ada', 'app-ada', 'tool'), `${dir}/tool`], { env }), 'no permission, no clone');
   t.ok(bb.gitRequests.some((r) => r.status === 200));

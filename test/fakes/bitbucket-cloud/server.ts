@@ -62,7 +62,7 @@ export interface FakeBitbucketCloud {
 
 /**
  * Who the request is. Basic: the Bitbucket username with an app password, or the account email
- * with an API token (on git also the username or x-bitbucket-api-token-auth with an API token,
+ * with an API token (on git instead the username or x-bitbucket-api-token-auth with an API token,
  * x-token-auth with an OAuth token). Bearer: an OAuth access token. Bad credentials throw 401.
  */
 export function authenticate(state: BitbucketCloudState, req: IncomingMessage, git: boolean): Principal {
@@ -82,7 +82,9 @@ export function authenticate(state: BitbucketCloudState, req: IncomingMessage, g
   if (git && name === 'x-token-auth') return bearer(secret);
   const byPassword = users.find((u) => u.username === name && u.appPasswords.has(secret));
   if (byPassword !== undefined) return { kind: 'user', user: byPassword, via: 'app_password' };
-  const byToken = users.find((u) => u.apiTokens.has(secret) && (u.email.toLowerCase() === name.toLowerCase() || (git && (u.username === name || name === 'x-bitbucket-api-token-auth'))));
+  // An API token goes with the email on the API; over git with the Bitbucket username or the
+  // static x-bitbucket-api-token-auth (Atlassian's "Using API tokens" names only these for git).
+  const byToken = users.find((u) => u.apiTokens.has(secret) && (git ? u.username === name || name === 'x-bitbucket-api-token-auth' : u.email.toLowerCase() === name.toLowerCase()));
   if (byToken !== undefined) return { kind: 'user', user: byToken, via: 'api_token' };
   throw unauthorized();
 }
