@@ -5,7 +5,9 @@
 // installed hook and the new version shows in p2 (the milliseconds are printed); a bad or missing
 // signature gets 401 and queues nothing; a delivery repeated with the same X-Request-UUID is a
 // duplicate and queues nothing; the imports cloned with the API token. With svc's app password
-// (username = the Bitbucket username) the sync, the clones and composer work too.
+// (username = the Bitbucket username) the sync, the clones and composer work too, and a failing
+// page of /permissions/repositories (a 500 outlasting the client's retries, or a 403 on page 2,
+// which is not retried) revokes nobody and fails the run with the reason (fail closed).
 import t, { type Test } from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -150,11 +152,53 @@ t.test('API token: workspace hook, signed repo:push, signatures, duplicates, clo
   });
 });
 
-t.test('app password: the sync, the clones and composer work', async (t) => {
+t.test('app password: the sync, the clones and composer work; a failing page revokes nobody', async (t) => {
   const bb = await fake(t);
+  const s = bb.state;
   const { pky, ada } = await synced(t, bb, 'svc', APP_PASSWORD, false);
-  t.same([...new Set(bb.gitRequests.map((g) => g.token).filter((x) => x !== null))], [APP_PASSWORD], 'every authenticated git request carried the app password');
-  t.same(bb.gitRequests.filter((g) => g.token !== null && g.status !== 200), [], 'and none was refused');
-  t.ok(bb.requests.every((r) => r.token === APP_PASSWORD), 'and every API request');
-  await composerInstalls(t, pky, ada, 'acme/lib');
+  const cli = async (args: string[], expectCode = 0) => {
+    const r = await pky.cli(args);
+    t.equal(r.code, expectCode, `packyard ${args.join(' ')}: ${(r.stderr + r.stdout).trim().slice(-800)}`);
+    return r;
+  };
+
+  await t.test('the imports cloned with the app password and composer installs', async (t) => {
+    t.same([...new Set(bb.gitRequests.map((g) => g.token).filter((x) => x !== null))], [APP_PASSWORD], 'every authenticated git request carried the app password');
+    t.same(bb.gitRequests.filter((g) => g.token !== null && g.status !== 200), [], 'and none was refused');
+    t.ok(bb.requests.every((r) => r.token === APP_PASSWORD), 'and every API request');
+    await composerInstalls(t, pky, ada, 'acme/lib');
+  });
+
+  const lastRun = () => pky.deps.sqlite.prepare(`SELECT status, error FROM sync_runs ORDER BY id DESC LIMIT 1`).get() as { status: string; error: string | null };
+  const permissionPage2 = (from: number) => bb.requests.slice(from).filter((x) => /\/permissions\/repositories$/.test(x.path) && /(^|&)page=2(&|$)/.test(x.query));
+
+  await t.test('a 500 on page 2 of the permission listing, outlasting the retries, revokes nobody', async (t) => {
+    s.grantRepo('acme', 'lib', { user: 'ada' }, null);
+    bb.fault({ path: /\/permissions\/repositories$/, page: 2, status: 500, times: 1000 });
+    const from = bb.requests.length;
+    const r = await cli(['sync', '--org', 'acme'], 1);
+    t.match(r.stderr, /failed, nothing was changed/);
+    t.ok(permissionPage2(from).length > 1 && permissionPage2(from).every((x) => x.status === 500), 'page 2 failed, retried');
+    t.same(await p2Versions(pky, ada, 'acme/lib'), ['1.0.0'], 'ada keeps her access while the listing is incomplete');
+    const run = lastRun();
+    t.equal(run.status, 'failed');
+    t.match(run.error, /nothing was changed/);
+    t.match(run.error, /500|server error|unavailable/i, 'the reason names the failure');
+    bb.clearFaults();
+  });
+
+  await t.test('a 403 on page 2 of the permission listing (not retried) revokes nobody', async (t) => {
+    bb.fault({ path: /\/permissions\/repositories$/, page: 2, status: 403, times: 1000, body: { type: 'error', error: { message: 'Forbidden' } } });
+    const from = bb.requests.length;
+    const r = await cli(['sync', '--org', 'acme'], 1);
+    t.match(r.stderr, /failed, nothing was changed/);
+    t.same(permissionPage2(from).map((x) => x.status), [403], 'asked once: a 403 is not retried');
+    t.same(await p2Versions(pky, ada, 'acme/lib'), ['1.0.0'], 'ada keeps her access');
+    const run = lastRun();
+    t.equal(run.status, 'failed');
+    t.match(run.error, /403|forbidden|permission/i, 'the reason names the refusal');
+    bb.clearFaults();
+    await cli(['sync', '--org', 'acme']);
+    t.same(await p2Versions(pky, ada, 'acme/lib'), [], 'the next complete sync applies the removal');
+  });
 });
