@@ -2,7 +2,8 @@
 // page) and a real Packyard syncing the workspace acme. With svc's Atlassian API token (svc owns
 // the workspace): the sync installs one workspace hook with the secret (a second sync adds none);
 // a commit and tag in the fake's real repository, then the fake fires a signed repo:push to the
-// installed hook and the new version shows in p2 (the milliseconds are printed); a bad or missing
+// installed hook and the new version shows in p2 (the milliseconds are printed), a push to the
+// main branch moves dev-main; a bad or missing
 // signature gets 401 and queues nothing; a delivery repeated with the same X-Request-UUID is a
 // duplicate and queues nothing; the imports cloned with the API token. With svc's app password
 // (username = the Bitbucket username) the sync, the clones and composer work too, and a failing
@@ -125,6 +126,22 @@ t.test('API token: workspace hook, signed repo:push, signatures, duplicates, clo
     t.equal(log.status, 'accepted');
     t.match(log.outcome, /update queued/);
     t.same(await p2Versions(pky, owner, 'acme/web'), ['1.0.0'], 'the other package untouched');
+  });
+
+  await t.test('a signed repo:push to the main branch updates dev-main', async (t) => {
+    await jobsSettled(pky);
+    const before = s.repo('acme', 'web');
+    const sha = await s.commit('acme', 'web', { VERSION: '1.1-dev\n' }, { message: 'work on main' });
+    const fired = await bb.fire('acme', 'web', 'repo:push', bb.payloads.push(before, s.user('svc'), [{ type: 'branch', name: 'main', new: sha }]));
+    t.same(fired.map((d) => d.status), [202]);
+    const devRef = async (): Promise<string | null> => {
+      const res = await fetch(`${pky.url}/acme/p2/acme/web~dev.json`, { headers: { authorization: `Bearer ${owner}` } });
+      if (res.status !== 200) return (await res.arrayBuffer(), null);
+      const body = (await res.json()) as { packages: Record<string, Array<{ version: string; source?: { reference?: string } }>> };
+      return body.packages['acme/web']?.find((v) => v.version === 'dev-main')?.source?.reference ?? null;
+    };
+    await waitFor('dev-main at the pushed commit', async () => ((await devRef()) === sha ? true : null), 30_000, 20);
+    t.pass('dev-main points at the pushed commit');
   });
 
   await t.test('a bad or missing signature gets 401 and queues nothing', async (t) => {

@@ -110,6 +110,10 @@ t.test('Bitbucket Cloud workspace sync end to end with Debian composer', async (
       { login: 'wes', role: 'member' },
     ]);
     t.same(await reads(pky, tokens.olga!), [...PACKAGES], 'an owner reads everything');
+    const teams = pky.deps.sqlite.prepare(
+      `SELECT t.slug, group_concat(u.login, ',') AS members FROM teams t LEFT JOIN team_members tm ON tm.team_id = t.id LEFT JOIN users u ON u.id = tm.user_id WHERE t.external_id LIKE 'group:%' GROUP BY t.id`,
+    ).all() as { slug: string; members: string }[];
+    t.same(teams.map((x) => [x.slug, x.members.split(',').sort().join(',')]), [['devs', 'ada,dev1,dev2']], 'the group (1.0 API) became a team with its members');
     t.match((await cli(['sync', '--org', 'acme'])).stdout, /unchanged/, 'a second sync plans nothing');
   });
 
@@ -135,6 +139,7 @@ t.test('Bitbucket Cloud workspace sync end to end with Debian composer', async (
     t.match(r.stdout, /applied/);
     t.ok(bb.requests.some((x) => /\/1\.0\/groups\/acme$/.test(x.path) && x.status === 410), 'the 1.0 groups API answered 410');
     t.same(await reads(pky, tokens.bob!), ['acme/lib'], 'bob, now in the group, reads lib through the effective permissions');
+    t.equal(sql<{ n: number }>(`SELECT COUNT(*) AS n FROM teams WHERE external_id LIKE 'group:%'`).n, 0, 'no group teams: the API that lists them is gone (as docs/admin.md says)');
     t.same(await reads(pky, tokens.olga!), [...PACKAGES], 'owners unchanged');
   });
 
