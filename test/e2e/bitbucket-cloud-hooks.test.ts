@@ -2,10 +2,10 @@
 // page) and a real Packyard syncing the workspace acme. With svc's Atlassian API token (svc owns
 // the workspace): the sync installs one workspace hook with the secret (a second sync adds none);
 // a commit and tag in the fake's real repository, then the fake fires a signed repo:push to the
-// installed hook and the new version shows in p2 (the milliseconds are printed), a push to the
-// main branch moves dev-main; a bad or missing
-// signature gets 401 and queues nothing; a delivery repeated with the same X-Request-UUID is a
-// duplicate and queues nothing; the imports cloned with the API token. With svc's app password
+// installed hook and the new version shows in p2 (the milliseconds are printed); a push to the
+// main branch moves dev-main; a bad or missing signature gets 401 and queues nothing; a delivery
+// repeated with the same X-Request-UUID is a duplicate and queues nothing; the imports cloned
+// with the API token (git's username: x-bitbucket-api-token-auth, never the email). With svc's app password
 // (username = the Bitbucket username) the sync, the clones and composer work too, and a failing
 // page of /permissions/repositories (a 500 outlasting the client's retries, or a 403 on page 2,
 // which is not retried) revokes nobody and fails the run with the reason (fail closed).
