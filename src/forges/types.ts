@@ -25,6 +25,9 @@
 //   of the source (GitHub org owners, GitLab Owners of the source group, Bitbucket PROJECT_ADMIN).
 // - Fail closed: every listing is complete or the call throws ForgeError; a partial snapshot is
 //   never returned, so nothing is ever removed on a forge failure.
+// - Notes: what the forge could not tell in this snapshot (an admin-only listing refused, an API
+//   retired), in the forge adapter's words. They are shown as is (sync run, CLI, UI), never
+//   interpreted, and never used to guess access: the snapshot is complete without them.
 
 /** A forge user; `id` is the forge's stable id. */
 export interface ForgeUser {
@@ -113,6 +116,8 @@ export interface OrgSnapshot {
   repositories: ForgeRepository[];
   /** Grants on the listed repositories (team, user and members subjects). */
   grants: ForgeGrant[];
+  /** What the forge could not tell in this snapshot (see "Notes" above); absent or empty: nothing. */
+  notes?: string[];
 }
 
 /** A webhook delivery after verification, reduced to what Packyard acts on. */

@@ -12,7 +12,7 @@
 // - Groups: GET /1.0/groups/{ws} (the 1.0 API Atlassian still serves, admin only) gives groups
 //   and their members, which become teams. When it does not answer (401/403/404/410, or an
 //   api_url that is not …/2.0) the teams are left out and the snapshot is still complete: access
-//   comes from the effective permissions above. The API 2.0 cannot list a group's members at all,
+//   comes from the effective permissions above; the snapshot's notes say so. The API 2.0 cannot list a group's members at all,
 //   nor tell which group or project a permission comes from without per-repository admin calls,
 //   so group teams carry no grants of their own (their members read through their user grants).
 // Every listing is complete or the call throws ForgeError.
@@ -92,15 +92,18 @@ export function toRepository(client: ForgeHttpClient, r: BcRepository): ForgeRep
 
 const denied = (e: unknown): boolean => isForgeError(e) && (e.kind === 'forbidden' || e.kind === 'unauthorized' || e.kind === 'not-found' || e.details.status === 410);
 
-/** The workspace's groups with their members (1.0 API), or null when it does not answer. */
-async function groupsOf(client: ForgeHttpClient, ws: string): Promise<BcGroup[] | null> {
+const GROUPS_NOTE = "access comes from each repository's effective permissions.";
+
+/** The workspace's groups with their members (1.0 API), or a note saying why they are not shown. */
+async function groupsOf(client: ForgeHttpClient, ws: string): Promise<{ groups: BcGroup[] } | { note: string }> {
   const v1 = bitbucketCloudApi1Url(client.baseUrl.toString().replace(/\/+$/, ''));
-  if (v1 === null) return null;
+  if (v1 === null) return { note: `Groups are not shown: Bitbucket Cloud's groups API (1.0) is not served next to this api_url; ${GROUPS_NOTE}` };
   try {
-    return await getOne<BcGroup[]>(client, `${v1}/groups/${encodeURIComponent(ws)}`, GroupsSchema);
+    return { groups: await getOne<BcGroup[]>(client, `${v1}/groups/${encodeURIComponent(ws)}`, GroupsSchema) };
   } catch (e) {
-    if (denied(e)) return null;
-    throw e;
+    if (!denied(e)) throw e;
+    const status = isForgeError(e) && typeof e.details.status === 'number' ? `answered ${e.details.status}` : 'refused';
+    return { note: `Groups are not shown: Bitbucket Cloud's groups API (1.0) ${status}; ${GROUPS_NOTE}` };
   }
 }
 
@@ -135,7 +138,7 @@ export async function bitbucketCloudSnapshot(client: ForgeHttpClient, source: st
 
   const teams: ForgeTeam[] = [];
   const teamMembers = new Map<string, ForgeTeamMember[]>();
-  for (const g of groups ?? []) {
+  for (const g of 'groups' in groups ? groups.groups : []) {
     const teamId = `group:${g.slug}`;
     teams.push({ id: teamId, slug: g.slug, name: g.name || g.slug, parentId: null });
     teamMembers.set(teamId, g.members.filter(see).map((a) => ({ userId: a.uuid, role: 'member' as const })));
@@ -151,7 +154,8 @@ export async function bitbucketCloudSnapshot(client: ForgeHttpClient, source: st
     const read = (READING_PERMISSIONS as readonly string[]).includes(p.permission);
     grants.push({ repoId: p.repository.uuid, subject: { kind: 'user', userId: p.user.uuid }, read, label: `${p.permission} (effective)` });
   }
-  return { org: { id: w.uuid, login: w.slug }, users: [...users.values()], members: [...members.values()], teams, teamMembers, repositories, grants };
+  const notes = 'note' in groups ? [groups.note] : [];
+  return { org: { id: w.uuid, login: w.slug }, users: [...users.values()], members: [...members.values()], teams, teamMembers, repositories, grants, notes };
 }
 
 /** Direct readers are already user grants of the snapshot (effective permissions): none here. */

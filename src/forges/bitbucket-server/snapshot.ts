@@ -3,7 +3,7 @@
 // permission.projectKey=, which resolves direct and group grants and needs no admin right) and,
 // where the token may list them, a team per group holding a permission on a source project (its
 // members from the admin group endpoints; a 401/403/404 there leaves group teams out, never the
-// readers: the project teams carry them). Every repository of the projects, with grants: its
+// readers: the project teams carry them, and the snapshot's notes say so). Every repository of the projects, with grants: its
 // project's team, the groups' teams, and `members` for a public project or repository or a
 // project open to all licensed users. Repository-only users come from directReaders. Users are
 // keyed by numeric id, the login is `name`, inactive users are left out; PROJECT_ADMIN holders
@@ -123,6 +123,7 @@ export async function bitbucketServerSnapshot(client: ForgeHttpClient, source: s
   const repositories: ForgeRepository[] = [];
   const grants: ForgeGrant[] = [];
 
+  const notes = groups ? [] : ['Groups are not shown: the token may not list group members (/admin/groups/more-members needs a system administrator); readers come from the project permissions.'];
   if (groups) {
     // Team slugs are unique in an organization: a group named exactly like a source project
     // key (`PAY`) gets its slug marked so both teams exist.
@@ -157,7 +158,7 @@ export async function bitbucketServerSnapshot(client: ForgeHttpClient, source: s
     }
   }
   for (const [i, k] of keys.entries()) cache?.remember(k, (readers[i] ?? []).map((u) => String(u.id)));
-  return { org: { id: keys.join(','), login: keys.join(',') }, users: [...users.values()], members: [...members.values()], teams, teamMembers, repositories, grants };
+  return { org: { id: keys.join(','), login: keys.join(',') }, users: [...users.values()], members: [...members.values()], teams, teamMembers, repositories, grants, notes };
 }
 
 /** The project key and slug of `repo` (fullName is KEY/slug). */

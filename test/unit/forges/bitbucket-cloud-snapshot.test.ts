@@ -57,6 +57,7 @@ t.test('the snapshot of a workspace: members, owners, groups, effective permissi
   t.same(snap.users.map((u) => u.login).sort(), ['alice', 'bob', 'dave', 'erin']);
   t.same(snap.teams, [{ id: 'group:devs', slug: 'devs', name: 'Developers', parentId: null }]);
   t.same(snap.teamMembers.get('group:devs'), [{ userId: bob.uuid, role: 'member' }]);
+  t.same(snap.notes, [], 'nothing the forge could not tell');
   t.same(snap.repositories.map((r) => [r.id, r.fullName, r.name, r.defaultBranch, r.visibility]), [
     [api.uuid, 'acme/api', 'api', 'main', 'private'],
     [lib.uuid, 'acme/lib', 'lib', 'main', 'public'],
@@ -82,6 +83,7 @@ t.test('the 1.0 groups API absent or refused: no group teams, the snapshot still
     s.on('GET', '/1.0/groups/acme', { status, body: { error: { message: 'gone' } } });
     const snap = await forge.snapshot('acme');
     t.same(snap.teams, [], `HTTP ${status}`);
+    t.same(snap.notes, [`Groups are not shown: Bitbucket Cloud's groups API (1.0) answered ${status}; access comes from each repository's effective permissions.`], `HTTP ${status}: the snapshot says so`);
     t.equal(snap.grants.filter((g) => g.read && g.subject.kind === 'user').length, 4, `HTTP ${status}: readers from the effective permissions`);
   }
   const { forge } = await setup(t, { api_url: undefined });

@@ -65,6 +65,7 @@ t.test('the snapshot of PAY,WEB: teams, members, owners, grants, paged over seve
   t.same(snap.teams.map((x) => [x.id, x.slug]).sort(), [['group:devs', 'devs'], ['project:10', 'PAY'], ['project:20', 'WEB']]);
   t.same(snap.teamMembers.get('project:10'), [{ userId: '1', role: 'maintainer' }, { userId: '2', role: 'member' }, { userId: '6', role: 'member' }], 'the inactive carol is left out');
   t.same(snap.teamMembers.get('group:devs'), [{ userId: '2', role: 'member' }]);
+  t.same(snap.notes, [], 'nothing the forge could not tell');
   t.same(snap.members.map((m) => [m.userId, m.role]).sort(), [['1', 'owner'], ['2', 'member'], ['4', 'member'], ['6', 'member']]);
   t.same(snap.users.map((u) => u.login).sort(), ['alice', 'bob', 'dave', 'frank']);
   t.same(snap.users.find((u) => u.id === '1'), { id: '1', login: 'alice', name: 'ALICE', email: 'alice@example.com' });
@@ -97,6 +98,11 @@ t.test('group teams need admin endpoints: refused, they are left out and the rea
   t.same(snap.members.map((m) => m.userId).sort(), ['1', '2', '4', '6']);
   t.notOk(snap.grants.some((g) => g.repoId === '200' && g.subject.kind === 'members'), 'WEB is not known to be open to all');
   t.notOk(snap.grants.some((g) => g.subject.kind === 'team' && g.subject.teamId.startsWith('group:')));
+  const note = 'Groups are not shown: the token may not list group members (/admin/groups/more-members needs a system administrator); readers come from the project permissions.';
+  t.same(snap.notes, [note], 'the snapshot says why there are no group teams');
+  s.on('GET', '/admin/groups/more-members', { body: [] });
+  s.on('GET', '/projects/PAY/permissions/groups', { status: 403, body: {} });
+  t.same((await forge.snapshot('PAY,WEB')).notes, [note], 'the group permissions refused: the same note');
 });
 
 t.test('a public project reads for every member', async (t) => {
