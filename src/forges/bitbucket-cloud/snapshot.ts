@@ -99,7 +99,7 @@ async function groupsOf(client: ForgeHttpClient, ws: string): Promise<{ groups: 
   const v1 = bitbucketCloudApi1Url(client.baseUrl.toString().replace(/\/+$/, ''));
   if (v1 === null) return { note: `Groups are not shown: Bitbucket Cloud's groups API (1.0) is not served next to this api_url; ${GROUPS_NOTE}` };
   try {
-    return { groups: await getOne<BcGroup[]>(client, `${v1}/groups/${encodeURIComponent(ws)}`, GroupsSchema) };
+    return { groups: (await getOne<BcGroup[]>(client, `${v1}/groups/${encodeURIComponent(ws)}`, GroupsSchema)) ?? [] };
   } catch (e) {
     if (!denied(e)) throw e;
     const status = isForgeError(e) && typeof e.details.status === 'number' ? `answered ${e.details.status}` : 'refused';
