@@ -3,7 +3,8 @@
 // apply it in one transaction (or print it, --dry-run), record the run, queue the first import of
 // new packages and an update of packages the forge says were pushed since the last run (what no
 // webhook told), and install or repair the forge's webhooks (hooks.ts: also when the secret
-// changed; each hook's state recorded). Idempotent: a second run plans nothing.
+// changed; each hook's state recorded). The snapshot's notes (what the forge could not tell) are
+// stored with the run and returned as they are. Idempotent: a second run plans nothing.
 import { desc, eq } from 'drizzle-orm';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../db/client.js';
@@ -41,6 +42,8 @@ export interface SyncOutcome {
   error?: string;
   /** The webhook installation's outcome (install_webhooks), or why it failed; null when not asked. */
   webhook: string | null;
+  /** What the forge could not tell (OrgSnapshot.notes), as the forge adapter said it; empty: nothing. */
+  notes: string[];
   durationMs: number;
 }
 
@@ -75,8 +78,8 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
   const { integration, source } = settings;
   const run = deps.db.insert(syncRuns).values({ orgId: org.id, trigger: opts.trigger ?? 'cli', status: 'running', startedAt: started })
     .returning({ id: syncRuns.id }).get();
-  const finish = (status: SyncOutcome['status'], summary: Record<string, number>, error?: string) => {
-    deps.db.update(syncRuns).set({ status, summary, error: error ?? null, finishedAt: Date.now() }).where(eq(syncRuns.id, run.id)).run();
+  const finish = (status: SyncOutcome['status'], summary: Record<string, number>, error?: string, notes: string[] = []) => {
+    deps.db.update(syncRuns).set({ status, summary, error: error ?? null, notes: notes.length > 0 ? notes : null, finishedAt: Date.now() }).where(eq(syncRuns.id, run.id)).run();
     deps.metrics.syncRuns.inc({ integration, outcome: status });
   };
 
@@ -113,7 +116,7 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
     const error = `sync of ${orgName} from ${integration} (${source}) failed, nothing was changed: ${describeError(e)}`;
     deps.log.warn({ org: orgName, integration, err: describeError(e) }, 'sync failed; nothing changed (fail closed)');
     finish('failed', {}, error);
-    return { runId: run.id, status: 'failed', plan: null, summary: {}, error, webhook: null, durationMs: Date.now() - started };
+    return { runId: run.id, status: 'failed', plan: null, summary: {}, error, webhook: null, notes: [], durationMs: Date.now() - started };
   }
 
   let plan!: Plan;
@@ -134,11 +137,12 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
     const error = `sync of ${orgName} could not apply its plan, nothing was changed: ${describeError(e)}`;
     deps.log.error({ org: orgName, integration, err: e }, 'sync apply failed; rolled back');
     finish('failed', {}, error);
-    return { runId: run.id, status: 'failed', plan: null, summary: {}, error, webhook: null, durationMs: Date.now() - started };
+    return { runId: run.id, status: 'failed', plan: null, summary: {}, error, webhook: null, notes: [], durationMs: Date.now() - started };
   }
   const summary = planSummary(plan);
   const status: SyncOutcome['status'] = opts.dryRun ? 'dry-run' : planIsEmpty(plan) ? 'unchanged' : 'applied';
-  finish(status, summary);
+  const notes = (snapshot.notes ?? []).slice(0, 20).map((n) => String(n).slice(0, 500));
+  finish(status, summary, undefined, notes);
   // New and moved packages get their import; packages pushed since the last sync an update, and on
   // a scheduled sync those without a push time a check (the schedule repairs what webhooks did not tell).
   const pushed = opts.dryRun ? [] : [...plan.packagesToUpdate, ...plan.packagesToRecheck].map((p) => p.packageId);
@@ -148,7 +152,7 @@ export async function syncOrg(deps: SyncDeps, orgName: string, opts: { dryRun?: 
   if (!opts.dryRun && settings.installWebhooks) {
     webhook = await ensureSourceHooks(deps, forge, { id: org.id, name: org.name }, integration, source, snapshot.repositories);
   }
-  return { runId: run.id, status, plan, summary, webhook, durationMs: Date.now() - started };
+  return { runId: run.id, status, plan, summary, webhook, notes, durationMs: Date.now() - started };
 }
 
 /** The organization's last sync runs, newest first (for `org show` and the UI). */

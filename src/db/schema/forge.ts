@@ -49,6 +49,8 @@ export const syncRuns = sqliteTable(
     summary: text('summary', { mode: 'json' }).$type<Record<string, number>>(),
     error: text('error'),
     requests: integer('requests'),
+    /** What the forge could not tell in this run (OrgSnapshot.notes), shown as is; null: nothing. */
+    notes: text('notes', { mode: 'json' }).$type<string[]>(),
   },
   (t) => [index('sync_runs_org').on(t.orgId, t.startedAt)],
 );
