@@ -1,4 +1,5 @@
-// packyard sync --org ORG [--dry-run]: reconcile an organization with its forge now.
+// packyard sync --org ORG [--dry-run] [--json]: reconcile an organization with its forge now; what
+// the forge could not tell (the run's notes) is printed as `note: …` (in --json: `notes`).
 import type { Command } from 'commander';
 import { fail, withDeps, type GlobalOptions } from './context.js';
 import { syncOrg } from '../sync/reconcile.js';
@@ -35,10 +36,16 @@ export function registerSync(program: Command): void {
     .requiredOption('--org <org>', 'the organization (organizations[].sync in the config)')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--verbose', 'print every planned change (always with --dry-run)')
-    .action(async (opts: { org: string; dryRun?: boolean; verbose?: boolean }) => {
+    .option('--json', 'print the outcome as JSON (status, summary, notes, webhook, error)')
+    .action(async (opts: { org: string; dryRun?: boolean; verbose?: boolean; json?: boolean }) => {
       try {
         const ok = await withDeps(program.opts<GlobalOptions>(), async (deps) => {
           const out = await syncOrg(deps, opts.org, { dryRun: opts.dryRun ?? false, trigger: 'cli' });
+          if (opts.json) {
+            const { runId, status, summary, notes, webhook, error, durationMs } = out;
+            process.stdout.write(`${JSON.stringify({ org: opts.org, runId, status, durationMs, summary, notes, webhook, error: error ?? null })}\n`);
+            return status !== 'failed';
+          }
           if (out.status === 'failed') {
             process.stderr.write(`packyard: ${out.error}\n`);
             return false;
@@ -46,6 +53,7 @@ export function registerSync(program: Command): void {
           const counts = Object.entries(out.summary).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ');
           process.stdout.write(`sync of ${opts.org}: ${out.status} in ${out.durationMs} ms${counts ? ` (${counts})` : ' (nothing to change)'}\n`);
           if ((opts.dryRun || opts.verbose) && out.plan) for (const l of planLines(out.plan)) process.stdout.write(`${l}\n`);
+          for (const n of out.notes) process.stdout.write(`note: ${n}\n`);
           if (out.webhook) process.stdout.write(`webhook: ${out.webhook}\n`);
           return true;
         });
