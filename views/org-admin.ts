@@ -216,6 +216,8 @@ export interface SyncRunView {
   finishedAt: number | null;
   summary: Readonly<Record<string, number>> | null;
   error: string | null;
+  /** What the forge could not tell in this run, shown as is. */
+  notes?: readonly string[] | null;
 }
 
 export interface SettingsPageView {
@@ -322,7 +324,7 @@ ${v.runs.length
 ${v.runs.map(
   (r) => html`<tr><td>#${r.id}</td><td><span class="badge ${r.status === 'failed' ? 'error' : r.status === 'applied' || r.status === 'unchanged' ? 'ok' : ''}">${r.status}</span></td><td>${r.trigger}</td>
 <td class="time">${formatTime(r.startedAt)}${r.finishedAt ? html` (${Math.max(0, r.finishedAt - r.startedAt)} ms)` : ''}</td>
-<td>${summaryText(r.summary)}${r.error ? html`<pre class="error">${r.error}</pre>` : ''}</td></tr>`,
+<td>${summaryText(r.summary)}${r.error ? html`<pre class="error">${r.error}</pre>` : ''}${r.notes?.length ? html`<ul class="notes">${r.notes.map((n) => html`<li>Note: ${n}</li>`)}</ul>` : ''}</td></tr>`,
 )}
 </tbody></table>`
     : html`<p class="empty">No sync has run yet.</p>`}`
