@@ -58,6 +58,8 @@ export interface World {
   grants?: WorldGrant[];
   /** Direct readers by repository id. */
   directReaders?: Record<string, Array<{ userId: string; read?: boolean; label?: string }>>;
+  /** What the forge could not tell (OrgSnapshot.notes), returned as is. */
+  notes?: string[];
 }
 
 export type FakeCall = 'snapshot' | 'directReaders' | 'composerJson' | 'repository' | 'codeCredential' | 'ensureWebhook' | 'describeSource';
@@ -197,7 +199,7 @@ export class FakeForge implements Forge {
       grants.push({ repoId: g.repoId, subject: { ...g.subject }, read: g.read ?? true, label: g.label ?? 'read' });
     }
     const users = [...active.values()].filter((u) => mentioned.has(u.id));
-    return { org: { ...this.world.org }, users, members, teams, teamMembers, repositories, grants };
+    return { org: { ...this.world.org }, users, members, teams, teamMembers, repositories, grants, ...(this.world.notes ? { notes: [...this.world.notes] } : {}) };
   }
 
   async directReaders(source: string, repo: ForgeRepository): Promise<DirectReader[]> {
