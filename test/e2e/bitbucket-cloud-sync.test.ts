@@ -138,9 +138,12 @@ t.test('Bitbucket Cloud workspace sync end to end with Debian composer', async (
     const r = await cli(['sync', '--org', 'acme']);
     t.match(r.stdout, /applied/);
     t.ok(bb.requests.some((x) => /\/1\.0\/groups\/acme$/.test(x.path) && x.status === 410), 'the 1.0 groups API answered 410');
+    t.match(r.stdout, /^note: Groups are not shown: Bitbucket Cloud's groups API \(1\.0\) answered 410;/m, 'the sync says so rather than guessing');
     t.same(await reads(pky, tokens.bob!), ['acme/lib'], 'bob, now in the group, reads lib through the effective permissions');
     t.equal(sql<{ n: number }>(`SELECT COUNT(*) AS n FROM teams WHERE external_id LIKE 'group:%'`).n, 0, 'no group teams: the API that lists them is gone (as docs/admin.md says)');
     t.same(await reads(pky, tokens.olga!), [...PACKAGES], 'owners unchanged');
+    const json = JSON.parse((await cli(['sync', '--org', 'acme', '--json'])).stdout) as { status: string; notes: string[] };
+    t.match(json, { status: 'unchanged', notes: [/^Groups are not shown: /] }, 'and in --json');
   });
 
   await t.test("the group's permission removed revokes its members at the next sync", async (t) => {
