@@ -204,11 +204,14 @@ t.test('organization admin pages', async (t) => {
   await t.test('settings: sync facts and runs; Sync now queues a job whose fragment polls', async (t) => {
     sqlite.prepare(`INSERT INTO sync_runs (org_id, trigger, status, started_at, finished_at, summary, error) VALUES (?, 'schedule', 'failed', ?, ?, NULL, ?)`)
       .run(corpId, now - 5000, now - 4000, `forge said ${XSS}`);
+    sqlite.prepare(`INSERT INTO sync_runs (org_id, trigger, status, started_at, finished_at, summary, notes) VALUES (?, 'schedule', 'unchanged', ?, ?, '{}', ?)`)
+      .run(corpId, now - 3000, now - 2000, JSON.stringify([`Groups are not shown ${XSS}`]));
     const page = await frank.get('/corp/-/settings');
     t.match(page.body, /<dt>Integration<\/dt><dd>ghe<\/dd>/);
     t.match(page.body, /<dt>Source<\/dt><dd><code>corp<\/code><\/dd>/);
     t.match(page.body, /<span class="badge error">failed<\/span>/);
     t.match(page.body, `forge said ${ESCAPED}`);
+    t.match(page.body, `<li>Note: Groups are not shown ${ESCAPED}</li>`, "the run's notes, escaped");
     t.notMatch(page.body, XSS);
     t.match((await root.get('/acme/-/settings')).body, 'Not synced with a forge');
     t.equal((await frank.post('/corp/-/settings/sync', {}, { 'hx-request': 'true' })).statusCode, 403, 'no CSRF token');
