@@ -17,7 +17,7 @@ export function createSyncOrgHandler(deps: SyncJobDeps): JobHandler {
   return async ({ job, log }) => {
     const org = String((job.payload as { org?: unknown } | null)?.org ?? '');
     const outcome = await syncOrg(deps, org, { trigger: job.trigger });
-    const result = { runId: outcome.runId, status: outcome.status, summary: outcome.summary, webhook: outcome.webhook, ms: outcome.durationMs };
+    const result = { runId: outcome.runId, status: outcome.status, summary: outcome.summary, webhook: outcome.webhook, notes: outcome.notes, ms: outcome.durationMs };
     if (outcome.status === 'failed') throw new JobError(outcome.error ?? 'sync failed', false, result);
     log.info(result, 'sync done');
     return result;
