@@ -9,7 +9,7 @@ import type { Config } from '../../src/config/schema.js';
 import { compose, type ComposeOptions, type Deps } from '../../src/compose.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { createLogger } from '../../src/log.js';
-import type { ForgeFactory } from '../../src/sync/forges.js';
+import { forgeFactoryWith, type ForgeFactory } from '../../src/sync/forges.js';
 
 export interface TestPackyard {
   dir: string;
@@ -71,13 +71,22 @@ export function cliEntry(): string {
   return cliBundle;
 }
 
+/**
+ * Every CLI run retries a failing forge as often as the product does, but with a 10 ms backoff
+ * (src/cli/context.ts testForgeBackoff) instead of 500 ms doubling: a fault test waits for the
+ * retries, not for the clock. A test may override it through opts.env.
+ */
+const TEST_CLI_ENV = { PACKYARD_TEST_FORGE_BACKOFF_MS: '10' };
+/** The same backoff for the in-process server's forges (unless a test passes its forgeFactory). */
+const TEST_FORGE_BACKOFF = { backoffBaseMs: 10, backoffMaxMs: 40 };
+
 export function runCli(configFile: string, args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) {
   const entry = cliEntry();
   return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
     const child = execFile(
       process.execPath,
       [entry, '--config', configFile, ...args],
-      { cwd: ROOT, env: { ...process.env, ...opts.env }, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: ROOT, env: { ...process.env, ...TEST_CLI_ENV, ...opts.env }, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
         done({ code, stdout, stderr });
@@ -116,7 +125,7 @@ export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {})
   if (opts.listen === false) {
     writeConfig(port || 8080);
     config = loadConfig({ file: configFile, env: {} });
-    deps = compose(config, { log: createLogger('silent'), ...(opts.forgeFactory ? { forgeFactory: opts.forgeFactory } : {}), ...(opts.sns ? { sns: opts.sns } : {}) });
+    deps = compose(config, { log: createLogger('silent'), forgeFactory: opts.forgeFactory ?? forgeFactoryWith(TEST_FORGE_BACKOFF), ...(opts.sns ? { sns: opts.sns } : {}) });
   } else {
     // Bind first to learn a free port, then write it into the config (public_url needs it).
     const probe = await import('node:net').then(
@@ -132,7 +141,7 @@ export async function startPackyard(t: Teardown, opts: TestPackyardOptions = {})
     );
     writeConfig(probe);
     config = loadConfig({ file: configFile, env: {} });
-    deps = compose(config, { server: true, log: createLogger(process.env.PKY_TEST_LOG ?? 'silent'), ...(opts.forgeFactory ? { forgeFactory: opts.forgeFactory } : {}), ...(opts.sns ? { sns: opts.sns } : {}) });
+    deps = compose(config, { server: true, log: createLogger(process.env.PKY_TEST_LOG ?? 'silent'), forgeFactory: opts.forgeFactory ?? forgeFactoryWith(TEST_FORGE_BACKOFF), ...(opts.sns ? { sns: opts.sns } : {}) });
     server = await startServer(config, { deps });
   }
   const url = config.server.public_url;
