@@ -4,6 +4,7 @@ import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { compose, type Deps } from '../compose.js';
+import { forgeFactoryWith, type ForgeBackoff } from '../sync/forges.js';
 import { loggerOptions } from '../log.js';
 import { isAppError } from '../domain/errors.js';
 
@@ -24,7 +25,20 @@ export function openForCommand(opts: GlobalOptions): Deps {
   const config = readConfig(opts);
   const level = process.env.PACKYARD_CLI_LOG_LEVEL ?? 'warn';
   const log = pino(loggerOptions(level), pino.destination(2));
-  return compose(config, { log, processMetrics: false });
+  const backoff = testForgeBackoff(process.env.PACKYARD_TEST_FORGE_BACKOFF_MS);
+  return compose(config, { log, processMetrics: false, ...(backoff ? { forgeFactory: forgeFactoryWith(backoff) } : {}) });
+}
+
+/**
+ * Tests only: PACKYARD_TEST_FORGE_BACKOFF_MS (an integer 1..1000) sets the forge HTTP client's
+ * retry backoff base and cap, so a test of a failing forge does not wait out the real backoff
+ * (500 ms doubling) between its retries; the number of retries is unchanged. Unset or anything
+ * else: the client's defaults.
+ */
+export function testForgeBackoff(value: string | undefined): ForgeBackoff | undefined {
+  if (value === undefined || !/^\d{1,4}$/.test(value)) return undefined;
+  const ms = Number(value);
+  return ms >= 1 && ms <= 1000 ? { backoffBaseMs: ms, backoffMaxMs: ms * 4 } : undefined;
 }
 
 export async function withDeps<T>(opts: GlobalOptions, fn: (deps: Deps) => Promise<T> | T): Promise<T> {

@@ -43,9 +43,24 @@ export function sqliteEtagStore(db: Db, integration: string): EtagStore {
   };
 }
 
-/** The forge registry's forge, with metrics and the SQLite ETag cache. */
-export const defaultForgeFactory: ForgeFactory = (integration, ctx) =>
-  createForge(integration, { log: ctx.log, metrics: forgeMetricsHook(ctx.metrics), etagStore: sqliteEtagStore(ctx.db, integration.id) });
+/** The retry backoff of the forge HTTP client (default: its own, 500 ms doubling to 15 s). */
+export interface ForgeBackoff {
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+/** The forge registry's forge, with metrics and the SQLite ETag cache (and a backoff, for tests). */
+export function forgeFactoryWith(backoff?: ForgeBackoff): ForgeFactory {
+  return (integration, ctx) =>
+    createForge(integration, {
+      log: ctx.log,
+      metrics: forgeMetricsHook(ctx.metrics),
+      etagStore: sqliteEtagStore(ctx.db, integration.id),
+      ...(backoff ? { http: { backoffBaseMs: backoff.backoffBaseMs, backoffMaxMs: backoff.backoffMaxMs } } : {}),
+    });
+}
+
+export const defaultForgeFactory: ForgeFactory = forgeFactoryWith();
 
 export class ForgeProvider {
   private readonly built = new Map<string, Forge>();

@@ -92,9 +92,10 @@ t.test('GitHub Enterprise sync end to end', async (t) => {
   while (pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   t.equal(pending(), 0, 'every new package was imported');
 
-  const alice = (await cli(['token', 'create', '--org', 'acme', '--user', 'alice'])).stdout.trim();
-  const bob = (await cli(['token', 'create', '--org', 'acme', '--user', 'bob'])).stdout.trim();
-  const owner = (await cli(['token', 'create', '--org', 'acme', '--user', 'octo-owner'])).stdout.trim();
+  // Three independent token creations, at once.
+  const [alice, bob, owner] = (
+    await Promise.all(['alice', 'bob', 'octo-owner'].map((user) => cli(['token', 'create', '--org', 'acme', '--user', user])))
+  ).map((r) => r.stdout.trim()) as [string, string, string];
 
   await t.test('alice installs what her team (through its parent) can read; bob gets a 404', async (t) => {
     const project = composerProject({ name: 'dev/app', repositories: [{ type: 'composer', url: `${pky.url}/acme/` }] });

@@ -40,8 +40,9 @@ const PASSWORD = 'matrix-pass-0123';
 
 type CellBuilder = (name: string, ctx: CellContext) => Promise<Served>;
 
-const sshKeyCredential = (ctx: CellContext): { args: string[] } => {
-  const keyFile = join(ctx.work, 'id_ed25519');
+/** The client key, in a file of the cell's own (cells run at once: no shared file rewritten). */
+const sshKeyCredential = (ctx: CellContext, name: string): { args: string[] } => {
+  const keyFile = join(ctx.work, `id_ed25519-${name.replace('/', '-')}`);
   writeFileSync(keyFile, ctx.sshd.clientKey, { mode: 0o600 });
   return { args: ['--type', 'ssh-key', '--private-key-file', keyFile] };
 };
@@ -58,7 +59,7 @@ async function gitFixture(dir: string, name: string, bare: string): Promise<stri
 const git: Record<Transport, CellBuilder> = {
   ssh: async (name, ctx) => {
     const bare = await gitFixture(join(ctx.work, 'git-ssh-src'), name, join(ctx.work, 'git-ssh', 'repo.git'));
-    return { url: ctx.sshd.url(bare), credential: sshKeyCredential(ctx), devVersion: 'dev-main' };
+    return { url: ctx.sshd.url(bare), credential: sshKeyCredential(ctx, name), devVersion: 'dev-main' };
   },
   'http-basic': async (name, ctx) => {
     await gitFixture(join(ctx.work, 'git-http-src'), name, join(ctx.work, 'git-http', 'repo.git'));
@@ -86,7 +87,7 @@ const hg: Record<Transport, CellBuilder> = {
   // `hg serve --stdio` through sshd; an absolute path needs the double slash.
   ssh: async (name, ctx) => {
     const dir = await hgFixture(join(ctx.work, 'hg-ssh'), name);
-    return { url: ctx.sshd.url(`/${dir}`), credential: sshKeyCredential(ctx), devVersion: 'dev-default' };
+    return { url: ctx.sshd.url(`/${dir}`), credential: sshKeyCredential(ctx, name), devVersion: 'dev-default' };
   },
   // hgweb behind nginx with basic auth over https with a self-signed certificate: the credential
   // carries its CA (--ca-file).
@@ -120,7 +121,7 @@ const svn: Record<Transport, CellBuilder> = {
   // svn+ssh: `svnserve -t` through sshd.
   ssh: async (name, ctx) => {
     const dir = await svnFixture(join(ctx.work, 'svn-ssh'), name);
-    return { url: svnSshUrl(ctx.sshd, dir), credential: sshKeyCredential(ctx), devVersion: 'dev-trunk' };
+    return { url: svnSshUrl(ctx.sshd, dir), credential: sshKeyCredential(ctx, name), devVersion: 'dev-trunk' };
   },
   // Apache mod_dav_svn with basic auth over https (self-signed; the credential carries the CA).
   'http-basic': async (name, ctx) => {
@@ -169,10 +170,13 @@ t.test('transport matrix: composer installs a tag and a dev version in every cel
   await cli(['org', 'create', 'acme']);
   const token = (await cli(['token', 'create', '--org', 'acme', '--name', 'matrix'])).stdout.trim();
 
+  // The cells share only the sshd and Packyard (each has its own package, credential, server,
+  // directories and composer project) and mostly wait on servers and composer: three at a time.
+  t.jobs = 3;
   for (const vcs of ['git', 'hg', 'svn'] as const) {
     const row = MATRIX[vcs];
     for (const transport of ['ssh', 'http-basic', 'native'] as const) {
-      await t.test(`${vcs} over ${transport}`, async (t) => {
+      void t.test(`${vcs} over ${transport}`, async (t) => {
         const name = `acme/${vcs}-${transport}`;
         const served = await row[transport](name, { work, sshd, teardown: (fn) => t.teardown(fn) });
         const credentialName = `${vcs}-${transport}`;

@@ -20,18 +20,22 @@ t.test('published hg versions equal composer show --all on the repository itself
   // The oracle: composer reading the repository directly (its HgDriver on the local path).
   const direct = composerProject({ name: 'dev/direct', repositories: [{ type: 'vcs', url: repo.dir }], 'minimum-stability': 'dev' });
   t.teardown(() => direct.cleanup());
-  const d = await direct.run(['show', '--all', name, '-vvv']);
+  // The oracle and Packyard's import of the same repository are independent: run them at once.
+  const packyard = (async () => {
+    const pky = await startPackyard(t);
+    for (const args of [['org', 'create', 'acme'], ['package', 'add', '--org', 'acme', '--type', 'hg', server.url]]) {
+      const r = await pky.cli(args);
+      t.equal(r.code, 0, r.stderr);
+    }
+    const token = (await pky.cli(['token', 'create', '--org', 'acme'])).stdout.trim();
+    return { pky, token };
+  })();
+  const [d, { pky, token }] = await Promise.all([direct.run(['show', '--all', name, '-vvv']), packyard]);
   t.equal(d.code, 0, d.stderr);
   t.match(d.stderr, /HgDriver|hg (summary|tags)/i, 'composer used its HgDriver');
   const expected = parseShowVersions(d.stdout);
   t.ok(expected.length >= 8, `composer found ${expected.length} versions: ${expected.join(', ')}`);
 
-  const pky = await startPackyard(t);
-  for (const args of [['org', 'create', 'acme'], ['package', 'add', '--org', 'acme', '--type', 'hg', server.url]]) {
-    const r = await pky.cli(args);
-    t.equal(r.code, 0, r.stderr);
-  }
-  const token = (await pky.cli(['token', 'create', '--org', 'acme'])).stdout.trim();
   const via = composerProject({ name: 'dev/via', repositories: [{ type: 'composer', url: `${pky.url}/acme/` }], 'minimum-stability': 'dev' });
   t.teardown(() => via.cleanup());
   writeAuth(via, new URL(pky.url).host, token);
@@ -40,8 +44,7 @@ t.test('published hg versions equal composer show --all on the repository itself
   const got = parseShowVersions(v.stdout);
   t.same([...got].sort(), [...expected].sort(), `same versions as composer derives itself (composer: ${expected.join(', ')})`);
 
-  const detailDirect = await direct.run(['show', '--all', name, 'v1.1.0']);
-  const detailVia = await via.run(['show', '--all', name, 'v1.1.0']);
+  const [detailDirect, detailVia] = await Promise.all([direct.run(['show', '--all', name, 'v1.1.0']), via.run(['show', '--all', name, 'v1.1.0'])]);
   const pick = (s: string) => s.split('\n').filter((l) => /^(name|descrip\.|type|license|requires)\b|^(php|psr\/log) /.test(l)).join('\n');
   t.equal(pick(detailVia.stdout), pick(detailDirect.stdout), 'same name, description, type, license and requires');
   t.match(detailVia.stdout, /^source\s*:\s*\[hg\] http:\/\/127\.0\.0\.1:\d+\/ [0-9a-f]{40}$/m, 'hg source with the full node');

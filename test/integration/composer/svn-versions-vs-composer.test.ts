@@ -37,17 +37,21 @@ t.test('published svn versions equal composer show --all on the repository itsel
   // The oracle: composer reading the repository directly.
   const direct = composerProject({ name: 'dev/direct', repositories: [{ type: 'vcs', url: repo.url }], 'minimum-stability': 'dev' });
   t.teardown(() => direct.cleanup());
-  const d = await direct.run(['show', '--all', NAME, '-vvv']);
+  // The oracle and Packyard's import of the same repository are independent: run them at once.
+  const packyard = (async () => {
+    const pky = await startPackyard(t);
+    for (const args of [['org', 'create', 'acme'], ['package', 'add', '--org', 'acme', '--type', 'svn', repo.url]]) {
+      const r = await pky.cli(args);
+      t.equal(r.code, 0, r.stderr);
+    }
+    const token = (await pky.cli(['token', 'create', '--org', 'acme'])).stdout.trim();
+    return { pky, token };
+  })();
+  const [d, { pky, token }] = await Promise.all([direct.run(['show', '--all', NAME, '-vvv']), packyard]);
   t.equal(d.code, 0, d.stderr);
   const expected = parseShowVersions(d.stdout).map((v) => (v.startsWith('dev-') ? v.replaceAll('#', '+') : v));
   t.ok(expected.length >= 6, `composer found ${expected.length} versions: ${expected.join(', ')}`);
 
-  const pky = await startPackyard(t);
-  for (const args of [['org', 'create', 'acme'], ['package', 'add', '--org', 'acme', '--type', 'svn', repo.url]]) {
-    const r = await pky.cli(args);
-    t.equal(r.code, 0, r.stderr);
-  }
-  const token = (await pky.cli(['token', 'create', '--org', 'acme'])).stdout.trim();
   const via = composerProject({ name: 'dev/via', repositories: [{ type: 'composer', url: `${pky.url}/acme/` }], 'minimum-stability': 'dev' });
   t.teardown(() => via.cleanup());
   writeAuth(via, new URL(pky.url).host, token);
@@ -62,8 +66,7 @@ t.test('published svn versions equal composer show --all on the repository itsel
       .map((l) => l.replace(/\s+/g, ' '))
       .join('\n');
   for (const version of ['1.1.0', 'dev-trunk']) {
-    const a = await direct.run(['show', '--all', NAME, version]);
-    const b = await via.run(['show', '--all', NAME, version]);
+    const [a, b] = await Promise.all([direct.run(['show', '--all', NAME, version]), via.run(['show', '--all', NAME, version])]);
     t.equal(pick(b.stdout), pick(a.stdout), `${version}: same name, description, license, requires and source`);
   }
 

@@ -25,13 +25,11 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
     if (r.code !== 0) throw new Error(`packyard ${args.join(' ')} failed: ${r.stderr}`);
     return r;
   };
+  // Independent commands run at once (the CLI's transactions wait their turn on the database);
+  // the organizations first, so acme is the first one.
   await cli(['org', 'create', 'acme']);
-  await cli(['org', 'create', 'beta']);
-  await cli(['user', 'create', 'root', '--admin']);
-  await cli(['user', 'create', 'alice']);
-  await cli(['user', 'create', 'bob']);
-  await cli(['org', 'member', 'add', 'acme', 'alice', '--role', 'owner']);
-  await cli(['org', 'member', 'add', 'acme', 'bob']);
+  await Promise.all([cli(['org', 'create', 'beta']), cli(['user', 'create', 'root', '--admin']), cli(['user', 'create', 'alice']), cli(['user', 'create', 'bob'])]);
+  await Promise.all([cli(['org', 'member', 'add', 'acme', 'alice', '--role', 'owner']), cli(['org', 'member', 'add', 'acme', 'bob'])]);
   await cli(['package', 'add', '--org', 'acme', repo.dir]);
   return { pky, cli, repo };
 }
@@ -46,18 +44,23 @@ t.test('removals', async (t) => {
   const { pky, cli, repo } = await setup(t);
 
   await t.test('token list shows every token (user tokens without --org as "all orgs"), never the secret; revoke works on the next request', async (t) => {
-    const everywhere = (await cli(['token', 'create', '--user', 'alice', '--name', 'laptop'])).stdout.trim();
-    const ci = (await cli(['token', 'create', '--org', 'acme', '--name', 'ci'])).stdout.trim();
-    const narrowed = (await cli(['token', 'create', '--user', 'bob', '--org', 'acme'])).stdout.trim();
+    const [everywhere, ci, narrowed] = (
+      await Promise.all([
+        cli(['token', 'create', '--user', 'alice', '--name', 'laptop']),
+        cli(['token', 'create', '--org', 'acme', '--name', 'ci']),
+        cli(['token', 'create', '--user', 'bob', '--org', 'acme']),
+      ])
+    ).map((r) => r.stdout.trim()) as [string, string, string];
     const list = await cli(['token', 'list']);
     t.match(list.stdout, /^ID\tOWNER\tORG\tSCOPE\tNAME\tLAST USED\tSTATUS\n/);
     t.match(list.stdout, /\talice\tall orgs\tread\tlaptop\t-\tactive\n/, 'the --user token without --org is listed');
     t.match(list.stdout, /\torg acme\tacme\tread\tci\t/);
     t.match(list.stdout, /\tbob\tacme\tread\tbob @ acme\t/);
     for (const secret of [everywhere, ci, narrowed]) t.notOk(list.stdout.includes(secret.slice(6)), 'no secret in the listing');
-    t.notMatch((await cli(['token', 'list', '--org', 'acme'])).stdout, /laptop/, '--org: the org\'s tokens and user tokens narrowed to it');
-    t.match((await cli(['token', 'list', '--user', 'alice'])).stdout, /laptop/);
-    t.notMatch((await cli(['token', 'list', '--user', 'alice'])).stdout, /\tci\t/);
+    const [byOrg, byUser] = await Promise.all([cli(['token', 'list', '--org', 'acme']), cli(['token', 'list', '--user', 'alice'])]);
+    t.notMatch(byOrg.stdout, /laptop/, '--org: the org\'s tokens and user tokens narrowed to it');
+    t.match(byUser.stdout, /laptop/);
+    t.notMatch(byUser.stdout, /\tci\t/);
 
     // The running server answers with the token, has it cached, then the CLI revokes it.
     t.equal((await get(pky, '/acme/packages.json', basic(everywhere))).status, 200);

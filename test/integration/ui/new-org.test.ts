@@ -6,6 +6,7 @@
 import t from 'tap';
 import { startFakeGhes } from '../../fakes/ghes/index.js';
 import { waitFor } from '../../helpers/wait.js';
+import { defaultForgeFactory } from '../../../src/sync/forges.js';
 import { browser, signIn, type Browser } from '../../helpers/ui.js';
 import { PASSWORD, uiFixture, XSS } from '../../helpers/ui-fixture.js';
 
@@ -41,7 +42,9 @@ t.test('new organization', async (t) => {
     '  - name: cfg',
     '    sync: { integration: ghe, source: widgets, schedule: "0 3 * * *", auto_add_packages: false, install_webhooks: false }',
   ].join('\n');
-  const { pky, app } = await uiFixture(t, { yaml });
+  // The product's own retry backoff (not the helper's 10 ms): the slow check below needs a forge
+  // that answers only after the web request has returned.
+  const { pky, app } = await uiFixture(t, { yaml, forgeFactory: defaultForgeFactory });
   const sqlite = pky.deps.sqlite;
   const schedules = pky.server!.deps.schedules;
   const orgRow = (name: string) =>

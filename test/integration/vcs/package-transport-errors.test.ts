@@ -34,6 +34,10 @@ async function lastError(pky: TestPackyard, name: string): Promise<{ code: strin
   return { code: d.package.lastErrorCode, message: d.package.lastError ?? '' };
 }
 
+// The two cases share nothing (each its own Packyard, server and temp dir) and mostly wait on
+// git, ssh and the 5 s timeout: run them at once.
+t.jobs = 2;
+
 t.test('ssh: host key pinned on first use, a changed key refuses the update, a wrong key is named', async (t) => {
   const work = await makeTempDir('pky-transport-');
   t.teardown(() => removeDir(work));
