@@ -1,8 +1,8 @@
 // GitHub webhook deliveries: X-Hub-Signature-256 checked in constant time over the raw body,
 // then the payload (validated with TypeBox) reduced to the HookEvent Packyard acts on.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { TSchema } from 'typebox';
 import type { HookEvent, HookRequest, HookVerification } from '../types.js';
+import { PayloadError, checkPayload } from '../hook-support.js';
 import {
   MemberPayload,
   MembershipPayload,
@@ -14,7 +14,6 @@ import {
   RepositoryPayload,
   TeamAddPayload,
   TeamPayload,
-  firstProblem,
   type GhRepo,
 } from './schemas.js';
 import { toRepository } from './snapshot.js';
@@ -51,48 +50,40 @@ function repoOf(r: RefRepo, webUrl: string) {
   return Value.Check(RepoSchema, r) ? toRepository(r as GhRepo, webUrl) : ref(r);
 }
 
-class PayloadError extends Error {}
-
-function check<T>(schema: TSchema, payload: unknown, event: string): T {
-  const problem = firstProblem(schema, payload);
-  if (problem) throw new PayloadError(`${event} payload: ${problem}`);
-  return payload as T;
-}
-
 /** Maps one parsed payload to a HookEvent; throws PayloadError naming the field when the shape is wrong. */
 export function mapEvent(event: string, payload: unknown, webUrl: string): HookEvent {
   switch (event) {
     case 'ping':
       return { kind: 'ping' };
     case 'push': {
-      const p = check<{ ref: string; deleted?: boolean; repository: RefRepo }>(PushPayload, payload, event);
+      const p = checkPayload<{ ref: string; deleted?: boolean; repository: RefRepo }>(PushPayload, payload, event);
       return { kind: 'push', repo: repoOf(p.repository, webUrl), ref: p.ref, deleted: p.deleted === true };
     }
     case 'create':
     case 'delete': {
-      const p = check<{ ref: string; ref_type: 'tag' | 'branch'; repository: RefRepo }>(RefPayload, payload, event);
+      const p = checkPayload<{ ref: string; ref_type: 'tag' | 'branch'; repository: RefRepo }>(RefPayload, payload, event);
       return { kind: event === 'create' ? 'ref-created' : 'ref-deleted', repo: ref(p.repository), refType: p.ref_type, ref: p.ref };
     }
     case 'release': {
-      const p = check<{ action: string; repository: RefRepo }>(ReleasePayload, payload, event);
+      const p = checkPayload<{ action: string; repository: RefRepo }>(ReleasePayload, payload, event);
       return { kind: 'release', repo: ref(p.repository), action: p.action };
     }
     case 'repository': {
-      const p = check<{ action: string; repository: RefRepo }>(RepositoryPayload, payload, event);
+      const p = checkPayload<{ action: string; repository: RefRepo }>(RepositoryPayload, payload, event);
       const action = (REPO_ACTIONS as readonly string[]).includes(p.action) ? (p.action as (typeof REPO_ACTIONS)[number]) : 'other';
       return { kind: 'repository', action, repo: repoOf(p.repository, webUrl) };
     }
     case 'team': {
-      const p = check<{ action: string; team?: { id?: number } | null }>(TeamPayload, payload, event);
+      const p = checkPayload<{ action: string; team?: { id?: number } | null }>(TeamPayload, payload, event);
       return { kind: 'team', action: p.action, teamId: p.team?.id !== undefined ? String(p.team.id) : null };
     }
     case 'team_add': {
       // The legacy twin of team.added_to_repository.
-      const p = check<{ team: { id: number } }>(TeamAddPayload, payload, event);
+      const p = checkPayload<{ team: { id: number } }>(TeamAddPayload, payload, event);
       return { kind: 'team', action: 'added_to_repository', teamId: String(p.team.id) };
     }
     case 'membership': {
-      const p = check<{ action: string; member?: { id: number } | null; team?: { id?: number } | null }>(MembershipPayload, payload, event);
+      const p = checkPayload<{ action: string; member?: { id: number } | null; team?: { id?: number } | null }>(MembershipPayload, payload, event);
       return {
         kind: 'membership',
         action: p.action,
@@ -101,11 +92,11 @@ export function mapEvent(event: string, payload: unknown, webUrl: string): HookE
       };
     }
     case 'member': {
-      const p = check<{ action: string; member?: { id: number } | null; repository: RefRepo }>(MemberPayload, payload, event);
+      const p = checkPayload<{ action: string; member?: { id: number } | null; repository: RefRepo }>(MemberPayload, payload, event);
       return { kind: 'member', action: p.action, repo: ref(p.repository), userId: p.member ? String(p.member.id) : null };
     }
     case 'organization': {
-      const p = check<{ action: string; membership?: { user?: { id: number } | null } | null }>(OrganizationPayload, payload, event);
+      const p = checkPayload<{ action: string; membership?: { user?: { id: number } | null } | null }>(OrganizationPayload, payload, event);
       const user = p.membership?.user;
       return { kind: 'organization', action: p.action, userId: user ? String(user.id) : null };
     }

@@ -4,34 +4,15 @@
 // Tag Push -> push, Release -> release, and from group hooks Member -> membership, Subgroup ->
 // team, Project (project_create/project_destroy) -> repository; anything else is ignored.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { TSchema } from 'typebox';
 import type { HookEvent, HookRequest, HookVerification } from '../types.js';
-import { MemberPayload, ProjectPayload, PushPayload, ReleasePayload, SubgroupPayload, firstProblem } from './schemas.js';
-
-/** A header by name, whatever its case in `req.headers` (Node lowercases; hand-built requests may not). */
-function headerOf(req: HookRequest, name: string): string | undefined {
-  let v = req.headers[name];
-  if (v === undefined) {
-    const key = Object.keys(req.headers).find((k) => k.toLowerCase() === name);
-    v = key === undefined ? undefined : req.headers[key];
-  }
-  const s = Array.isArray(v) ? v[0] : v;
-  return s === undefined || s.trim() === '' ? undefined : s.trim();
-}
+import { PayloadError, checkPayload, hookHeader } from '../hook-support.js';
+import { MemberPayload, ProjectPayload, PushPayload, ReleasePayload, SubgroupPayload } from './schemas.js';
 
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes before comparing. */
 export function tokenMatches(secret: string, given: string): boolean {
   const a = createHash('sha256').update(secret, 'utf8').digest();
   const b = createHash('sha256').update(given, 'utf8').digest();
   return timingSafeEqual(a, b) && secret.length > 0;
-}
-
-class PayloadError extends Error {}
-
-function check<T>(schema: TSchema, payload: unknown, event: string): T {
-  const problem = firstProblem(schema, payload);
-  if (problem) throw new PayloadError(`${event} payload: ${problem}`);
-  return payload as T;
 }
 
 const ZEROS = /^0+$/;
@@ -48,23 +29,23 @@ export function mapGitLabEvent(event: string, payload: unknown): HookEvent {
   switch (event) {
     case 'Push Hook':
     case 'Tag Push Hook': {
-      const p = check<{ ref: string; after: string; project_id: number; project: { path_with_namespace: string } }>(PushPayload, payload, event);
+      const p = checkPayload<{ ref: string; after: string; project_id: number; project: { path_with_namespace: string } }>(PushPayload, payload, event);
       return { kind: 'push', repo: { id: String(p.project_id), fullName: p.project.path_with_namespace }, ref: p.ref, deleted: ZEROS.test(p.after) };
     }
     case 'Release Hook': {
-      const p = check<{ action: string; project: { id: number; path_with_namespace: string } }>(ReleasePayload, payload, event);
+      const p = checkPayload<{ action: string; project: { id: number; path_with_namespace: string } }>(ReleasePayload, payload, event);
       return { kind: 'release', repo: { id: String(p.project.id), fullName: p.project.path_with_namespace }, action: p.action };
     }
     case 'Member Hook': {
-      const p = check<{ event_name: string; group_id: number; user_id: number }>(MemberPayload, payload, event);
+      const p = checkPayload<{ event_name: string; group_id: number; user_id: number }>(MemberPayload, payload, event);
       return { kind: 'membership', action: p.event_name, teamId: String(p.group_id), userId: String(p.user_id) };
     }
     case 'Subgroup Hook': {
-      const p = check<{ event_name: string; group_id: number }>(SubgroupPayload, payload, event);
+      const p = checkPayload<{ event_name: string; group_id: number }>(SubgroupPayload, payload, event);
       return { kind: 'team', action: p.event_name, teamId: String(p.group_id) };
     }
     case 'Project Hook': {
-      const p = check<{ event_name: string; project_id: number; path_with_namespace: string }>(ProjectPayload, payload, event);
+      const p = checkPayload<{ event_name: string; project_id: number; path_with_namespace: string }>(ProjectPayload, payload, event);
       return { kind: 'repository', action: PROJECT_ACTIONS[p.event_name] ?? 'other', repo: { id: String(p.project_id), fullName: p.path_with_namespace } };
     }
     default:
@@ -74,12 +55,12 @@ export function mapGitLabEvent(event: string, payload: unknown): HookEvent {
 
 /** Verifies and maps a delivery: 401 for a missing or wrong token, 400 for anything malformed. */
 export function verifyGitLabHook(req: HookRequest, secret: string): HookVerification {
-  const deliveryId = headerOf(req, 'idempotency-key') ?? headerOf(req, 'x-gitlab-webhook-uuid') ?? headerOf(req, 'x-gitlab-event-uuid');
-  const event = headerOf(req, 'x-gitlab-event');
+  const deliveryId = hookHeader(req, 'idempotency-key') ?? hookHeader(req, 'x-gitlab-webhook-uuid') ?? hookHeader(req, 'x-gitlab-event-uuid');
+  const event = hookHeader(req, 'x-gitlab-event');
   // What the request claimed, kept with a refusal for the delivery log.
   const sent = { ...(deliveryId ? { deliveryId } : {}), ...(event ? { event } : {}) };
   const refuse = (status: 400 | 401, reason: string): HookVerification => ({ ok: false, status, reason, ...sent });
-  const token = headerOf(req, 'x-gitlab-token');
+  const token = hookHeader(req, 'x-gitlab-token');
   if (!token) return refuse(401, 'missing X-Gitlab-Token');
   if (!secret || !tokenMatches(secret, token)) return refuse(401, 'bad X-Gitlab-Token');
   if (!deliveryId) return refuse(400, 'missing Idempotency-Key, X-Gitlab-Webhook-UUID and X-Gitlab-Event-UUID');
