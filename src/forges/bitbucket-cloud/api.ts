@@ -4,12 +4,10 @@
 // (`values`/`next`, the next page on the API's origin only, pagelen=100: the documented maximum),
 // 429 with Retry-After waited out, all through the one ForgeHttpClient. Answers are checked
 // against schemas.ts here. Also the path helpers (workspace and repository slugs, uuids).
-import type { TSchema } from 'typebox';
 import { readCaFile, type ForgeBuildDeps } from '../forge-deps.js';
-import { ForgeHttpClient, type RequestOptions } from '../http.js';
+import { ForgeHttpClient } from '../http.js';
 import { ForgeError } from '../types.js';
 import { BITBUCKET_CLOUD_API_URL, BITBUCKET_CLOUD_WEB_URL, type BitbucketCloudIntegrationConfig } from './config.js';
-import { firstProblem } from './schemas.js';
 
 /** What the factory takes besides the configuration (the ETag cache is not used). */
 export type BitbucketCloudForgeDeps = ForgeBuildDeps;
@@ -71,24 +69,7 @@ export function createBitbucketCloudClient(
   });
 }
 
-/** One object checked against `schema`; null for a 404 when `nullOn404`. */
-export async function getOne<T>(client: ForgeHttpClient, path: string, schema: TSchema, opts: RequestOptions = {}): Promise<T | null> {
-  const body = await client.json<unknown>(path, opts);
-  if (body === null && opts.nullOn404) return null;
-  const problem = firstProblem(schema, body);
-  if (problem) throw client.error('invalid', `unexpected response shape at ${problem}`, client.url(path, opts.query));
-  return body as T;
-}
-
-/** Every page of a listing, each item checked against `schema`. */
-export async function listAll<T>(client: ForgeHttpClient, path: string, schema: TSchema, opts: Omit<RequestOptions, 'method' | 'body' | 'nullOn404'> = {}): Promise<T[]> {
-  const items = await client.paginate<unknown>(path, opts);
-  items.forEach((item, i) => {
-    const problem = firstProblem(schema, item);
-    if (problem) throw client.error('invalid', `unexpected item ${i}: ${problem}`, client.url(path, opts.query));
-  });
-  return items as T[];
-}
+export { getOne, listAll } from '../checked.js';
 
 /** A workspace slug as a path segment; the source is trimmed and lower-cased (Bitbucket's slugs are). */
 export function workspaceSlug(source: string): string {

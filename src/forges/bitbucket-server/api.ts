@@ -3,12 +3,10 @@
 // `username`, `X-Atlassian-Token: no-check` (the XSRF guard of state-changing calls), the custom
 // CA, Bitbucket's body paging (start/limit, isLastPage/nextPageStart) asking 1,000 rows a page,
 // all through the one ForgeHttpClient. Answers are checked against schemas.ts here.
-import type { TSchema } from 'typebox';
 import { readCaFile, type ForgeBuildDeps } from '../forge-deps.js';
-import { ForgeHttpClient, type RequestOptions } from '../http.js';
+import { ForgeHttpClient } from '../http.js';
 import { ForgeError } from '../types.js';
 import type { BitbucketServerIntegrationConfig } from './config.js';
-import { firstProblem } from './schemas.js';
 
 /** What the factory takes besides the configuration (the ETag cache is not used). */
 export type BitbucketServerForgeDeps = ForgeBuildDeps;
@@ -52,24 +50,7 @@ export function createBitbucketServerClient(config: BitbucketServerIntegrationCo
   });
 }
 
-/** One object checked against `schema`; null for a 404 when `nullOn404`. */
-export async function getOne<T>(client: ForgeHttpClient, path: string, schema: TSchema, opts: RequestOptions = {}): Promise<T | null> {
-  const body = await client.json<unknown>(path, opts);
-  if (body === null && opts.nullOn404) return null;
-  const problem = firstProblem(schema, body);
-  if (problem) throw client.error('invalid', `unexpected response shape at ${problem}`, client.url(path, opts.query));
-  return body as T;
-}
-
-/** Every page of a listing, each item checked against `schema`. */
-export async function listAll<T>(client: ForgeHttpClient, path: string, schema: TSchema, opts: Omit<RequestOptions, 'method' | 'body' | 'nullOn404'> = {}): Promise<T[]> {
-  const items = await client.paginate<unknown>(path, opts);
-  items.forEach((item, i) => {
-    const problem = firstProblem(schema, item);
-    if (problem) throw client.error('invalid', `unexpected item ${i}: ${problem}`, client.url(path, opts.query));
-  });
-  return items as T[];
-}
+export { getOne, listAll } from '../checked.js';
 
 /** A project key as a path segment (`PAY`, personal `~JDOE`). */
 export function keyPath(key: string): string {

@@ -2,12 +2,10 @@
 // as https://host/gitlab kept) unless api_url is set, `Authorization: Bearer <token>` (personal,
 // group, project or OAuth access token), the custom CA, GitLab's x-next-page paging at 100 per
 // page, all through the one ForgeHttpClient. Answers are checked against schemas.ts here.
-import type { TSchema } from 'typebox';
 import { readCaFile, type ForgeBuildDeps } from '../forge-deps.js';
-import { ForgeHttpClient, type RequestOptions } from '../http.js';
+import { ForgeHttpClient } from '../http.js';
 import { ForgeError } from '../types.js';
 import type { GitLabIntegrationConfig } from './config.js';
-import { firstProblem } from './schemas.js';
 
 /** What the factory takes besides the configuration; its etagStore is not used: a 304 answered
  * from the cache keeps only the Link header, not x-next-page, and GitLab's REST API sends few ETags. */
@@ -58,24 +56,7 @@ export function createGitLabClient(config: GitLabIntegrationConfig, deps: GitLab
   });
 }
 
-/** One object checked against `schema`; null for a 404 when `nullOn404`. */
-export async function getOne<T>(client: ForgeHttpClient, path: string, schema: TSchema, opts: RequestOptions = {}): Promise<T | null> {
-  const body = await client.json<unknown>(path, opts);
-  if (body === null && opts.nullOn404) return null;
-  const problem = firstProblem(schema, body);
-  if (problem) throw client.error('invalid', `unexpected response shape at ${problem}`, client.url(path, opts.query));
-  return body as T;
-}
-
-/** Every page of a listing, each item checked against `schema`. */
-export async function listAll<T>(client: ForgeHttpClient, path: string, schema: TSchema, opts: Omit<RequestOptions, 'method' | 'body' | 'nullOn404'> = {}): Promise<T[]> {
-  const items = await client.paginate<unknown>(path, opts);
-  items.forEach((item, i) => {
-    const problem = firstProblem(schema, item);
-    if (problem) throw client.error('invalid', `unexpected item ${i}: ${problem}`, client.url(path, opts.query));
-  });
-  return items as T[];
-}
+export { getOne, listAll } from '../checked.js';
 
 /** A numeric id as a path segment (ids only after discovery: proxies may decode %2F). */
 export function idPath(id: string | number): string {
